@@ -1,0 +1,118 @@
+// swift-tools-version:6.2
+// Usher: door check-in for venues. See ../shared/ARCHITECTURE.md for the module map;
+// arrows point inward, and UsherCore depends on nothing of ours.
+import PackageDescription
+
+let package = Package(
+    name: "usher",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "inventory-server", targets: ["InventoryServer"]),
+        .library(name: "UsherCore", targets: ["UsherCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // Pure domain: seat state machine, scan verdicts, ticket codes, input rules. No I/O.
+        .target(name: "UsherCore"),
+
+        // proto/*.proto compiled by scripts/generate-proto.sh; the output is committed.
+        .target(
+            name: "InventoryProto",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+
+        // PostgreSQL: migrations, one repository method per use case, the embedded launcher.
+        .target(
+            name: "InventoryStore",
+            dependencies: [
+                "UsherCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Hold expiry: the database sweep (and, in a later issue, RabbitMQ dead-lettering).
+        .target(
+            name: "InventoryEvents",
+            dependencies: [
+                "UsherCore",
+                "InventoryStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // gRPC handlers: proto <-> domain mapping, RPCError codes, grpc.health.v1, RPC metrics.
+        .target(
+            name: "InventoryService",
+            dependencies: [
+                "UsherCore",
+                "InventoryProto",
+                "InventoryStore",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The `inventory-server` executable: commands and the one ServiceGroup.
+        .executableTarget(
+            name: "InventoryServer",
+            dependencies: [
+                "UsherCore",
+                "InventoryProto",
+                "InventoryStore",
+                "InventoryEvents",
+                "InventoryService",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+
+        .testTarget(name: "UsherCoreTests", dependencies: ["UsherCore"]),
+        // Runs the real server wiring against a real PostgreSQL started by the project's launcher.
+        .testTarget(
+            name: "InventoryServerTests",
+            dependencies: [
+                "InventoryServer",
+                "InventoryService",
+                "InventoryStore",
+                "InventoryProto",
+                "UsherCore",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

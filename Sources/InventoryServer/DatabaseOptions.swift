@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import InventoryStore
+import Logging
+import PostgresNIO
+
+/// Where the data lives. Without --database-url the server runs its own private
+/// PostgreSQL under --data-dir and stops it on exit.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Data directory for the embedded PostgreSQL (env USHER_DATA_DIR).", valueName: "dir"))
+    var dataDir: String = Environment.string("USHER_DATA_DIR") ?? EmbeddedPostgres.defaultDataDirectory().path
+
+    @Option(help: ArgumentHelp(
+        "Use this PostgreSQL instead of the embedded one, e.g. postgres://usher@db:5432/usher?sslmode=require (env DATABASE_URL).",
+        valueName: "url"))
+    var databaseURL: String?
+
+    /// The flag, else $DATABASE_URL.
+    var resolvedDatabaseURL: String? { databaseURL ?? Environment.string("DATABASE_URL") }
+
+    /// Runs `body` with a client configuration for the chosen database. The embedded
+    /// cluster is started first and, if this call started it, stopped afterwards
+    /// however `body` ends.
+    func withDatabase<T: Sendable>(
+        logger: Logger, _ body: (PostgresClient.Configuration) async throws -> T
+    ) async throws -> T {
+        if let databaseURL = resolvedDatabaseURL {
+            return try await body(try DatabaseSettings.clientConfiguration(url: databaseURL))
+        }
+        let embedded = EmbeddedPostgres(
+            directory: URL(fileURLWithPath: dataDir).appendingPathComponent("postgres"), logger: logger)
+        let started = try await embedded.start()
+        logger.info(
+            "embedded database",
+            metadata: ["psql": "psql -h \(embedded.socketDirectory.path) -U \(EmbeddedPostgres.superuser) \(EmbeddedPostgres.database)"])
+        do {
+            let result = try await body(embedded.clientConfiguration())
+            if started { try await embedded.stop() }
+            return result
+        } catch {
+            if started { try? await embedded.stop() }
+            throw error
+        }
+    }
+}
+
+/// Environment defaults for options, so every flag has a matching variable.
+enum Environment {
+    static func string(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    static func int(_ name: String) -> Int? { string(name).flatMap(Int.init) }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import InventoryEvents
+import InventoryService
+import InventoryStore
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import UnixSignals
+
+/// The server's composition: one ServiceGroup of the database client, the health
+/// monitor, the hold sweeper, the gRPC server and the HTTP sidecar. `serve` and the
+/// integration tests both run exactly this.
+struct InventoryServerApp {
+    struct Configuration: Sendable {
+        var listenHost = "127.0.0.1"
+        var grpcPort = 50051
+        var httpPort = 8080
+        var database: PostgresClient.Configuration
+        var callTimeout: Duration = .seconds(3)
+        var sweepInterval: Duration = .seconds(5)
+        var healthInterval: Duration = .seconds(1)
+        var shutdownGrace: Duration = .seconds(10)
+        var gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+    }
+
+    /// Where the running server listens (the real ports when 0 was asked for).
+    struct Endpoints: Sendable {
+        var host: String
+        var grpcPort: Int
+        var httpPort: Int
+    }
+
+    let configuration: Configuration
+    let logger: Logger
+
+    /// Migrates, then serves until a shutdown signal or `group.triggerGracefulShutdown()`.
+    /// `onReady` runs once both ports are bound.
+    func run(onReady: @escaping @Sendable (Endpoints, ServiceGroup) async -> Void = { _, _ in }) async throws {
+        let registry = MetricsBootstrap.registry()
+        try await migrate()
+
+        let client = PostgresClient(configuration: configuration.database, backgroundLogger: logger)
+        let store = InventoryStore(client: client, logger: logger, callTimeout: configuration.callTimeout)
+        let servingState = ServingState()
+
+        let transport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: configuration.listenHost, port: configuration.grpcPort),
+            transportSecurity: .plaintext,
+            config: .defaults { $0.rpc.maxRequestPayloadSize = 64 * 1024 })
+        let grpcServer = GRPCServer(
+            transport: transport,
+            services: InventoryServices.make(store: store, servingState: servingState, logger: logger),
+            interceptors: InventoryServices.interceptors())
+
+        let (httpPorts, httpPortSink) = AsyncStream<Int>.makeStream()
+        let sidecar = HTTPSidecar.make(
+            host: configuration.listenHost, port: configuration.httpPort, store: store, registry: registry,
+            logger: logger, onBound: { port in httpPortSink.yield(port) })
+
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: client),
+                .init(service: DatabaseHealthMonitor(
+                    store: store, state: servingState, interval: configuration.healthInterval, logger: logger)),
+                .init(service: HoldSweeper(store: store, interval: configuration.sweepInterval, logger: logger)),
+                .init(service: GRPCServerService(server: grpcServer)),
+                .init(service: sidecar),
+            ],
+            gracefulShutdownSignals: configuration.gracefulShutdownSignals,
+            logger: logger)
+        // In-flight RPCs get this long to finish; then the rest is cancelled.
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        let group = ServiceGroup(configuration: groupConfiguration)
+
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                guard let address = try await transport.listeningAddress.ipv4 else { return }
+                var ports = httpPorts.makeAsyncIterator()
+                guard let httpPort = await ports.next() else { return }
+                let endpoints = Endpoints(host: address.host, grpcPort: address.port, httpPort: httpPort)
+                logger.info(
+                    "inventory-server ready",
+                    metadata: ["grpc": "\(endpoints.host):\(endpoints.grpcPort)", "http": "\(endpoints.host):\(endpoints.httpPort)"])
+                await onReady(endpoints, group)
+            }
+            try await tasks.waitForAll()
+        }
+        httpPortSink.finish()
+    }
+
+    /// Applies pending migrations with a short-lived client, failing fast and clearly
+    /// when the database cannot be reached.
+    func migrate() async throws {
+        let logger = self.logger
+        try await withTemporaryClient(configuration.database, logger: logger) { client in
+            var store = InventoryStore(client: client, logger: logger, callTimeout: .seconds(10))
+            do {
+                try await store.ping()
+            } catch {
+                throw StartupError.databaseUnreachable("\(error)")
+            }
+            store.callTimeout = .seconds(120)
+            let applied = try await store.migrate()
+            if !applied.isEmpty { logger.info("schema migrated", metadata: ["applied": "\(applied)"]) }
+        }
+    }
+}
+
+enum StartupError: Error, CustomStringConvertible {
+    case databaseUnreachable(String)
+    var description: String {
+        switch self {
+        case .databaseUnreachable(let why): "cannot reach the database: \(why)"
+        }
+    }
+}

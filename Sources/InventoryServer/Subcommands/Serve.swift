@@ -1,0 +1,39 @@
+import ArgumentParser
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve gRPC and the HTTP health/metrics sidecar until SIGTERM or SIGINT.")
+
+    @Option(help: ArgumentHelp("gRPC port (env USHER_GRPC_PORT).", valueName: "port"))
+    var grpcPort: Int = Environment.int("USHER_GRPC_PORT") ?? 50051
+
+    @Option(help: ArgumentHelp("HTTP port for /healthz, /readyz and /metrics (env USHER_HTTP_PORT).", valueName: "port"))
+    var httpPort: Int = Environment.int("USHER_HTTP_PORT") ?? 8080
+
+    @Option(help: ArgumentHelp(
+        "Address to listen on; 0.0.0.0 lets door terminals on the LAN connect (env USHER_LISTEN_HOST).",
+        valueName: "ip"))
+    var listenHost: String = Environment.string("USHER_LISTEN_HOST") ?? "127.0.0.1"
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        for (name, port) in [("--grpc-port", grpcPort), ("--http-port", httpPort)] where !(0...65535).contains(port) {
+            throw ValidationError("\(name) must be 0–65535")
+        }
+    }
+
+    func run() async throws {
+        let logger = logging.makeLogger()
+        try await database.withDatabase(logger: logger) { databaseConfiguration in
+            let app = InventoryServerApp(
+                configuration: .init(
+                    listenHost: listenHost, grpcPort: grpcPort, httpPort: httpPort, database: databaseConfiguration),
+                logger: logger)
+            try await app.run()
+        }
+        logger.info("inventory-server stopped")
+    }
+}

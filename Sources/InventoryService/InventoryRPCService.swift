@@ -1,0 +1,170 @@
+import Foundation
+import GRPCCore
+import InventoryProto
+import InventoryStore
+import Logging
+import Metrics
+import SwiftProtobuf
+import UsherCore
+
+/// The `inventory.InventoryService` handlers: validate input with UsherCore's
+/// rules, call one store use case, map the result. Verdicts are responses; only
+/// broken requests and broken infrastructure become errors.
+struct InventoryRPCService {
+    let store: InventoryStore
+    let holdExpiry: any HoldExpiryScheduling
+    let logger: Logger
+
+    /// Runs a store call and turns its error into the right status.
+    private func call<T>(_ body: () async throws(StoreError) -> T) async throws(RPCError) -> T {
+        do {
+            return try await body()
+        } catch {
+            throw RPCError(error)
+        }
+    }
+
+    private func validate<T>(_ body: () throws(InputError) -> T) throws(RPCError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw RPCError(error)
+        }
+    }
+
+    private func countScan(_ outcome: ScanOutcome, action: ScanAction) {
+        Counter(
+            label: "usher_scans_total",
+            dimensions: [("action", action.rawValue), ("result", outcome.verdict.result.rawValue)]
+        ).increment()
+    }
+}
+
+extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol {
+    func reserveSeat(
+        request: Inventory_ReserveSeatRequest, context: ServerContext
+    ) async throws -> Inventory_ReserveSeatResponse {
+        let (seatID, userID, holdSeconds) = try validate { () throws(InputError) in
+            (
+                try InputRules.identifier(request.seatID, field: "seat_id"),
+                try InputRules.identifier(request.userID, field: "user_id"),
+                try InputRules.holdSeconds(Int(request.holdSeconds))
+            )
+        }
+        let change = try await call { () throws(StoreError) in
+            try await store.reserveSeat(seatID, by: userID, holdSeconds: holdSeconds)
+        }
+        guard case .held(_, let until) = change.seat.state else {
+            throw RPCError(code: .internalError, message: "reserved seat is not held")
+        }
+        await holdExpiry.holdPlaced(seatID: seatID, until: until, revision: change.seat.revision)
+        return .with {
+            $0.seat = Inventory_Seat(change.seat)
+            $0.heldUntil = Google_Protobuf_Timestamp(date: until)
+        }
+    }
+
+    func releaseSeat(
+        request: Inventory_ReleaseSeatRequest, context: ServerContext
+    ) async throws -> Inventory_ReleaseSeatResponse {
+        let (seatID, userID, reason) = try validate { () throws(InputError) in
+            (
+                try InputRules.identifier(request.seatID, field: "seat_id"),
+                try InputRules.identifier(request.userID, field: "user_id"),
+                try InputRules.freeText(request.reason, field: "reason")
+            )
+        }
+        let change = try await call { () throws(StoreError) in
+            try await store.releaseSeat(seatID, by: userID, reason: reason)
+        }
+        return .with { $0.seat = Inventory_Seat(change.seat) }
+    }
+
+    func confirmSeat(
+        request: Inventory_ConfirmSeatRequest, context: ServerContext
+    ) async throws -> Inventory_ConfirmSeatResponse {
+        let (seatID, userID, orderID) = try validate { () throws(InputError) in
+            (
+                try InputRules.identifier(request.seatID, field: "seat_id"),
+                try InputRules.identifier(request.userID, field: "user_id"),
+                try InputRules.identifier(request.orderID, field: "order_id")
+            )
+        }
+        let change = try await call { () throws(StoreError) in
+            try await store.confirmSeat(seatID, by: userID, orderID: orderID)
+        }
+        return .with {
+            $0.seat = Inventory_Seat(change.seat)
+            $0.ticketCode = TicketCode.issue(seatID: change.seat.seatID, serial: change.seat.ticketSerial)
+        }
+    }
+
+    func updateOwner(
+        request: Inventory_UpdateOwnerRequest, context: ServerContext
+    ) async throws -> Inventory_UpdateOwnerResponse {
+        let (seatID, from, to) = try validate { () throws(InputError) in
+            (
+                try InputRules.identifier(request.seatID, field: "seat_id"),
+                try InputRules.identifier(request.fromUserID, field: "from_user_id"),
+                try InputRules.identifier(request.toUserID, field: "to_user_id")
+            )
+        }
+        guard from != to else {
+            throw RPCError(code: .invalidArgument, message: "from_user_id and to_user_id must differ")
+        }
+        let change = try await call { () throws(StoreError) in
+            try await store.transferSeat(seatID, from: from, to: to)
+        }
+        return .with {
+            $0.seat = Inventory_Seat(change.seat)
+            $0.ticketCode = TicketCode.issue(seatID: change.seat.seatID, serial: change.seat.ticketSerial)
+        }
+    }
+
+    func getSeatOwner(
+        request: Inventory_GetSeatOwnerRequest, context: ServerContext
+    ) async throws -> Inventory_GetSeatOwnerResponse {
+        let seatID = try validate { () throws(InputError) in try InputRules.identifier(request.seatID, field: "seat_id") }
+        let seat = try await call { () throws(StoreError) in try await store.seat(seatID) }
+        return .with { $0.seat = Inventory_Seat(seat) }
+    }
+
+    func verifyTicket(
+        request: Inventory_VerifyTicketRequest, context: ServerContext
+    ) async throws -> Inventory_VerifyTicketResponse {
+        let scan = try validate { () throws(InputError) in
+            ScanRequest(
+                ticketCode: try InputRules.ticketCode(request.ticketCode),
+                doorHallID: try InputRules.identifier(request.hallID, field: "hall_id"),
+                staffID: try InputRules.identifier(request.staffID, field: "staff_id"),
+                terminalID: try InputRules.identifier(request.terminalID, field: "terminal_id"))
+        }
+        let outcome = try await call { () throws(StoreError) in try await store.verifyTicket(scan) }
+        countScan(outcome, action: .verify)
+        return Inventory_VerifyTicketResponse(outcome)
+    }
+
+    func markCheckedIn(
+        request: Inventory_MarkCheckedInRequest, context: ServerContext
+    ) async throws -> Inventory_MarkCheckedInResponse {
+        let scan = try validate { () throws(InputError) in
+            ScanRequest(
+                ticketCode: try InputRules.ticketCode(request.ticketCode),
+                doorHallID: try InputRules.identifier(request.hallID, field: "hall_id"),
+                staffID: try InputRules.identifier(request.staffID, field: "staff_id"),
+                terminalID: try InputRules.identifier(request.terminalID, field: "terminal_id"),
+                scanID: try InputRules.identifier(request.scanID, field: "scan_id"))
+        }
+        let outcome = try await call { () throws(StoreError) in try await store.markCheckedIn(scan) }
+        countScan(outcome, action: .admit)
+        var log = logger
+        log[metadataKey: "scan_id"] = "\(scan.scanID ?? "")"
+        log.info(
+            "admission",
+            metadata: [
+                "result": "\(outcome.verdict.result.rawValue)", "terminal": "\(scan.terminalID)",
+                "replayed": "\(outcome.replayed)",
+            ])
+        return Inventory_MarkCheckedInResponse(outcome)
+    }
+}

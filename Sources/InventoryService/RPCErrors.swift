@@ -1,0 +1,33 @@
+import GRPCCore
+import InventoryStore
+import UsherCore
+
+/// Status codes by the litmus test in GRPCCore's RPCError:
+/// - INVALID_ARGUMENT: the request itself is wrong; retrying it cannot help.
+/// - NOT_FOUND: the seat does not exist.
+/// - FAILED_PRECONDITION: the seat is in the wrong state; fix that first.
+/// - ABORTED: lost a race for the seat's lock; retry the whole read-modify-write.
+/// - UNAVAILABLE: the database is down or slow; retrying the same call is safe.
+/// Messages are ours; database text never reaches a client.
+extension RPCError {
+    init(_ error: StoreError) {
+        switch error {
+        case .seatNotFound:
+            self.init(code: .notFound, message: error.description)
+        case .seatBusy:
+            self.init(code: .aborted, message: "the seat is being changed by another request; try again")
+        case .rule:
+            self.init(code: .failedPrecondition, message: error.description)
+        case .invalidInput(let input):
+            self.init(code: .invalidArgument, message: input.description)
+        case .unavailable:
+            self.init(code: .unavailable, message: "the inventory database is unavailable; try again shortly")
+        case .internalError:
+            self.init(code: .internalError, message: "internal error; see the server log")
+        }
+    }
+
+    init(_ error: InputError) {
+        self.init(code: .invalidArgument, message: error.description)
+    }
+}

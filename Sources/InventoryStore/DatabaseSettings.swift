@@ -1,0 +1,64 @@
+import Foundation
+import PostgresNIO
+
+/// Where the server's database is, and the client settings every connection gets.
+public enum DatabaseSettings {
+    /// Server-side bounds sent in every connection's startup packet: a runaway
+    /// statement or a transaction left open cannot hold locks for long.
+    static let startupParameters: [(String, String)] = [
+        ("statement_timeout", "10s"),
+        ("idle_in_transaction_session_timeout", "30s"),
+        ("application_name", "usher-inventory"),
+    ]
+
+    static func applyDefaults(to configuration: inout PostgresClient.Configuration) {
+        configuration.options.additionalStartupParameters = startupParameters
+        configuration.options.connectTimeout = .seconds(3)
+        configuration.options.maximumConnections = 20
+        // Dead connections are found by keep-alive pings, not by the next RPC.
+        configuration.options.keepAliveBehavior = .init(frequency: .seconds(10))
+    }
+
+    public enum URLError: Error, CustomStringConvertible {
+        case invalid(String)
+        public var description: String {
+            switch self {
+            case .invalid(let why): "invalid --database-url: \(why)"
+            }
+        }
+    }
+
+    /// Parses `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`.
+    /// `?host=/run/postgresql` selects a Unix socket directory instead of TCP.
+    public static func clientConfiguration(url text: String) throws(URLError) -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: text),
+            components.scheme == "postgres" || components.scheme == "postgresql"
+        else { throw .invalid("expected postgres://user@host:port/database") }
+        guard let user = components.user, !user.isEmpty else { throw .invalid("missing user name") }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty else { throw .invalid("missing database name") }
+        let query = Dictionary(
+            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        var configuration: PostgresClient.Configuration
+        if let socketDirectory = query["host"], socketDirectory.hasPrefix("/") {
+            let port = components.port ?? 5432
+            configuration = .init(
+                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user,
+                password: components.password, database: database)
+        } else {
+            guard let host = components.host, !host.isEmpty else { throw .invalid("missing host") }
+            let tls: PostgresClient.Configuration.TLS
+            switch query["sslmode"] ?? "prefer" {
+            case "disable": tls = .disable
+            case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+            case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+            case let other: throw .invalid("unsupported sslmode \(other)")
+            }
+            configuration = .init(
+                host: host, port: components.port ?? 5432, username: user,
+                password: components.password, database: database, tls: tls)
+        }
+        applyDefaults(to: &configuration)
+        return configuration
+    }
+}

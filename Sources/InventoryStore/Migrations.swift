@@ -1,0 +1,153 @@
+import Logging
+import PostgresNIO
+
+/// A versioned schema change. Statements run in order inside one transaction.
+struct Migration: Sendable {
+    var version: Int
+    var name: String
+    var statements: [String]
+}
+
+/// The schema, newest last. Never edit an applied migration; add a new one.
+enum Migrations {
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "venues, seats and entry logs",
+            statements: [
+                """
+                CREATE TABLE halls (
+                    hall_id    text PRIMARY KEY,
+                    name       text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                """
+                CREATE TABLE events (
+                    event_id  text PRIMARY KEY,
+                    hall_id   text NOT NULL REFERENCES halls (hall_id),
+                    name      text NOT NULL,
+                    starts_at timestamptz NOT NULL,
+                    ends_at   timestamptz NOT NULL,
+                    CHECK (ends_at > starts_at),
+                    -- lets seats reference (event_id, hall_id) so a seat's hall is its event's hall
+                    UNIQUE (event_id, hall_id)
+                )
+                """,
+                """
+                CREATE TABLE seats (
+                    seat_id                text PRIMARY KEY,
+                    event_id               text NOT NULL,
+                    hall_id                text NOT NULL,
+                    section                text NOT NULL,
+                    row_label              text NOT NULL,
+                    seat_number            integer NOT NULL CHECK (seat_number > 0),
+                    status                 text NOT NULL DEFAULT 'AVAILABLE'
+                                           CHECK (status IN ('AVAILABLE', 'HELD', 'SOLD', 'CHECKED_IN')),
+                    owner_user_id          text,
+                    held_by_user_id        text,
+                    held_until             timestamptz,
+                    order_id               text,
+                    checked_in_at          timestamptz,
+                    checked_in_terminal_id text,
+                    checked_in_staff_id    text,
+                    ticket_serial          bigint NOT NULL DEFAULT 0,
+                    revision               bigint NOT NULL DEFAULT 1,
+                    updated_at             timestamptz NOT NULL DEFAULT now(),
+                    FOREIGN KEY (event_id, hall_id) REFERENCES events (event_id, hall_id),
+                    UNIQUE (event_id, section, row_label, seat_number),
+                    -- the state machine's invariants, enforced once more by the database
+                    CHECK ((status = 'HELD') = (held_by_user_id IS NOT NULL AND held_until IS NOT NULL)),
+                    CHECK ((status IN ('SOLD', 'CHECKED_IN')) = (owner_user_id IS NOT NULL)),
+                    CHECK ((status = 'CHECKED_IN') = (checked_in_at IS NOT NULL))
+                )
+                """,
+                // The sweeper's query: expired holds, oldest first.
+                "CREATE INDEX seats_held_until ON seats (held_until) WHERE status = 'HELD'",
+                // Seat maps and occupancy per event.
+                "CREATE INDEX seats_event_status ON seats (event_id, status)",
+                """
+                CREATE TABLE entry_logs (
+                    log_id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    seat_id             text REFERENCES seats (seat_id),
+                    scanned_at          timestamptz NOT NULL DEFAULT now(),
+                    scanned_by_staff_id text NOT NULL,
+                    terminal_id         text NOT NULL,
+                    action              text NOT NULL CHECK (action IN ('VERIFY', 'ADMIT')),
+                    result              text NOT NULL CHECK (result IN
+                                            ('SUCCESS', 'DUPLICATE', 'WRONG_HALL', 'UNPAID', 'NOT_FOUND', 'EXPIRED')),
+                    reason              text NOT NULL,
+                    -- the sentence door staff saw, replayed verbatim on a retry
+                    message             text NOT NULL,
+                    hall_id_presented   text NOT NULL,
+                    hall_id_expected    text,
+                    scan_id             text,
+                    -- a retried MarkCheckedIn is logged too, pointing at the answer it replayed
+                    replay_of           bigint REFERENCES entry_logs (log_id),
+                    CHECK (replay_of IS NULL OR scan_id IS NOT NULL)
+                )
+                """,
+                // scan_id is the idempotency key: one original admission per key.
+                """
+                CREATE UNIQUE INDEX entry_logs_scan_id ON entry_logs (scan_id)
+                    WHERE scan_id IS NOT NULL AND replay_of IS NULL
+                """,
+                "CREATE INDEX entry_logs_seat ON entry_logs (seat_id, scanned_at)",
+                "CREATE INDEX entry_logs_scanned_at ON entry_logs (scanned_at)",
+                """
+                CREATE TABLE seat_history (
+                    history_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    seat_id     text NOT NULL REFERENCES seats (seat_id),
+                    at          timestamptz NOT NULL DEFAULT now(),
+                    action      text NOT NULL,
+                    user_id     text,
+                    detail      text NOT NULL DEFAULT '',
+                    from_status text NOT NULL,
+                    to_status   text NOT NULL,
+                    revision    bigint NOT NULL
+                )
+                """,
+                "CREATE INDEX seat_history_seat ON seat_history (seat_id, at)",
+            ]),
+    ]
+}
+
+extension InventoryStore {
+    /// Applies every migration not yet applied. Safe to run from several processes at
+    /// once: an advisory lock serialises them and each migration is one transaction.
+    @discardableResult
+    public func migrate() async throws(StoreError) -> [Int] {
+        let logger = self.logger
+        var store = self
+        store.callTimeout = .seconds(120)  // DDL on a large table may take a while
+        return try await store.transaction { connection in
+            // Arbitrary constant: "usher" in ASCII. Held until this transaction ends.
+            try await connection.query("SELECT pg_advisory_xact_lock(7_573_104_101_114)", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    integer PRIMARY KEY,
+                    name       text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """, logger: logger)
+            var applied = Set<Int>()
+            for try await version in try await connection.query(
+                "SELECT version FROM schema_migrations", logger: logger
+            ).decode(Int32.self) {
+                applied.insert(Int(version))
+            }
+            var newlyApplied: [Int] = []
+            for migration in Migrations.all where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(Int32(migration.version)), \(migration.name))",
+                    logger: logger)
+                logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                newlyApplied.append(migration.version)
+            }
+            return newlyApplied
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import PostgresNIO
+import UsherCore
+
+/// Reads what a scanned code names: the seat, its event's end and display names.
+enum ScanLookup {
+    struct Found: Sendable {
+        var seat: Seat
+        var eventEndsAt: Date
+        var hallName: String
+        var eventName: String
+    }
+
+    /// Parses the code (UsherCore owns the format) and reads its seat.
+    /// Returns the lookup for the verdict, plus the details when the seat exists.
+    static func lookUp(
+        _ code: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (lookup: TicketLookup, found: Found?, now: Date) {
+        let reference: TicketReference
+        switch TicketCode.parse(code) {
+        case .failure(let error):
+            return (.unreadable(error.reason), nil, try await databaseNow(on: connection, logger: logger))
+        case .success(let parsed):
+            reference = parsed
+        }
+        let rows = try await connection.query(
+            """
+            SELECT s.*, e.ends_at AS event_ends_at, e.name AS event_name, h.name AS hall_name,
+                   now() AS db_now
+            FROM seats s
+            JOIN events e ON e.event_id = s.event_id
+            JOIN halls h ON h.hall_id = s.hall_id
+            WHERE s.seat_id = \(reference.seatID)
+            """, logger: logger
+        ).collect()
+        guard let row = rows.first else {
+            return (.unknownSeat, nil, try await databaseNow(on: connection, logger: logger))
+        }
+        let r = row.makeRandomAccess()
+        let found = Found(
+            seat: try SeatRow.decode(row),
+            eventEndsAt: try r["event_ends_at"].decode(Date.self),
+            hallName: try r["hall_name"].decode(String.self),
+            eventName: try r["event_name"].decode(String.self))
+        let subject = ScanSubject(
+            seatID: found.seat.seatID, hallID: found.seat.hallID, eventEndsAt: found.eventEndsAt,
+            state: found.seat.state, ticketSerial: found.seat.ticketSerial)
+        return (.found(subject, codeSerial: reference.serial), found, try r["db_now"].decode(Date.self))
+    }
+
+    static func databaseNow(on connection: PostgresConnection, logger: Logger) async throws -> Date {
+        let rows = try await connection.query("SELECT now() AS db_now", logger: logger).collect()
+        guard let row = rows.first else { throw StoreError.internalError("now() returned no row") }
+        return try row.makeRandomAccess()["db_now"].decode(Date.self)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import PostgresNIO
+import UsherCore
+
+/// The result of a seat event: the seat as stored afterwards and what happened.
+public struct SeatChange: Sendable {
+    public var seat: Seat
+    public var effect: SeatState.Effect
+}
+
+extension InventoryStore {
+    /// Locks the seat (NOWAIT), applies one ``SeatState`` event at the database's
+    /// clock, writes the new state and a `seat_history` row, all in one transaction.
+    func changeSeat(
+        _ seatID: String, action: String, userID: String, detail: String = "",
+        _ event: @escaping @Sendable (inout SeatState, Date) throws(SeatRuleViolation) -> SeatState.Effect
+    ) async throws(StoreError) -> SeatChange {
+        let logger = self.logger
+        return try await transaction(seatID: seatID) { connection in
+            guard let fetched = try await SeatRow.fetch(seatID, lock: true, on: connection, logger: logger) else {
+                throw StoreError.seatNotFound(seatID: seatID)
+            }
+            let (seat, now) = fetched
+            var state = seat.state
+            let effect: SeatState.Effect
+            do {
+                effect = try event(&state, now)
+            } catch let violation as SeatRuleViolation {
+                throw StoreError.rule(violation)
+            }
+            guard effect.changesSeat else { return SeatChange(seat: seat, effect: effect) }
+            let reissue: Bool
+            switch effect {
+            case .sold, .ownerChanged: reissue = true
+            default: reissue = false
+            }
+            guard
+                let written = try await SeatRow.write(
+                    state, over: seat, reissueTicket: reissue, on: connection, logger: logger)
+            else {
+                // Impossible while we hold the row lock; refuse rather than guess.
+                throw StoreError.internalError("seat \(seatID) changed under its row lock")
+            }
+            try await connection.query(
+                """
+                INSERT INTO seat_history (seat_id, action, user_id, detail, from_status, to_status, revision)
+                VALUES (\(seatID), \(action), \(userID), \(detail), \(seat.status.rawValue),
+                        \(written.status.rawValue), \(written.revision))
+                """, logger: logger)
+            return SeatChange(seat: written, effect: effect)
+        }
+    }
+
+    /// ReserveSeat: AVAILABLE (or a lapsed hold) → HELD for `holdSeconds`.
+    public func reserveSeat(_ seatID: String, by user: String, holdSeconds: Int) async throws(StoreError) -> SeatChange {
+        try await changeSeat(seatID, action: "RESERVE", userID: user, detail: "\(holdSeconds)s") { state, now throws(SeatRuleViolation) in
+            try state.reserve(by: user, until: now.addingTimeInterval(TimeInterval(holdSeconds)), now: now)
+        }
+    }
+
+    /// ReleaseSeat: HELD → AVAILABLE by the holder; `reason` goes to the seat's history.
+    public func releaseSeat(_ seatID: String, by user: String, reason: String) async throws(StoreError) -> SeatChange {
+        try await changeSeat(seatID, action: "RELEASE", userID: user, detail: reason) { state, now throws(SeatRuleViolation) in
+            try state.release(by: user, now: now)
+        }
+    }
+
+    /// ConfirmSeat: HELD → SOLD; issues a new ticket serial.
+    public func confirmSeat(_ seatID: String, by user: String, orderID: String) async throws(StoreError) -> SeatChange {
+        try await changeSeat(seatID, action: "CONFIRM", userID: user, detail: orderID) { state, now throws(SeatRuleViolation) in
+            try state.confirm(by: user, orderID: orderID, now: now)
+        }
+    }
+
+    /// UpdateOwner: SOLD → SOLD with a new owner; the new serial voids the old code.
+    public func transferSeat(_ seatID: String, from: String, to: String) async throws(StoreError) -> SeatChange {
+        try await changeSeat(seatID, action: "TRANSFER", userID: from, detail: "to \(to)") { state, _ throws(SeatRuleViolation) in
+            try state.transfer(from: from, to: to)
+        }
+    }
+
+    /// GetSeatOwner: one seat, unlocked.
+    public func seat(_ seatID: String) async throws(StoreError) -> Seat {
+        let logger = self.logger
+        let client = self.client
+        return try await bounded(seatID: seatID) {
+            try await client.withConnection { connection in
+                guard let fetched = try await SeatRow.fetch(seatID, lock: false, on: connection, logger: logger) else {
+                    throw StoreError.seatNotFound(seatID: seatID)
+                }
+                return fetched.seat
+            }
+        }
+    }
+}

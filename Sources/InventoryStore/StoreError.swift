@@ -1,0 +1,26 @@
+import UsherCore
+
+/// Everything a store call can fail with, in domain terms. The gRPC layer maps
+/// these to status codes; PostgreSQL's own text never leaves this module.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case seatNotFound(seatID: String)
+    /// Another transaction holds the seat's row lock (SQLSTATE 55P03); retry the whole call.
+    case seatBusy(seatID: String)
+    case rule(SeatRuleViolation)
+    case invalidInput(InputError)
+    /// The database did not answer in time or is down; the call may be retried.
+    case unavailable(String)
+    /// A broken invariant; details are in the server log only.
+    case internalError(String)
+
+    public var description: String {
+        switch self {
+        case .seatNotFound(let id): "seat \(id) does not exist"
+        case .seatBusy(let id): "seat \(id) is being changed by another request; try again"
+        case .rule(let violation): violation.description
+        case .invalidInput(let error): error.description
+        case .unavailable(let why): "database unavailable: \(why)"
+        case .internalError(let why): "internal error: \(why)"
+        }
+    }
+}

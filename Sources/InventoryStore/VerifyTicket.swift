@@ -1,0 +1,19 @@
+import Foundation
+import UsherCore
+
+extension InventoryStore {
+    /// VerifyTicket: the verdict this code would get at this door, changing nothing
+    /// but the audit trail (one VERIFY row).
+    public func verifyTicket(_ request: ScanRequest) async throws(StoreError) -> ScanOutcome {
+        let logger = self.logger
+        return try await transaction { connection in
+            let (lookup, found, now) = try await ScanLookup.lookUp(request.ticketCode, on: connection, logger: logger)
+            let verdict = ScanVerdict.decide(lookup, doorHallID: request.doorHallID, now: now, action: .verify)
+            let log = try await EntryLog.append(
+                request, action: .verify, verdict: verdict, seat: found?.seat, on: connection, logger: logger)
+            return ScanOutcome(
+                verdict: verdict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
+                checkedInAt: nil, replayed: false, logID: log.logID)
+        }
+    }
+}

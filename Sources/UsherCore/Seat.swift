@@ -1,0 +1,35 @@
+import Foundation
+
+/// A seat as every layer sees it: where it is, and its ``SeatState``.
+public struct Seat: Sendable, Hashable {
+    public var seatID: String
+    public var eventID: String
+    public var hallID: String
+    public var section: String
+    public var row: String
+    public var number: Int
+    public var state: SeatState
+    public var updatedAt: Date
+    /// Grows with every change; optimistic writers compare it.
+    public var revision: Int64
+    /// Changes on every ticket issue and transfer; codes with another serial are void.
+    public var ticketSerial: Int64
+
+    public init(
+        seatID: String, eventID: String, hallID: String, section: String, row: String, number: Int,
+        state: SeatState, updatedAt: Date, revision: Int64, ticketSerial: Int64
+    ) {
+        self.seatID = seatID
+        self.eventID = eventID
+        self.hallID = hallID
+        self.section = section
+        self.row = row
+        self.number = number
+        self.state = state
+        self.updatedAt = updatedAt
+        self.revision = revision
+        self.ticketSerial = ticketSerial
+    }
+
+    public var status: SeatStatus { state.status }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GRPCCore
+import InventoryProto
+import InventoryStore
+import Testing
+
+@Suite("Health, metrics, migrations and venue import")
+struct OperationsTests {
+    @Test func healthOverGRPCAndHTTP() async throws {
+        try await withTestServer { server in
+            let check = try await server.health.check(.with { $0.service = "" })
+            #expect(check.status == .serving)
+            let named = try await server.health.check(.with { $0.service = "inventory.InventoryService" })
+            #expect(named.status == .serving)
+            #expect(await rpcCode { _ = try await server.health.check(.with { $0.service = "nope" }) } == .notFound)
+            let first = try await server.health.watch(request: .init(message: .with { $0.service = "" })) { response in
+                for try await message in response.messages { return message.status }
+                return .unknown
+            }
+            #expect(first == .serving)
+            #expect(try await server.http("/healthz").0 == 200)
+            #expect(try await server.http("/readyz").0 == 200)
+        }
+    }
+
+    @Test func metricsCountRPCsAndScans() async throws {
+        try await withTestServer { server in
+            let code = try await server.sell("gala.stalls.B.9", to: "alice")
+            _ = try await server.admit(code)
+            _ = await rpcCode { try await server.reserve("", by: "x") }
+            let (status, body) = try await server.http("/metrics")
+            #expect(status == 200)
+            #expect(body.contains("usher_rpc_requests_total"))
+            #expect(body.contains(#"method="inventory.InventoryService/MarkCheckedIn""#))
+            #expect(body.contains(#"code="invalidArgument""#) || body.contains(#"code="invalid argument""#))
+            #expect(body.contains("usher_rpc_duration_seconds_bucket"))
+            #expect(body.contains(#"usher_scans_total{action="ADMIT",result="SUCCESS"}"#))
+        }
+    }
+
+    @Test func migrationsAreVersionedAndIdempotent() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        try await withClient(database) { client in
+            let store = InventoryStore(client: client, logger: TestCluster.logger)
+            #expect(try await store.migrate().isEmpty, "the template is already migrated")
+            let rows = try await client.query("SELECT max(version) FROM schema_migrations").collect()
+            #expect(try rows.first?.decode(Int32.self) == 1)
+        }
+    }
+
+    @Test func venueImportIsAllOrNothingAndKeepsSales() async throws {
+        try await withTestServer { server in
+            let code = try await server.sell("gala.stalls.A.1", to: "alice")
+            try await withClient(server.database) { client in
+                let store = InventoryStore(client: client, logger: TestCluster.logger)
+                // Re-import: nothing added, the sale stays.
+                let again = try await store.importVenue(try VenueFile.decode(Data(TestVenue.json.utf8), now: Date()))
+                #expect(again.seatsAdded == 0 && again.seatsKept == 30)
+                // An event may not move hall: the whole import is refused.
+                let moved = TestVenue.json.replacingOccurrences(
+                    of: #""id": "gala", "hall": "main""#, with: #""id": "gala", "hall": "studio""#
+                ).replacingOccurrences(of: #""rows": ["A", "B"]"#, with: #""rows": ["A", "B", "C"]"#)
+                await #expect(throws: StoreError.self) {
+                    try await store.importVenue(try VenueFile.decode(Data(moved.utf8), now: Date()))
+                }
+            }
+            #expect(try await server.count("SELECT count(*) FROM seats") == 30)
+            #expect(try await server.admit(code).result == .success)
+        }
+    }
+
+    @Test func venueFileErrorsNameTheProblem() {
+        func problem(_ json: String) -> String {
+            do {
+                _ = try VenueFile.decode(Data(json.utf8), now: Date())
+                return "accepted"
+            } catch {
+                return error.description
+            }
+        }
+        #expect(problem("{") .contains("not valid venue JSON"))
+        #expect(problem(#"{"halls": [], "events": [{"id": "e", "hall": "x", "name": "n", "starts": "now", "ends": "now+1h", "sections": []}]}"#).contains("unknown hall"))
+        #expect(problem(#"{"halls": [{"id": "h", "name": "H"}], "events": [{"id": "e", "hall": "h", "name": "n", "starts": "now", "ends": "now-1h", "sections": []}]}"#).contains("after starts"))
+        #expect(problem(#"{"halls": [{"id": "h h", "name": "H"}], "events": []}"#).contains("halls[].id"))
+        #expect(problem(#"{"halls": [{"id": "h", "name": "H"}], "events": [{"id": "e", "hall": "h", "name": "n", "starts": "yesterday", "ends": "now", "sections": []}]}"#).contains("RFC 3339"))
+    }
+
+    @Test func demoVenueLoads() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("assets/venues/demo.json")
+        let venue = try VenueFile.decode(Data(contentsOf: url), now: Date())
+        #expect(Set(venue.halls.map(\.name)) == ["Main Hall", "Studio"])
+        #expect(venue.seats.count >= 200)
+        #expect(venue.events.contains { $0.startsAt < Date() && $0.endsAt > Date() })
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import InventoryProto
+import InventoryStore
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import UsherCore
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+@testable import InventoryServer
+
+/// A running inventory-server (the real ServiceGroup) on ephemeral ports, with a
+/// gRPC client and direct SQL access for checking what was written.
+struct TestServer: Sendable {
+    let endpoints: InventoryServerApp.Endpoints
+    let inventory: Inventory_InventoryService.Client<HTTP2ClientTransport.Posix>
+    let health: Grpc_Health_V1_Health.Client<HTTP2ClientTransport.Posix>
+    let database: PostgresClient.Configuration
+
+    /// GET on the HTTP sidecar: (status, body).
+    func http(_ path: String) async throws -> (Int, String) {
+        let url = URL(string: "http://\(endpoints.host):\(endpoints.httpPort)\(path)")!
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 10
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Runs one SQL query against the test's database and returns its single Int64.
+    func count(_ query: PostgresQuery) async throws -> Int64 {
+        try await withClient(database) { client in
+            let rows = try await client.query(query, logger: TestCluster.logger).collect()
+            return try rows.first?.decode(Int64.self) ?? -1
+        }
+    }
+}
+
+/// Starts a server on `database` (a fresh test database unless given), runs `body`,
+/// then shuts the server down gracefully and waits for it.
+func withTestServer(
+    database: PostgresClient.Configuration? = nil,
+    venue: String = TestVenue.json,
+    callTimeout: Duration = .seconds(3),
+    sweepInterval: Duration = .milliseconds(200),
+    _ body: @escaping @Sendable (TestServer) async throws -> Void
+) async throws {
+    let databaseConfiguration: PostgresClient.Configuration
+    if let database {
+        databaseConfiguration = database
+    } else {
+        databaseConfiguration = try await TestCluster.shared.freshDatabase()
+    }
+    if !venue.isEmpty {
+        let plan = try VenueFile.decode(Data(venue.utf8), now: Date())
+        _ = try await withClient(databaseConfiguration) { client in
+            try await InventoryStore(client: client, logger: TestCluster.logger).importVenue(plan)
+        }
+    }
+    let app = InventoryServerApp(
+        configuration: .init(
+            listenHost: "127.0.0.1", grpcPort: 0, httpPort: 0, database: databaseConfiguration,
+            callTimeout: callTimeout, sweepInterval: sweepInterval, healthInterval: .milliseconds(200),
+            shutdownGrace: .seconds(5), gracefulShutdownSignals: []),
+        logger: TestCluster.logger)
+    let (ready, readySink) = AsyncStream<(InventoryServerApp.Endpoints, ServiceGroup)>.makeStream()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask {
+            defer { readySink.finish() }
+            try await app.run { endpoints, serviceGroup in readySink.yield((endpoints, serviceGroup)) }
+        }
+        var iterator = ready.makeAsyncIterator()
+        guard let (endpoints, serviceGroup) = await iterator.next() else {
+            try await group.waitForAll()  // surfaces the start-up error
+            throw TestFailure("server stopped before it was ready")
+        }
+        do {
+            try await withGRPCClient(
+                transport: .http2NIOPosix(
+                    target: .ipv4(address: endpoints.host, port: endpoints.grpcPort), transportSecurity: .plaintext)
+            ) { client in
+                let server = TestServer(
+                    endpoints: endpoints,
+                    inventory: Inventory_InventoryService.Client(wrapping: client),
+                    health: Grpc_Health_V1_Health.Client(wrapping: client),
+                    database: databaseConfiguration)
+                try await body(server)
+            }
+        } catch {
+            await serviceGroup.triggerGracefulShutdown()
+            try? await group.waitForAll()
+            throw error
+        }
+        await serviceGroup.triggerGracefulShutdown()
+        try await group.waitForAll()
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Calls `body` and returns the gRPC status code it failed with (nil on success).
+func rpcCode(_ body: () async throws -> Void) async -> RPCError.Code? {
+    do {
+        try await body()
+        return nil
+    } catch let error as RPCError {
+        return error.code
+    } catch {
+        return .unknown
+    }
+}
+
+/// A small venue: two halls, an event on now in each, and one that has ended.
+enum TestVenue {
+    static let json = """
+        {
+          "halls": [{"id": "main", "name": "Main Hall"}, {"id": "studio", "name": "Studio"}],
+          "events": [
+            {"id": "gala", "hall": "main", "name": "Gala", "starts": "now-1h", "ends": "now+3h",
+             "sections": [{"id": "stalls", "name": "Stalls", "rows": ["A", "B"], "seats_per_row": 10}]},
+            {"id": "jazz", "hall": "studio", "name": "Jazz Night", "starts": "now-1h", "ends": "now+2h",
+             "sections": [{"id": "floor", "name": "Floor", "rows": ["A"], "seats_per_row": 5}]},
+            {"id": "matinee", "hall": "main", "name": "Matinee", "starts": "now-6h", "ends": "now-3h",
+             "sections": [{"id": "stalls", "name": "Stalls", "rows": ["A"], "seats_per_row": 5}]}
+          ]
+        }
+        """
+}

@@ -1,0 +1,77 @@
+import Foundation
+import GRPCCore
+import InventoryProto
+
+/// Short names for the calls the tests make again and again.
+extension TestServer {
+    @discardableResult
+    func reserve(_ seat: String, by user: String, holdSeconds: Int32 = 0) async throws -> Inventory_ReserveSeatResponse {
+        try await inventory.reserveSeat(.with {
+            $0.seatID = seat
+            $0.userID = user
+            $0.holdSeconds = holdSeconds
+        })
+    }
+
+    @discardableResult
+    func release(_ seat: String, by user: String, reason: String = "") async throws -> Inventory_ReleaseSeatResponse {
+        try await inventory.releaseSeat(.with {
+            $0.seatID = seat
+            $0.userID = user
+            $0.reason = reason
+        })
+    }
+
+    @discardableResult
+    func confirm(_ seat: String, by user: String, order: String = "order-1") async throws -> Inventory_ConfirmSeatResponse {
+        try await inventory.confirmSeat(.with {
+            $0.seatID = seat
+            $0.userID = user
+            $0.orderID = order
+        })
+    }
+
+    @discardableResult
+    func transfer(_ seat: String, from: String, to: String) async throws -> Inventory_UpdateOwnerResponse {
+        try await inventory.updateOwner(.with {
+            $0.seatID = seat
+            $0.fromUserID = from
+            $0.toUserID = to
+        })
+    }
+
+    func seat(_ seat: String) async throws -> Inventory_Seat {
+        try await inventory.getSeatOwner(.with { $0.seatID = seat }).seat
+    }
+
+    /// Reserve and confirm: returns the ticket code.
+    func sell(_ seat: String, to user: String) async throws -> String {
+        try await reserve(seat, by: user)
+        return try await confirm(seat, by: user).ticketCode
+    }
+
+    func verify(_ code: String, hall: String = "main", terminal: String = "door-1") async throws -> Inventory_VerifyTicketResponse {
+        try await inventory.verifyTicket(.with {
+            $0.ticketCode = code
+            $0.hallID = hall
+            $0.staffID = "staff-1"
+            $0.terminalID = terminal
+        })
+    }
+
+    func admit(
+        _ code: String, hall: String = "main", terminal: String = "door-1", scanID: String = UUID().uuidString
+    ) async throws -> Inventory_MarkCheckedInResponse {
+        try await inventory.markCheckedIn(.with {
+            $0.ticketCode = code
+            $0.hallID = hall
+            $0.staffID = "staff-1"
+            $0.terminalID = terminal
+            $0.scanID = scanID
+        })
+    }
+
+    func entryLogCount() async throws -> Int64 {
+        try await count("SELECT count(*) FROM entry_logs")
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Usher needs to build, test and run, and only the
+# ones that are missing. Extra package names may be passed as arguments.
+#   scripts/bootstrap.sh                     # the project's own needs
+#   scripts/bootstrap.sh protobuf-compiler   # plus protoc, for scripts/generate-proto.sh
+set -euo pipefail
+
+packages=(
+  postgresql            # server binaries for the embedded database (initdb, pg_ctl, postgres)
+  postgresql-client     # psql, for operators
+  libpq-dev             # libpq headers, for operators' tools
+  ca-certificates       # TLS to an external --database-url
+  curl                  # health checks in scripts/demo.sh
+  "$@"
+)
+
+if ! command -v swift >/dev/null; then
+  echo "bootstrap: the Swift 6 toolchain is not on PATH; install it first (swift.org)." >&2
+  exit 1
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+# Usher runs its own private cluster; don't let the Debian package create and
+# start a system-wide one on port 5432 as a side effect.
+if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+  $sudo mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.d/usher.conf >/dev/null
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "bootstrap: done"
