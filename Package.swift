@@ -37,11 +37,15 @@ let package = Package(
             ]
         ),
 
+        // posix_spawn extras for ProcessRunner (a header-only shim over glibc).
+        .systemLibrary(name: "CSpawn"),
+
         // PostgreSQL: migrations, one repository method per use case, the embedded launcher.
         .target(
             name: "InventoryStore",
             dependencies: [
                 "UsherCore",
+                "CSpawn",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -64,7 +64,7 @@ public struct InventoryStore: Sendable {
     public func ping() async throws(StoreError) {
         let client = self.client
         try await bounded {
-            try await client.query("SELECT 1", logger: self.logger).collect()
+            _ = try await client.query("SELECT 1", logger: self.logger).collect()
             return ()
         }
     }

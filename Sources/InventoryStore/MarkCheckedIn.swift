@@ -45,6 +45,10 @@ extension InventoryStore {
                     let admitted = try await SeatRow.write(
                         state, over: found.seat, reissueTicket: false, on: connection, logger: logger)
                 else { continue }
+                try await SeatHistory.append(
+                    seatID: admitted.seatID, action: "CHECK_IN", userID: admitted.state.ownerUserID,
+                    detail: "terminal \(request.terminalID), staff \(request.staffID)", from: found.seat.status,
+                    to: admitted, on: connection, logger: logger)
                 var admittedVerdict = verdict
                 admittedVerdict.firstCheckIn = checkIn
                 let log = try await EntryLog.append(

@@ -1,8 +1,19 @@
+import CSpawn
+import Dispatch
 import Foundation
 
-/// Runs a short-lived helper program (initdb, pg_ctl) and waits for it without
-/// blocking a concurrency thread: the wait is a continuation resumed by the
-/// process's termination handler.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a short-lived helper program (initdb, pg_ctl) and waits for it.
+///
+/// Not Foundation's `Process`: on Linux it learns of a child's exit through a
+/// descriptor the child inherits, so a child that leaves a daemon behind
+/// (`pg_ctl start` leaves the postmaster) never "exits". Here the child gets only
+/// stdin (/dev/null) and one output file, every other descriptor is closed, and
+/// the exit is collected with `waitpid` on a Dispatch thread, never on a
+/// concurrency-pool thread.
 enum ProcessRunner {
     struct Failure: Error, CustomStringConvertible {
         var command: String
@@ -11,36 +22,43 @@ enum ProcessRunner {
         var description: String { "\(command) exited with \(status): \(output)" }
     }
 
-    /// Runs `arguments` (first element is the program path). Returns combined output.
-    /// Throws ``Failure`` on a non-zero exit unless `allowFailure`.
+    /// Runs `arguments` (the first is the program's absolute path) with exactly
+    /// `environment`. Returns the exit status and the combined output.
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String]? = nil, allowFailure: Bool = false)
+    static func run(_ arguments: [String], environment: [String: String], allowFailure: Bool = false)
         async throws -> (status: Int32, output: String)
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        if let environment { process.environment = environment }
-        // Output goes to a file, not a pipe: a chatty child can never block on a full pipe.
-        let outputURL = FileManager.default.temporaryDirectory
-            .appendingPathComponent("usher-proc-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputURL) }
-        let handle = try FileHandle(forWritingTo: outputURL)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
+        let outputPath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("usher-proc-\(UUID().uuidString).log").path
+        defer { unlink(outputPath) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        usher_spawn_addclosefrom(&actions, 3)
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv + envp { free(pointer) }
+        }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw Failure(command: arguments[0], status: -1, output: String(cString: strerror(spawned)))
+        }
+        let childPID = pid
+        let status: Int32 = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var raw: Int32 = 0
+                while waitpid(childPID, &raw, 0) == -1 && errno == EINTR {}
+                continuation.resume(returning: usher_exit_code(raw))
             }
         }
-        try? handle.close()
-        let output = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         if status != 0 && !allowFailure {
             throw Failure(command: arguments.joined(separator: " "), status: status, output: output)
         }

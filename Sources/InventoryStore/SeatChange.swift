@@ -42,12 +42,9 @@ extension InventoryStore {
                 // Impossible while we hold the row lock; refuse rather than guess.
                 throw StoreError.internalError("seat \(seatID) changed under its row lock")
             }
-            try await connection.query(
-                """
-                INSERT INTO seat_history (seat_id, action, user_id, detail, from_status, to_status, revision)
-                VALUES (\(seatID), \(action), \(userID), \(detail), \(seat.status.rawValue),
-                        \(written.status.rawValue), \(written.revision))
-                """, logger: logger)
+            try await SeatHistory.append(
+                seatID: seatID, action: action, userID: userID, detail: detail, from: seat.status, to: written,
+                on: connection, logger: logger)
             return SeatChange(seat: written, effect: effect)
         }
     }

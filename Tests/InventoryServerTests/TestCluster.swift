@@ -52,6 +52,7 @@ actor TestCluster {
     }
 
     private static func start() async throws -> EmbeddedPostgres {
+        ClusterReaper.reapAbandoned()
         let cluster = try makeCluster(name: "shared")
         try await cluster.start()
         ClusterReaper.register(cluster)
@@ -114,18 +115,30 @@ enum ClusterReaper {
 
     /// Synchronous on purpose: it runs inside atexit, where nothing async can.
     static func stopAll() {
-        for cluster in clusters.withLock({ $0 }) {
-            let process = Process()
-            var arguments = ["pg_ctl", "stop", "-D", cluster.dataDirectory.path, "-m", "immediate", "-w"]
-            if let bin = try? EmbeddedPostgres.binDirectory() { arguments[0] = "\(bin)/pg_ctl" }
-            if geteuid() == 0 { arguments = ["-u", "postgres", "--"] + arguments }
-            process.executableURL = URL(fileURLWithPath: geteuid() == 0 ? "/usr/sbin/runuser" : arguments.removeFirst())
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try? process.run()
-            process.waitUntilExit()
-            try? FileManager.default.removeItem(at: cluster.directory.deletingLastPathComponent())
+        for cluster in clusters.withLock({ $0 }) { stopImmediately(cluster) }
+    }
+
+    /// Clusters left by test runs that were killed (no atexit): their pid is gone.
+    static func reapAbandoned() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []
+        for name in names where name.hasPrefix("usher-test-") {
+            guard let pid = Int32(name.split(separator: "-")[2]), pid != getpid(), kill(pid, 0) != 0 else { continue }
+            let base = URL(fileURLWithPath: "/tmp").appendingPathComponent(name)
+            stopImmediately(EmbeddedPostgres(directory: base.appendingPathComponent("pg"), logger: TestCluster.logger))
         }
+    }
+
+    private static func stopImmediately(_ cluster: EmbeddedPostgres) {
+        let process = Process()
+        var arguments = ["pg_ctl", "stop", "-D", cluster.dataDirectory.path, "-m", "immediate", "-w"]
+        if let bin = try? EmbeddedPostgres.binDirectory() { arguments[0] = "\(bin)/pg_ctl" }
+        if geteuid() == 0 { arguments = ["-u", "postgres", "--"] + arguments }
+        process.executableURL = URL(fileURLWithPath: geteuid() == 0 ? "/usr/sbin/runuser" : arguments.removeFirst())
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: cluster.directory.deletingLastPathComponent())
     }
 }

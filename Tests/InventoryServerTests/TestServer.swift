@@ -57,7 +57,9 @@ func withTestServer(
     if !venue.isEmpty {
         let plan = try VenueFile.decode(Data(venue.utf8), now: Date())
         _ = try await withClient(databaseConfiguration) { client in
-            try await InventoryStore(client: client, logger: TestCluster.logger).importVenue(plan)
+            let store = InventoryStore(client: client, logger: TestCluster.logger)
+            try await store.migrate()
+            return try await store.importVenue(plan)
         }
     }
     let app = InventoryServerApp(
