@@ -47,6 +47,8 @@ let package = Package(
                 "UsherCore",
                 "CSpawn",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Only to classify the pool's own errors (circuit breaker, shutdown) as UNAVAILABLE.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -65,7 +65,7 @@ struct InventoryServerApp {
                 .init(service: DatabaseHealthMonitor(
                     store: store, state: servingState, interval: configuration.healthInterval, logger: logger)),
                 .init(service: HoldSweeper(store: store, interval: configuration.sweepInterval, logger: logger)),
-                .init(service: GRPCServerService(server: grpcServer)),
+                .init(service: GRPCServerService(server: grpcServer, servingState: servingState)),
                 .init(service: sidecar),
             ],
             gracefulShutdownSignals: configuration.gracefulShutdownSignals,

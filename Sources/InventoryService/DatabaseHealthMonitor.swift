@@ -21,7 +21,7 @@ public struct DatabaseHealthMonitor: Service {
     }
 
     public func run() async throws {
-        defer { state.finish() }
+        defer { state.shutDown() }
         do {
             try await cancelWhenGracefulShutdown {
                 while true {

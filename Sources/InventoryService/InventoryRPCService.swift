@@ -15,13 +15,31 @@ struct InventoryRPCService {
     let holdExpiry: any HoldExpiryScheduling
     let logger: Logger
 
-    /// Runs a store call and turns its error into the right status.
-    private func call<T>(_ body: () async throws(StoreError) -> T) async throws(RPCError) -> T {
+    /// Runs a store call and turns its error into the right status. Failures the
+    /// operator should see (database trouble, broken invariants) are logged with the
+    /// request's method and peer.
+    private func call<T>(
+        _ context: ServerContext, _ body: () async throws(StoreError) -> T
+    ) async throws(RPCError) -> T {
         do {
             return try await body()
         } catch {
+            switch error {
+            case .unavailable, .internalError:
+                requestLogger(context).error("call failed", metadata: ["error": "\(error)"])
+            default:
+                break
+            }
             throw RPCError(error)
         }
+    }
+
+    /// The service logger with this request's method and peer attached.
+    private func requestLogger(_ context: ServerContext) -> Logger {
+        var logger = self.logger
+        logger[metadataKey: "rpc"] = "\(context.descriptor.method)"
+        logger[metadataKey: "peer"] = "\(context.remotePeer)"
+        return logger
     }
 
     private func validate<T>(_ body: () throws(InputError) -> T) throws(RPCError) -> T {
@@ -51,7 +69,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 try InputRules.holdSeconds(Int(request.holdSeconds))
             )
         }
-        let change = try await call { () throws(StoreError) in
+        let change = try await call(context) { () throws(StoreError) in
             try await store.reserveSeat(seatID, by: userID, holdSeconds: holdSeconds)
         }
         guard case .held(_, let until) = change.seat.state else {
@@ -74,7 +92,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 try InputRules.freeText(request.reason, field: "reason")
             )
         }
-        let change = try await call { () throws(StoreError) in
+        let change = try await call(context) { () throws(StoreError) in
             try await store.releaseSeat(seatID, by: userID, reason: reason)
         }
         return .with { $0.seat = Inventory_Seat(change.seat) }
@@ -90,7 +108,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 try InputRules.identifier(request.orderID, field: "order_id")
             )
         }
-        let change = try await call { () throws(StoreError) in
+        let change = try await call(context) { () throws(StoreError) in
             try await store.confirmSeat(seatID, by: userID, orderID: orderID)
         }
         return .with {
@@ -112,7 +130,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         guard from != to else {
             throw RPCError(code: .invalidArgument, message: "from_user_id and to_user_id must differ")
         }
-        let change = try await call { () throws(StoreError) in
+        let change = try await call(context) { () throws(StoreError) in
             try await store.transferSeat(seatID, from: from, to: to)
         }
         return .with {
@@ -125,7 +143,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         request: Inventory_GetSeatOwnerRequest, context: ServerContext
     ) async throws -> Inventory_GetSeatOwnerResponse {
         let seatID = try validate { () throws(InputError) in try InputRules.identifier(request.seatID, field: "seat_id") }
-        let seat = try await call { () throws(StoreError) in try await store.seat(seatID) }
+        let seat = try await call(context) { () throws(StoreError) in try await store.seat(seatID) }
         return .with { $0.seat = Inventory_Seat(seat) }
     }
 
@@ -139,7 +157,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 staffID: try InputRules.identifier(request.staffID, field: "staff_id"),
                 terminalID: try InputRules.identifier(request.terminalID, field: "terminal_id"))
         }
-        let outcome = try await call { () throws(StoreError) in try await store.verifyTicket(scan) }
+        let outcome = try await call(context) { () throws(StoreError) in try await store.verifyTicket(scan) }
         countScan(outcome, action: .verify)
         return Inventory_VerifyTicketResponse(outcome)
     }
@@ -155,9 +173,9 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 terminalID: try InputRules.identifier(request.terminalID, field: "terminal_id"),
                 scanID: try InputRules.identifier(request.scanID, field: "scan_id"))
         }
-        let outcome = try await call { () throws(StoreError) in try await store.markCheckedIn(scan) }
+        let outcome = try await call(context) { () throws(StoreError) in try await store.markCheckedIn(scan) }
         countScan(outcome, action: .admit)
-        var log = logger
+        var log = requestLogger(context)
         log[metadataKey: "scan_id"] = "\(scan.scanID ?? "")"
         log.info(
             "admission",

@@ -6,6 +6,7 @@ import Synchronization
 public final class ServingState: Sendable {
     private struct Inner {
         var serving = false
+        var shutDown = false
         var watchers: [Int: AsyncStream<Bool>.Continuation] = [:]
         var nextID = 0
     }
@@ -18,7 +19,7 @@ public final class ServingState: Sendable {
 
     public func set(serving: Bool) {
         let toNotify: [AsyncStream<Bool>.Continuation] = inner.withLock { state in
-            guard state.serving != serving else { return [] }
+            guard !state.shutDown, state.serving != serving else { return [] }
             state.serving = serving
             return Array(state.watchers.values)
         }
@@ -31,8 +32,12 @@ public final class ServingState: Sendable {
         let id = inner.withLock { state in
             let id = state.nextID
             state.nextID += 1
-            state.watchers[id] = continuation
             continuation.yield(state.serving)
+            if state.shutDown {
+                continuation.finish()
+            } else {
+                state.watchers[id] = continuation
+            }
             return id
         }
         continuation.onTermination = { [weak self] _ in
@@ -41,12 +46,18 @@ public final class ServingState: Sendable {
         return stream
     }
 
-    /// Ends every watcher (server shutdown).
-    public func finish() {
+    /// The server is draining: report NOT_SERVING from now on and end every watch
+    /// stream, so open health watches do not hold the drain open.
+    public func shutDown() {
         let watchers = inner.withLock { state in
+            state.serving = false
+            state.shutDown = true
             defer { state.watchers.removeAll() }
             return Array(state.watchers.values)
         }
-        for watcher in watchers { watcher.finish() }
+        for watcher in watchers {
+            watcher.yield(false)
+            watcher.finish()
+        }
     }
 }

@@ -1,4 +1,5 @@
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// Turns PostgresNIO errors into ``StoreError`` by SQLSTATE class, so no SQL text or
 /// server detail reaches a client. Anything unknown is an internal error.
@@ -12,6 +13,9 @@ enum DatabaseErrorClassifier {
             return .internalError("transaction failed")
         }
         if error is CancellationError { return .unavailable("the database call was cancelled") }
+        // The pool's own failures: no connection could be made (circuit breaker), the
+        // pool is shutting down, or the wait for a connection was cancelled by our bound.
+        if error is ConnectionPoolError { return .unavailable("no database connection available") }
         guard let psql = error as? PSQLError else { return .internalError(String(describing: type(of: error))) }
         if let state = psql.serverInfo?[.sqlState] {
             switch PostgresError.Code(raw: state) {
@@ -19,7 +23,7 @@ enum DatabaseErrorClassifier {
                 return .seatBusy(seatID: seatID ?? "")
             case .queryCanceled:
                 return .unavailable("the database call timed out")
-            case .adminShutdown, .crashShutdown, .cannotConnectNow:
+            case .adminShutdown, .crashShutdown, .cannotConnectNow, .idleInTransactionSessionTimeout:
                 return .unavailable("the database is shutting down or starting")
             case .serializationFailure, .deadlockDetected:
                 return .seatBusy(seatID: seatID ?? "")

@@ -5,11 +5,26 @@ import PostgresNIO
 public enum DatabaseSettings {
     /// Server-side bounds sent in every connection's startup packet: a runaway
     /// statement or a transaction left open cannot hold locks for long.
+    ///
+    /// The bounds match the store's default 3 s call bound, because a query that is
+    /// already running ignores task cancellation: the server must give up on it too.
+    /// A lock wait ends sooner (55P03 → ABORTED, retry) than the call bound (UNAVAILABLE).
+    ///
+    /// Isolation is pinned to READ COMMITTED: exactly-once admission relies on a
+    /// re-read after a lost UPDATE race seeing the winner's commit, and on a replayed
+    /// scan id seeing the original's row once its advisory lock is granted.
     static let startupParameters: [(String, String)] = [
-        ("statement_timeout", "10s"),
+        ("statement_timeout", "3s"),
+        ("lock_timeout", "2s"),
         ("idle_in_transaction_session_timeout", "30s"),
+        ("default_transaction_isolation", "read committed"),
         ("application_name", "usher-inventory"),
     ]
+
+    /// For the few long transactions (migrations, venue import): lifts the
+    /// per-statement bound for this transaction only.
+    static let longTransactionStatement = "SET LOCAL statement_timeout = '110s'"
+
 
     static func applyDefaults(to configuration: inout PostgresClient.Configuration) {
         configuration.options.additionalStartupParameters = startupParameters

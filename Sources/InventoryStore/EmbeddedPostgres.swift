@@ -19,6 +19,8 @@ public struct EmbeddedPostgres: Sendable {
     public let logger: Logger
     /// Extra `-c name=value` server settings (tests turn fsync off, for speed).
     public var settings: [String: String]
+    /// Held while this process owns the running cluster (see ``OwnerLock``).
+    private let ownership = OwnerLock()
 
     public init(directory: URL, logger: Logger, settings: [String: String] = [:]) {
         self.directory = directory.standardizedFileURL
@@ -63,16 +65,22 @@ public struct EmbeddedPostgres: Sendable {
     }
 
     /// Starts the cluster (creating it on first use) and its `usher` database.
-    /// Returns false when a server was already running on this directory (another
-    /// process owns it, so we must not stop it).
+    /// Returns true when this process owns the running cluster and must stop it:
+    /// it started it, or adopted one whose owner died. Returns false when a live
+    /// process owns it (another `inventory-server` on the same --data-dir).
     @discardableResult
     public func start() async throws -> Bool {
         let bin = try Self.binDirectory()
         let runAs = try Self.runAsUser()
         guard socketPath.utf8.count <= 107 else { throw LaunchError.socketPathTooLong(socketPath) }
         try prepareDirectories(owner: runAs)
+        let owner = ownership.tryAcquire(path: directory.appendingPathComponent("owner.lock").path)
 
-        if !FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
+        let initialized = FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path)
+        if !owner && !initialized {
+            throw LaunchError.failed("another process is creating the cluster in \(dataDirectory.path)")
+        }
+        if !initialized {
             logger.info("creating embedded PostgreSQL cluster", metadata: ["dir": "\(dataDirectory.path)"])
             try await run(runAs, [
                 "\(bin)/initdb", "-D", dataDirectory.path, "-U", Self.superuser, "--auth=trust",
@@ -80,9 +88,18 @@ public struct EmbeddedPostgres: Sendable {
             ])
         }
         if try await isRunning(bin: bin, runAs: runAs) {
-            logger.info("embedded PostgreSQL already running; using it", metadata: ["dir": "\(dataDirectory.path)"])
+            if owner {
+                logger.warning(
+                    "adopting an embedded PostgreSQL left running by a process that is gone",
+                    metadata: ["dir": "\(dataDirectory.path)"])
+            } else {
+                logger.info("embedded PostgreSQL is owned by another process; using it", metadata: ["dir": "\(dataDirectory.path)"])
+            }
             try await createDatabase()
-            return false
+            return owner
+        }
+        guard owner else {
+            throw LaunchError.failed("another process owns \(dataDirectory.path) but its PostgreSQL is not running")
         }
         var options = [
             "-c listen_addresses=''",
@@ -109,6 +126,7 @@ public struct EmbeddedPostgres: Sendable {
 
     /// Stops the cluster (fast mode: open transactions roll back, data is safe).
     public func stop() async throws {
+        defer { ownership.release() }
         let bin = try Self.binDirectory()
         let runAs = try Self.runAsUser()
         guard try await isRunning(bin: bin, runAs: runAs) else { return }
@@ -131,7 +149,11 @@ public struct EmbeddedPostgres: Sendable {
             ).collect()
             if existing.isEmpty {
                 // A constant identifier: CREATE DATABASE cannot take a bound parameter.
-                try await connection.query("CREATE DATABASE \(unescaped: Self.database)", logger: logger)
+                do {
+                    try await connection.query("CREATE DATABASE \(unescaped: Self.database)", logger: logger)
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P04" {
+                    // Another process created it between our check and our CREATE: fine.
+                }
             }
         } catch {
             try? await connection.close()

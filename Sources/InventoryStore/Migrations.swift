@@ -121,6 +121,7 @@ extension InventoryStore {
         store.callTimeout = .seconds(120)  // DDL on a large table may take a while
         return try await store.transaction { connection in
             // Arbitrary constant: "usher" in ASCII. Held until this transaction ends.
+            try await connection.query(PostgresQuery(unsafeSQL: DatabaseSettings.longTransactionStatement), logger: logger)
             try await connection.query("SELECT pg_advisory_xact_lock(7573104101114)", logger: logger)
             try await connection.query(
                 """

@@ -54,8 +54,10 @@ enum ProcessRunner {
         let status: Int32 = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 var raw: Int32 = 0
-                while waitpid(childPID, &raw, 0) == -1 && errno == EINTR {}
-                continuation.resume(returning: usher_exit_code(raw))
+                var waited = waitpid(childPID, &raw, 0)
+                while waited == -1 && errno == EINTR { waited = waitpid(childPID, &raw, 0) }
+                // Any other waitpid failure means we cannot know the outcome: report failure.
+                continuation.resume(returning: waited == childPID ? usher_exit_code(raw) : -1)
             }
         }
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""

@@ -54,14 +54,17 @@ enum SeatRow {
             ticketSerial: try r["ticket_serial"].decode(Int64.self))
     }
 
-    /// Reads one seat, optionally locking it (`FOR UPDATE NOWAIT`: a busy seat fails
-    /// fast with 55P03 instead of queueing requests behind each other).
+    /// Reads one seat, optionally locking it. `NOWAIT`: a busy seat fails fast with
+    /// 55P03 instead of queueing requests behind each other. `NO KEY UPDATE`, not
+    /// `UPDATE`: we never change the key, and the weaker lock does not conflict with
+    /// the KEY SHARE locks that concurrent `entry_logs` inserts take on the seat
+    /// through their foreign key, so a door scanning a seat never aborts a sale.
     static func fetch(_ seatID: String, lock: Bool, on connection: PostgresConnection, logger: Logger)
         async throws -> (seat: Seat, now: Date)?
     {
         let query: PostgresQuery =
             lock
-            ? "SELECT \(unescaped: columns), now() AS db_now FROM seats WHERE seat_id = \(seatID) FOR UPDATE NOWAIT"
+            ? "SELECT \(unescaped: columns), now() AS db_now FROM seats WHERE seat_id = \(seatID) FOR NO KEY UPDATE NOWAIT"
             : "SELECT \(unescaped: columns), now() AS db_now FROM seats WHERE seat_id = \(seatID)"
         let rows = try await connection.query(query, logger: logger).collect()
         guard let row = rows.first else { return nil }

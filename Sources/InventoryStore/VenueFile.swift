@@ -65,12 +65,17 @@ public struct VenueFile: Sendable {
                 Event(id: id, hallID: event.hall, name: try name(event.name, field: "event \(id) name"),
                       startsAt: startsAt, endsAt: endsAt))
             var sectionIDs = Set<String>()
+            var sectionNames = Set<String>()
             for section in event.sections {
                 let sectionID = try InputRules.identifier(section.id, field: "event \(id) sections[].id")
                 guard sectionIDs.insert(sectionID).inserted else {
                     throw InputError(field: "event \(id) sections[].id", problem: "repeats \(sectionID)")
                 }
                 let sectionName = try name(section.name, field: "section \(sectionID) name")
+                // Seats are unique by (event, section name, row, number), so names must differ too.
+                guard sectionNames.insert(sectionName).inserted else {
+                    throw InputError(field: "section \(sectionID) name", problem: "repeats \(sectionName) in event \(id)")
+                }
                 guard (1...1000).contains(section.seatsPerRow) else {
                     throw InputError(field: "section \(sectionID) seats_per_row", problem: "must be 1–1000")
                 }

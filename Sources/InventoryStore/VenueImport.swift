@@ -23,6 +23,7 @@ extension InventoryStore {
         var store = self
         store.callTimeout = .seconds(120)  // a large venue is a large insert
         return try await store.transaction { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: DatabaseSettings.longTransactionStatement), logger: logger)
             for hall in venue.halls {
                 try await connection.query(
                     """

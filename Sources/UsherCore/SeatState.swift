@@ -49,12 +49,16 @@ public enum SeatState: Sendable, Hashable {
         case alreadySold
         /// SOLD → SOLD with a new owner: the ticket must be re-issued.
         case ownerChanged(previousOwner: String)
+        /// The transfer was already made (a retry); nothing changes.
+        case alreadyTransferred
         case checkedIn(CheckIn)
 
         /// Whether the seat row changes (and its revision grows).
         public var changesSeat: Bool {
-            if case .alreadySold = self { return false }
-            return true
+            switch self {
+            case .alreadySold, .alreadyTransferred: false
+            default: true
+            }
         }
     }
 
@@ -118,11 +122,14 @@ public enum SeatState: Sendable, Hashable {
     }
 
     /// SOLD → SOLD with a new owner (a peer-to-peer transfer). Not allowed once the
-    /// guest has entered: the ticket has been used.
+    /// guest has entered: the ticket has been used. If the seat already belongs to
+    /// `to`, the transfer is reported done without a change, so a retried transfer
+    /// whose reply was lost does not fail.
     public mutating func transfer(from: String, to: String) throws(SeatRuleViolation) -> Effect {
         guard from != to else { throw .sameOwner }
         switch self {
         case .sold(let owner, let orderID):
+            if owner == to { return .alreadyTransferred }
             guard owner == from else { throw .notOwner }
             self = .sold(owner: to, orderID: orderID)
             return .ownerChanged(previousOwner: owner)

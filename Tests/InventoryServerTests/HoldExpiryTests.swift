@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Hold expiry")
 struct HoldExpiryTests {
-    @Test func expiredHoldNeverBlocksASaleAndIsSwept() async throws {
+    @Test func expiredHoldNeverBlocksASaleBeforeTheSweep() async throws {
         // A long sweep interval first: the lapsed hold is still stored as HELD, and a
         // reservation must treat it as AVAILABLE anyway.
         try await withTestServer(sweepInterval: .seconds(3600)) { server in

@@ -60,8 +60,15 @@ struct OperationsTests {
                 let moved = TestVenue.json.replacingOccurrences(
                     of: #""id": "gala", "hall": "main""#, with: #""id": "gala", "hall": "studio""#
                 ).replacingOccurrences(of: #""rows": ["A", "B"]"#, with: #""rows": ["A", "B", "C"]"#)
-                await #expect(throws: StoreError.self) {
-                    try await store.importVenue(try VenueFile.decode(Data(moved.utf8), now: Date()))
+                do {
+                    _ = try await store.importVenue(try VenueFile.decode(Data(moved.utf8), now: Date()))
+                    Issue.record("moving an event to another hall must be refused")
+                } catch let error as StoreError {
+                    guard case .invalidInput(let input) = error else {
+                        Issue.record("expected invalid input, got \(error)")
+                        return
+                    }
+                    #expect(input.field == "event gala hall")
                 }
             }
             #expect(try await server.count("SELECT count(*) FROM seats") == 30)

@@ -117,13 +117,17 @@ struct ScanTests {
         }
     }
 
-    @Test func transferMovesTheSeatToItsNewOwner() async throws {
+    @Test func transferredTicketAdmitsItsNewOwnerOnce() async throws {
         try await withTestServer { server in
-            let code = try await server.sell("gala.stalls.B.5", to: "alice")
+            _ = try await server.sell("gala.stalls.B.5", to: "alice")
             let transferred = try await server.transfer("gala.stalls.B.5", from: "alice", to: "bob")
             #expect(transferred.seat.ownerUserID == "bob")
-            #expect(try await server.admit(transferred.ticketCode).result == .success)
-            _ = code
+            // A retried transfer (lost reply) succeeds without another change.
+            let retried = try await server.transfer("gala.stalls.B.5", from: "alice", to: "bob")
+            #expect(retried.seat.revision == transferred.seat.revision)
+            let admitted = try await server.admit(transferred.ticketCode)
+            #expect(admitted.result == .success && admitted.seat.ownerUserID == "bob")
+            #expect(try await server.admit(transferred.ticketCode).result == .duplicate)
         }
     }
 }

@@ -99,6 +99,10 @@ struct SeatStateTests {
         #expect(throws: SeatRuleViolation.sameOwner) { try state.transfer(from: "bob", to: "bob") }
         #expect(try state.transfer(from: "bob", to: "carol") == .ownerChanged(previousOwner: "bob"))
         #expect(state == .sold(owner: "carol", orderID: "o1"))
+        // A retried transfer is reported done and changes nothing.
+        #expect(try state.transfer(from: "bob", to: "carol") == .alreadyTransferred)
+        #expect(state == .sold(owner: "carol", orderID: "o1"))
+        #expect(!SeatState.Effect.alreadyTransferred.changesSeat)
     }
 
     @Test func transferRefusals() {
