@@ -14,7 +14,7 @@ enum HTTPSidecar {
     ) -> some Service {
         let readinessStore = {
             var bounded = store
-            bounded.callTimeout = .seconds(1)  // a readiness probe must answer fast
+            bounded.callTimeout = .seconds(2)  // a readiness probe must answer fast
             return bounded
         }()
         let router = Router()

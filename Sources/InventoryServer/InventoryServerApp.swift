@@ -80,6 +80,8 @@ struct InventoryServerApp {
                 guard let address = try await transport.listeningAddress.ipv4 else { return }
                 var ports = httpPorts.makeAsyncIterator()
                 guard let httpPort = await ports.next() else { return }
+                // Ready means serving: wait for the first health probe to find the database.
+                for await serving in servingState.updates() where serving { break }
                 let endpoints = Endpoints(host: address.host, grpcPort: address.port, httpPort: httpPort)
                 logger.info(
                     "inventory-server ready",

@@ -13,7 +13,7 @@ public struct DatabaseHealthMonitor: Service {
 
     public init(store: InventoryStore, state: ServingState, interval: Duration = .seconds(1), logger: Logger) {
         var bounded = store
-        bounded.callTimeout = min(store.callTimeout, .seconds(1))
+        bounded.callTimeout = min(store.callTimeout, .seconds(2))
         self.store = bounded
         self.state = state
         self.interval = interval

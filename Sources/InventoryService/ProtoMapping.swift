@@ -69,9 +69,22 @@ extension Inventory_ScanReason {
     }
 }
 
-extension Inventory_VerifyTicketResponse {
-    init(_ outcome: ScanOutcome) {
-        self.init()
+/// The fields VerifyTicket and MarkCheckedIn responses share, so one mapping fills both.
+protocol ScanResponseMessage {
+    var result: Inventory_ScanResult { get set }
+    var reason: Inventory_ScanReason { get set }
+    var message: String { get set }
+    var seat: Inventory_Seat { get set }
+    var ticketHallID: String { get set }
+    var firstCheckedInAt: Google_Protobuf_Timestamp { get set }
+    var firstCheckedInTerminalID: String { get set }
+    var hallName: String { get set }
+    var eventName: String { get set }
+    var logID: Int64 { get set }
+}
+
+extension ScanResponseMessage {
+    mutating func fill(from outcome: ScanOutcome) {
         result = .init(outcome.verdict.result)
         reason = .init(outcome.verdict.reason)
         message = outcome.verdict.message
@@ -89,24 +102,18 @@ extension Inventory_VerifyTicketResponse {
     }
 }
 
-extension Inventory_MarkCheckedInResponse {
+extension Inventory_VerifyTicketResponse: ScanResponseMessage {
     init(_ outcome: ScanOutcome) {
         self.init()
-        result = .init(outcome.verdict.result)
-        reason = .init(outcome.verdict.reason)
-        message = outcome.verdict.message
-        if let seat = outcome.seat {
-            self.seat = Inventory_Seat(seat)
-            ticketHallID = seat.hallID
-        }
-        if let first = outcome.verdict.firstCheckIn {
-            firstCheckedInAt = Google_Protobuf_Timestamp(date: first.at)
-            firstCheckedInTerminalID = first.terminalID
-        }
+        fill(from: outcome)
+    }
+}
+
+extension Inventory_MarkCheckedInResponse: ScanResponseMessage {
+    init(_ outcome: ScanOutcome) {
+        self.init()
+        fill(from: outcome)
         if let at = outcome.checkedInAt { checkedInAt = Google_Protobuf_Timestamp(date: at) }
         replayed = outcome.replayed
-        hallName = outcome.hallName ?? ""
-        eventName = outcome.eventName ?? ""
-        logID = outcome.logID
     }
 }

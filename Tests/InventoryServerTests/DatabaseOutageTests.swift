@@ -15,7 +15,7 @@ struct DatabaseOutageTests {
         defer { ClusterReaper.unregister(cluster) }
         try await withTestServer(database: cluster.clientConfiguration(), callTimeout: .seconds(2)) { server in
             let code = try await server.sell("gala.stalls.A.1", to: "alice")
-            #expect(try await server.http("/readyz").0 == 200)
+            try await eventually("/readyz 200 before the outage") { try await server.http("/readyz").0 == 200 }
 
             try await cluster.stop()
 

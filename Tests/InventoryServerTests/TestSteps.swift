@@ -71,6 +71,20 @@ extension TestServer {
         })
     }
 
+    /// `doors` terminals scan `code` at once, spread over `servers` (self first).
+    func admitFromDoors(_ code: String, doors: Int, via others: [TestServer] = []) async throws -> [Inventory_ScanResult] {
+        let servers = [self] + others
+        return try await withThrowingTaskGroup(of: Inventory_ScanResult.self) { group in
+            for door in 0..<doors {
+                let server = servers[door % servers.count]
+                group.addTask { try await server.admit(code, terminal: "door-\(door)").result }
+            }
+            var results: [Inventory_ScanResult] = []
+            for try await result in group { results.append(result) }
+            return results
+        }
+    }
+
     func entryLogCount() async throws -> Int64 {
         try await count("SELECT count(*) FROM entry_logs")
     }
