@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "inventory-server", targets: ["InventoryServer"]),
+        .executable(name: "bench", targets: ["Bench"]),
         .library(name: "UsherCore", targets: ["UsherCore"]),
     ],
     dependencies: [
@@ -22,10 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure domain: seat state machine, scan verdicts, ticket codes, input rules. No I/O.
-        .target(name: "UsherCore"),
+        .target(name: "UsherCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // proto/*.proto compiled by scripts/generate-proto.sh; the output is committed.
         .target(
@@ -39,6 +41,12 @@ let package = Package(
 
         // posix_spawn extras for ProcessRunner (a header-only shim over glibc).
         .systemLibrary(name: "CSpawn"),
+        // libqrencode and libpng (Debian packages), for printing tickets.
+        .systemLibrary(name: "CQRencode"),
+        .systemLibrary(name: "CImageCodecs"),
+
+        // Ticket printing: QR PNGs (error correction M, quiet zone) and a manifest.
+        .target(name: "TicketExport", dependencies: ["CQRencode", "CImageCodecs"]),
 
         // PostgreSQL: migrations, one repository method per use case, the embedded launcher.
         .target(
@@ -90,6 +98,7 @@ let package = Package(
                 "InventoryStore",
                 "InventoryEvents",
                 "InventoryService",
+                "TicketExport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -102,6 +111,9 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+
+        // `bench`: speed checks (scripts/bench.sh), kept out of the unit tests.
+        .executableTarget(name: "Bench", dependencies: ["UsherCore", "TicketExport"]),
 
         .testTarget(name: "UsherCoreTests", dependencies: ["UsherCore"]),
         // Runs the real server wiring against a real PostgreSQL started by the project's launcher.

@@ -11,6 +11,9 @@ packages=(
   libpq-dev             # libpq headers, for operators' tools
   ca-certificates       # TLS to an external --database-url
   curl                  # health checks in scripts/demo.sh
+  libqrencode-dev       # QR codes for `tickets export`
+  libpng-dev            # PNG writing (and reading, for scanned images)
+  zbar-tools            # zbarimg: tests decode every exported QR code
   "$@"
 )
 

@@ -8,6 +8,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 import UnixSignals
+import UsherCore
 
 /// The server's composition: one ServiceGroup of the database client, the health
 /// monitor, the hold sweeper, the gRPC server and the HTTP sidecar. `serve` and the
@@ -18,6 +19,8 @@ struct InventoryServerApp {
         var grpcPort = 50051
         var httpPort = 8080
         var database: PostgresClient.Configuration
+        /// Verifies scanned codes and signs new ones.
+        var keyring = TicketKeyring(signer: nil)
         var callTimeout: Duration = .seconds(3)
         var sweepInterval: Duration = .seconds(5)
         var healthInterval: Duration = .seconds(1)
@@ -42,7 +45,8 @@ struct InventoryServerApp {
         try await migrate()
 
         let client = PostgresClient(configuration: configuration.database, backgroundLogger: logger)
-        let store = InventoryStore(client: client, logger: logger, callTimeout: configuration.callTimeout)
+        let store = InventoryStore(
+            client: client, logger: logger, keyring: configuration.keyring, callTimeout: configuration.callTimeout)
         let servingState = ServingState()
 
         let transport = HTTP2ServerTransport.Posix(
@@ -98,7 +102,8 @@ struct InventoryServerApp {
     func migrate() async throws {
         let logger = self.logger
         try await withTemporaryClient(configuration.database, logger: logger) { client in
-            var store = InventoryStore(client: client, logger: logger, callTimeout: .seconds(10))
+            var store = InventoryStore(
+                client: client, logger: logger, keyring: TicketKeyring(signer: nil), callTimeout: .seconds(10))
             do {
                 try await store.ping()
             } catch {

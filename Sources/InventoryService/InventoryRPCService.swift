@@ -113,7 +113,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         }
         return .with {
             $0.seat = Inventory_Seat(change.seat)
-            $0.ticketCode = TicketCode.issue(seatID: change.seat.seatID, serial: change.seat.ticketSerial)
+            $0.ticketCode = change.ticketCode ?? ""
         }
     }
 
@@ -135,7 +135,23 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         }
         return .with {
             $0.seat = Inventory_Seat(change.seat)
-            $0.ticketCode = TicketCode.issue(seatID: change.seat.seatID, serial: change.seat.ticketSerial)
+            $0.ticketCode = change.ticketCode ?? ""
+        }
+    }
+
+    func getVerificationKeys(
+        request: Inventory_GetVerificationKeysRequest, context: ServerContext
+    ) async throws -> Inventory_GetVerificationKeysResponse {
+        let signing = store.keyring.signer?.keyID
+        return .with {
+            $0.keys = store.keyring.verificationKeys.map { key in
+                .with {
+                    $0.keyID = key.keyID.description
+                    $0.algorithm = "ed25519"
+                    $0.publicKey = key.rawRepresentation
+                    $0.signing = key.keyID == signing
+                }
+            }
         }
     }
 

@@ -10,10 +10,13 @@ public struct InventoryStore: Sendable {
     public let client: PostgresClient
     public let logger: Logger
     public var callTimeout: Duration
+    /// Verifies scanned codes and signs new ones (ConfirmSeat, UpdateOwner).
+    public let keyring: TicketKeyring
 
-    public init(client: PostgresClient, logger: Logger, callTimeout: Duration = .seconds(3)) {
+    public init(client: PostgresClient, logger: Logger, keyring: TicketKeyring, callTimeout: Duration = .seconds(3)) {
         self.client = client
         self.logger = logger
+        self.keyring = keyring
         self.callTimeout = callTimeout
     }
 

@@ -18,18 +18,20 @@ extension InventoryStore {
     ///   transaction as the state change.
     public func markCheckedIn(_ request: ScanRequest) async throws(StoreError) -> ScanOutcome {
         let logger = self.logger
+        let keyring = self.keyring
         return try await transaction { connection in
             if let scanID = request.scanID {
                 try await connection.query(
                     "SELECT pg_advisory_xact_lock(hashtextextended(\(scanID), 7573))", logger: logger)
                 if let original = try await EntryLog.original(scanID: scanID, on: connection, logger: logger) {
-                    return try await Self.replay(original, request, on: connection, logger: logger)
+                    return try await Self.replay(original, request, keyring: keyring, on: connection, logger: logger)
                 }
             }
             // Bounded: each retry means another door admitted this seat (or it changed)
             // between our read and our write; the next read sees that and decides again.
             for _ in 0..<8 {
-                let (lookup, found, now) = try await ScanLookup.lookUp(request.ticketCode, on: connection, logger: logger)
+                let (lookup, found, now) = try await ScanLookup.lookUp(
+                    request.ticketCode, keyring: keyring, on: connection, logger: logger)
                 let verdict = ScanVerdict.decide(lookup, doorHallID: request.doorHallID, now: now, action: .admit)
                 guard verdict.result == .success, let found else {
                     let log = try await EntryLog.append(
@@ -63,12 +65,13 @@ extension InventoryStore {
 
     /// Answers a repeated scan id with the original verdict, and logs the repeat.
     private static func replay(
-        _ original: EntryLog.Original, _ request: ScanRequest, on connection: PostgresConnection, logger: Logger
+        _ original: EntryLog.Original, _ request: ScanRequest, keyring: TicketKeyring,
+        on connection: PostgresConnection, logger: Logger
     ) async throws -> ScanOutcome {
         // Same key, different scan: a terminal bug. Refuse rather than answer for another ticket.
         let seatID: String? =
-            switch TicketCode.parse(request.ticketCode) {
-            case .success(let reference): reference.seatID
+            switch TicketCode.verify(request.ticketCode, keyring: keyring) {
+            case .success(let claims): claims.seatID
             case .failure: nil
             }
         if original.seatID != nil && seatID != original.seatID || original.doorHallID != request.doorHallID
@@ -77,7 +80,8 @@ extension InventoryStore {
             throw StoreError.invalidInput(
                 InputError(field: "scan_id", problem: "was already used for a different scan"))
         }
-        let (_, found, _) = try await ScanLookup.lookUp(request.ticketCode, on: connection, logger: logger)
+        let (_, found, _) = try await ScanLookup.lookUp(
+            request.ticketCode, keyring: keyring, on: connection, logger: logger)
         var firstCheckIn: CheckIn?
         if case .checkedIn(_, _, let checkIn)? = found?.seat.state { firstCheckIn = checkIn }
         let verdict = ScanVerdict(reason: original.reason, firstCheckIn: firstCheckIn, message: original.message)

@@ -12,17 +12,17 @@ enum ScanLookup {
         var eventName: String
     }
 
-    /// Parses the code (UsherCore owns the format) and reads its seat.
+    /// Verifies the code (UsherCore owns the format) and reads its seat.
     /// Returns the lookup for the verdict, plus the details when the seat exists.
     static func lookUp(
-        _ code: String, on connection: PostgresConnection, logger: Logger
+        _ code: String, keyring: TicketKeyring, on connection: PostgresConnection, logger: Logger
     ) async throws -> (lookup: TicketLookup, found: Found?, now: Date) {
-        let reference: TicketReference
-        switch TicketCode.parse(code) {
+        let claims: TicketClaims
+        switch TicketCode.verify(code, keyring: keyring) {
         case .failure(let error):
             return (.unreadable(error.reason), nil, try await databaseNow(on: connection, logger: logger))
-        case .success(let parsed):
-            reference = parsed
+        case .success(let verified):
+            claims = verified
         }
         let rows = try await connection.query(
             """
@@ -31,7 +31,7 @@ enum ScanLookup {
             FROM seats s
             JOIN events e ON e.event_id = s.event_id
             JOIN halls h ON h.hall_id = s.hall_id
-            WHERE s.seat_id = \(reference.seatID)
+            WHERE s.seat_id = \(claims.seatID)
             """, logger: logger
         ).collect()
         guard let row = rows.first else {
@@ -46,7 +46,7 @@ enum ScanLookup {
         let subject = ScanSubject(
             seatID: found.seat.seatID, hallID: found.seat.hallID, eventEndsAt: found.eventEndsAt,
             state: found.seat.state, ticketSerial: found.seat.ticketSerial)
-        return (.found(subject, codeSerial: reference.serial), found, try r["db_now"].decode(Date.self))
+        return (.found(subject, codeSerial: claims.serial), found, try r["db_now"].decode(Date.self))
     }
 
     static func databaseNow(on connection: PostgresConnection, logger: Logger) async throws -> Date {

@@ -7,6 +7,9 @@ import UsherCore
 public struct SeatChange: Sendable {
     public var seat: Seat
     public var effect: SeatState.Effect
+    /// The seat's current signed code, when the event sold or re-issued a ticket
+    /// (or repeated a sale or transfer that had already been made).
+    public var ticketCode: String?
 }
 
 extension InventoryStore {
@@ -17,6 +20,7 @@ extension InventoryStore {
         _ event: @escaping @Sendable (inout SeatState, Date) throws(SeatRuleViolation) -> SeatState.Effect
     ) async throws(StoreError) -> SeatChange {
         let logger = self.logger
+        let keyring = self.keyring
         return try await transaction(seatID: seatID) { connection in
             guard let fetched = try await SeatRow.fetch(seatID, lock: true, on: connection, logger: logger) else {
                 throw StoreError.seatNotFound(seatID: seatID)
@@ -29,7 +33,11 @@ extension InventoryStore {
             } catch let violation as SeatRuleViolation {
                 throw StoreError.rule(violation)
             }
-            guard effect.changesSeat else { return SeatChange(seat: seat, effect: effect) }
+            guard effect.changesSeat else {
+                return SeatChange(
+                    seat: seat, effect: effect,
+                    ticketCode: try await TicketIssue.code(for: seat, effect: effect, keyring: keyring, on: connection, logger: logger))
+            }
             let reissue: Bool
             switch effect {
             case .sold, .ownerChanged: reissue = true
@@ -45,7 +53,9 @@ extension InventoryStore {
             try await SeatHistory.append(
                 seatID: seatID, action: action, userID: userID, detail: detail, from: seat.status, to: written,
                 on: connection, logger: logger)
-            return SeatChange(seat: written, effect: effect)
+            return SeatChange(
+                seat: written, effect: effect,
+                ticketCode: try await TicketIssue.code(for: written, effect: effect, keyring: keyring, on: connection, logger: logger))
         }
     }
 

@@ -27,9 +27,24 @@ public struct VenueFile: Sendable {
         public var number: Int
     }
 
+    /// A seat's starting state, for demo and test venues: applied only to seats
+    /// that have never been touched, so re-importing never overwrites real sales.
+    public struct Preset: Sendable, Hashable {
+        public enum State: Sendable, Hashable {
+            case held(by: String, until: Date)
+            case sold(owner: String)
+            /// Sold to `owner`, then transferred to `to` (ticket serial 2).
+            case transferred(owner: String, to: String)
+            case checkedIn(owner: String, at: Date, terminalID: String)
+        }
+        public var seatID: String
+        public var state: State
+    }
+
     public var halls: [Hall]
     public var events: [Event]
     public var seats: [SeatPlace]
+    public var presets: [Preset]
 
     public static let maximumSeats = 1_000_000
 
@@ -100,7 +115,35 @@ public struct VenueFile: Sendable {
                 }
             }
         }
-        return VenueFile(halls: halls, events: events, seats: seats)
+        let seatIDs = Set(seats.map(\.seatID))
+        var presets: [Preset] = []
+        var presetSeats = Set<String>()
+        for raw in raw.presets ?? [] {
+            let field = "presets \(raw.seat)"
+            guard seatIDs.contains(raw.seat) else { throw InputError(field: field, problem: "names no seat of this venue") }
+            guard presetSeats.insert(raw.seat).inserted else { throw InputError(field: field, problem: "repeats the seat") }
+            func id(_ value: String?, _ name: String) throws(InputError) -> String {
+                try InputRules.identifier(value ?? "", field: "\(field) \(name)")
+            }
+            let state: Preset.State
+            switch raw.status {
+            case "HELD":
+                state = .held(by: try id(raw.holder, "holder"), until: try time(raw.heldUntil ?? "", now: now, field: "\(field) held_until"))
+            case "SOLD" where raw.transferredTo != nil:
+                state = .transferred(owner: try id(raw.owner, "owner"), to: try id(raw.transferredTo, "transferred_to"))
+            case "SOLD":
+                state = .sold(owner: try id(raw.owner, "owner"))
+            case "CHECKED_IN":
+                state = .checkedIn(
+                    owner: try id(raw.owner, "owner"),
+                    at: try time(raw.checkedInAt ?? "", now: now, field: "\(field) checked_in_at"),
+                    terminalID: try id(raw.terminal, "terminal"))
+            default:
+                throw InputError(field: "\(field) status", problem: "must be HELD, SOLD or CHECKED_IN")
+            }
+            presets.append(Preset(seatID: raw.seat, state: state))
+        }
+        return VenueFile(halls: halls, events: events, seats: seats, presets: presets)
     }
 
     private static func name(_ value: String, field: String) throws(InputError) -> String {
@@ -173,6 +216,23 @@ private struct RawVenue: Decodable {
         var ends: String
         var sections: [Section]
     }
+    struct Preset: Decodable {
+        var seat: String
+        var status: String
+        var owner: String?
+        var holder: String?
+        var heldUntil: String?
+        var transferredTo: String?
+        var checkedInAt: String?
+        var terminal: String?
+        enum CodingKeys: String, CodingKey {
+            case seat, status, owner, holder, terminal
+            case heldUntil = "held_until"
+            case transferredTo = "transferred_to"
+            case checkedInAt = "checked_in_at"
+        }
+    }
     var halls: [Hall]
     var events: [Event]
+    var presets: [Preset]?
 }

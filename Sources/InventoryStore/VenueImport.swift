@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 import UsherCore
 
@@ -8,13 +9,44 @@ public struct VenueImportSummary: Sendable, Hashable, CustomStringConvertible {
     public var events: Int
     public var seatsAdded: Int
     public var seatsKept: Int
+    public var presetsApplied: Int = 0
 
     public var description: String {
         "\(halls) halls, \(events) events, \(seatsAdded) seats added, \(seatsKept) already present"
+            + (presetsApplied > 0 ? ", \(presetsApplied) seat states preset" : "")
     }
 }
 
 extension InventoryStore {
+    /// Sets a preset state on a seat that was never touched (AVAILABLE, serial 0,
+    /// revision 1). Returns false when the seat has a history of its own.
+    private static func apply(_ preset: VenueFile.Preset, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        var status = "SOLD", owner: String?, holder: String?, heldUntil: Date?, serial: Int64 = 1
+        var checkedInAt: Date?, terminal: String?
+        switch preset.state {
+        case .held(let by, let until):
+            (status, holder, heldUntil, serial) = ("HELD", by, until, 0)
+        case .sold(let buyer):
+            owner = buyer
+        case .transferred(_, let to):
+            (owner, serial) = (to, 2)
+        case .checkedIn(let buyer, let at, let door):
+            (status, owner, checkedInAt, terminal) = ("CHECKED_IN", buyer, at, door)
+        }
+        let rows = try await connection.query(
+            """
+            UPDATE seats SET status = \(status), owner_user_id = \(owner), held_by_user_id = \(holder),
+                             held_until = \(heldUntil), order_id = \(owner == nil ? nil : "preset"),
+                             ticket_serial = \(serial), checked_in_at = \(checkedInAt),
+                             checked_in_terminal_id = \(terminal), checked_in_staff_id = \(terminal == nil ? nil : "preset"),
+                             revision = revision + 1, updated_at = now()
+            WHERE seat_id = \(preset.seatID) AND status = 'AVAILABLE' AND ticket_serial = 0 AND revision = 1
+            RETURNING seat_id
+            """, logger: logger
+        ).collect()
+        return !rows.isEmpty
+    }
+
     /// Loads a venue in one transaction. Re-importing is safe: halls and events are
     /// updated in place, seats that exist are left alone (their sales stay), new ones
     /// are added. An event cannot move to another hall once it has seats.
@@ -59,9 +91,13 @@ extension InventoryStore {
                 RETURNING seat_id
                 """, logger: logger
             ).collect()
+            var applied = 0
+            for preset in venue.presets {
+                applied += try await Self.apply(preset, on: connection, logger: logger) ? 1 : 0
+            }
             return VenueImportSummary(
                 halls: venue.halls.count, events: venue.events.count,
-                seatsAdded: rows.count, seatsKept: venue.seats.count - rows.count)
+                seatsAdded: rows.count, seatsKept: venue.seats.count - rows.count, presetsApplied: applied)
         }
     }
 }

@@ -6,8 +6,10 @@ extension InventoryStore {
     /// but the audit trail (one VERIFY row).
     public func verifyTicket(_ request: ScanRequest) async throws(StoreError) -> ScanOutcome {
         let logger = self.logger
+        let keyring = self.keyring
         return try await transaction { connection in
-            let (lookup, found, now) = try await ScanLookup.lookUp(request.ticketCode, on: connection, logger: logger)
+            let (lookup, found, now) = try await ScanLookup.lookUp(
+                request.ticketCode, keyring: keyring, on: connection, logger: logger)
             let verdict = ScanVerdict.decide(lookup, doorHallID: request.doorHallID, now: now, action: .verify)
             let log = try await EntryLog.append(
                 request, action: .verify, verdict: verdict, seat: found?.seat, on: connection, logger: logger)

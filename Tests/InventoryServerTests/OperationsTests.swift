@@ -45,7 +45,7 @@ struct OperationsTests {
     @Test func migrationsAreVersionedAndIdempotent() async throws {
         let database = try await TestCluster.shared.freshDatabase()
         try await withClient(database) { client in
-            let store = InventoryStore(client: client, logger: TestCluster.logger)
+            let store = InventoryStore(client: client, logger: TestCluster.logger, keyring: TestKeys.keyring)
             #expect(try await store.migrate().isEmpty, "the template is already migrated")
             let rows = try await client.query("SELECT max(version) FROM schema_migrations").collect()
             #expect(try rows.first?.decode(Int32.self) == 1)
@@ -56,7 +56,7 @@ struct OperationsTests {
         try await withTestServer { server in
             let code = try await server.sell("gala.stalls.A.1", to: "alice")
             try await withClient(server.database) { client in
-                let store = InventoryStore(client: client, logger: TestCluster.logger)
+                let store = InventoryStore(client: client, logger: TestCluster.logger, keyring: TestKeys.keyring)
                 // Re-import: nothing added, the sale stays.
                 let again = try await store.importVenue(try VenueFile.decode(Data(TestVenue.json.utf8), now: Date()))
                 #expect(again.seatsAdded == 0 && again.seatsKept == 30)

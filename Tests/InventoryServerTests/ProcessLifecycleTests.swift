@@ -22,7 +22,7 @@ struct ProcessLifecycleTests {
         let embedded = EmbeddedPostgres(directory: dataDir.appendingPathComponent("postgres"), logger: TestCluster.logger)
         ClusterReaper.register(embedded)  // if this test dies half-way, the cluster still stops at exit
 
-        let imported = try await run([Self.binary.path, "venue", "import", venueFile.path, "--data-dir", dataDir.path])
+        let imported = try await runServerBinary(["venue", "import", venueFile.path, "--data-dir", dataDir.path])
         #expect(imported.status == 0, "venue import: \(imported.output)")
 
         let log = base.appendingPathComponent("server.log")
@@ -104,23 +104,12 @@ struct ProcessLifecycleTests {
         while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         return process.isRunning ? nil : process.terminationStatus
     }
-
-    private func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("usher-cmd-\(UUID().uuidString).log")
-        defer { try? FileManager.default.removeItem(at: log) }
-        let process = try Process.start(arguments, log: log)
-        guard let status = try await waitForExit(process, timeout: .seconds(120)) else {
-            process.terminate()
-            throw TestFailure("\(arguments) did not finish")
-        }
-        return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
-    }
 }
 
 extension Process {
     /// Starts `arguments` with stdout and stderr appended to `log`.
     static func start(_ arguments: [String], log: URL) throws -> Process {
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])

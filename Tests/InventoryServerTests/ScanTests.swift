@@ -3,6 +3,7 @@ import GRPCCore
 import InventoryProto
 import PostgresNIO
 import Testing
+import UsherCore
 
 @Suite("Scans: verdicts, exactly-once admission and the audit trail")
 struct ScanTests {
@@ -32,12 +33,12 @@ struct ScanTests {
             let expired = try await server.admit(endedTicket)
             #expect(expired.result == .expired && expired.reason == .eventEnded)
 
-            let held = try await server.admit("gala.stalls.A.2")
+            let held = try await server.admit(TestKeys.code(seat: "gala.stalls.A.2"))
             #expect(held.result == .unpaid && held.reason == .holdNotPaid)
-            let available = try await server.admit("gala.stalls.A.3")
+            let available = try await server.admit(TestKeys.code(seat: "gala.stalls.A.3"))
             #expect(available.result == .unpaid && available.reason == .notSold)
 
-            let unknown = try await server.admit("gala.stalls.Z.99")
+            let unknown = try await server.admit(TestKeys.code(seat: "gala.stalls.Z.99"))
             #expect(unknown.result == .notFound && unknown.reason == .unknownSeat && !unknown.hasSeat)
             let garbage = try await server.admit("#!not a code!#")
             #expect(garbage.result == .notFound && garbage.reason == .malformed)
@@ -49,8 +50,8 @@ struct ScanTests {
             #expect(try await server.verify(ticket).result == .duplicate)
             #expect(try await server.verify(studioTicket).result == .wrongHall)
             #expect(try await server.verify(endedTicket).result == .expired)
-            #expect(try await server.verify("gala.stalls.A.2").result == .unpaid)
-            #expect(try await server.verify("no.such.seat").result == .notFound)
+            #expect(try await server.verify(TestKeys.code(seat: "gala.stalls.A.2")).result == .unpaid)
+            #expect(try await server.verify(TestKeys.code(seat: "no.such.seat")).result == .notFound)
 
             // 8 admits + 6 verifies, one row each, with the columns filled in.
             #expect(try await server.entryLogCount() == 14)
@@ -63,6 +64,38 @@ struct ScanTests {
                     WHERE result = 'WRONG_HALL' AND hall_id_presented = 'main' AND hall_id_expected = 'studio'
                       AND scanned_by_staff_id = 'staff-1' AND terminal_id = 'door-1'
                     """) == 2)
+        }
+    }
+
+    @Test func forgedAndForeignCodesAreNotFound() async throws {
+        try await withTestServer { server in
+            let code = try await server.sell("gala.stalls.B.8", to: "alice")
+            var characters = Array(code)
+            characters[characters.count / 2] = characters[characters.count / 2] == "A" ? "B" : "A"
+            let altered = try await server.admit(String(characters))
+            #expect(altered.result == .notFound && altered.reason == .malformed && !altered.hasSeat)
+            let foreign = TicketCode.issue(
+                TicketClaims(seatID: "gala.stalls.B.8", eventID: "gala", hallID: "main", serial: 1,
+                             validFrom: Date(), validUntil: Date().addingTimeInterval(3600)),
+                signer: TicketSigningKey.generate())
+            let unknownKey = try await server.admit(foreign)
+            #expect(unknownKey.result == .notFound && unknownKey.reason == .unknownKey)
+            #expect(try await server.seat("gala.stalls.B.8").status == .sold, "nothing was admitted")
+        }
+    }
+
+    @Test func verificationKeysAreServed() async throws {
+        try await withTestServer { server in
+            let response = try await server.inventory.getVerificationKeys(.init())
+            #expect(response.keys.count == 1)
+            let key = try #require(response.keys.first)
+            #expect(key.algorithm == "ed25519" && key.signing)
+            #expect(key.keyID == TestKeys.signer.keyID.description)
+            #expect(key.publicKey == TestKeys.signer.verificationKey.rawRepresentation)
+            // A terminal can verify a sold ticket with only these keys.
+            let code = try await server.sell("gala.stalls.B.9", to: "alice")
+            let offline = TicketKeyring(signer: nil, alsoAccepted: [try TicketVerificationKey(rawRepresentation: key.publicKey)])
+            #expect(try TicketCode.verify(code, keyring: offline).get().seatID == "gala.stalls.B.9")
         }
     }
 
@@ -110,14 +143,19 @@ struct ScanTests {
         }
     }
 
-    @Test func transferredTicketAdmitsItsNewOwnerOnce() async throws {
+    @Test func transferRevokesTheOldCodeAndTheNewOneAdmits() async throws {
         try await withTestServer { server in
-            _ = try await server.sell("gala.stalls.B.5", to: "alice")
+            let oldCode = try await server.sell("gala.stalls.B.5", to: "alice")
             let transferred = try await server.transfer("gala.stalls.B.5", from: "alice", to: "bob")
             #expect(transferred.seat.ownerUserID == "bob")
             // A retried transfer (lost reply) succeeds without another change.
             let retried = try await server.transfer("gala.stalls.B.5", from: "alice", to: "bob")
             #expect(retried.seat.revision == transferred.seat.revision)
+            #expect(transferred.ticketCode != oldCode)
+            #expect(retried.ticketCode == transferred.ticketCode)
+            let revoked = try await server.admit(oldCode)
+            #expect(revoked.result == .notFound && revoked.reason == .revokedByTransfer)
+            #expect(try await server.verify(oldCode).reason == .revokedByTransfer)
             let admitted = try await server.admit(transferred.ticketCode)
             #expect(admitted.result == .success && admitted.seat.ownerUserID == "bob")
             #expect(try await server.admit(transferred.ticketCode).result == .duplicate)

@@ -61,7 +61,7 @@ actor TestCluster {
         }
         let template = cluster.clientConfiguration(database: "usher_template")
         try await withClient(template) { client in
-            try await InventoryStore(client: client, logger: logger).migrate()
+            try await InventoryStore(client: client, logger: logger, keyring: TestKeys.keyring).migrate()
         }
         return cluster
     }

@@ -21,6 +21,11 @@ struct TestServer: Sendable {
     let health: Grpc_Health_V1_Health.Client<HTTP2ClientTransport.Posix>
     let database: PostgresClient.Configuration
 
+    /// The Unix socket directory of the test database (for --database-url ...?host=).
+    var socketDirectory: String {
+        (database.unixSocketPath ?? "").split(separator: "/").dropLast().joined(separator: "/").withLeadingSlash
+    }
+
     /// GET on the HTTP sidecar: (status, body).
     func http(_ path: String) async throws -> (Int, String) {
         let url = URL(string: "http://\(endpoints.host):\(endpoints.httpPort)\(path)")!
@@ -44,6 +49,7 @@ struct TestServer: Sendable {
 func withTestServer(
     database: PostgresClient.Configuration? = nil,
     venue: String = TestVenue.json,
+    keyring: TicketKeyring = TestKeys.keyring,
     callTimeout: Duration = .seconds(3),
     sweepInterval: Duration = .milliseconds(200),
     _ body: @escaping @Sendable (TestServer) async throws -> Void
@@ -57,7 +63,7 @@ func withTestServer(
     if !venue.isEmpty {
         let plan = try VenueFile.decode(Data(venue.utf8), now: Date())
         _ = try await withClient(databaseConfiguration) { client in
-            let store = InventoryStore(client: client, logger: TestCluster.logger)
+            let store = InventoryStore(client: client, logger: TestCluster.logger, keyring: TestKeys.keyring)
             try await store.migrate()
             return try await store.importVenue(plan)
         }
@@ -65,7 +71,8 @@ func withTestServer(
     let app = InventoryServerApp(
         configuration: .init(
             listenHost: "127.0.0.1", grpcPort: 0, httpPort: 0, database: databaseConfiguration,
-            callTimeout: callTimeout, sweepInterval: sweepInterval, healthInterval: .milliseconds(200),
+            keyring: keyring, callTimeout: callTimeout, sweepInterval: sweepInterval,
+            healthInterval: .milliseconds(200),
             shutdownGrace: .seconds(5), gracefulShutdownSignals: []),
         logger: TestCluster.logger)
     let (ready, readySink) = AsyncStream<(InventoryServerApp.Endpoints, ServiceGroup)>.makeStream()
@@ -133,4 +140,8 @@ enum TestVenue {
           ]
         }
         """
+}
+
+extension String {
+    fileprivate var withLeadingSlash: String { hasPrefix("/") ? self : "/" + self }
 }

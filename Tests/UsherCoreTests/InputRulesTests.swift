@@ -34,19 +34,4 @@ struct InputRulesTests {
         #expect(throws: InputError.self) { try InputRules.ticketCode(String(repeating: "x", count: TicketCode.maximumLength + 1)) }
         #expect(try InputRules.ticketCode("x") == "x")
     }
-
-    @Test func parseTrimsScannerWhitespace() throws {
-        #expect(try TicketCode.parse("main.stalls.A.1\r\n").get() == TicketReference(seatID: "main.stalls.A.1"))
-        #expect(try TicketCode.parse("  main.stalls.A.1\t").get().seatID == "main.stalls.A.1")
-    }
-
-    @Test(arguments: ["", "   ", "not a code", "main/stalls", "ünïcode", "\u{1B}[31m"])
-    func parseRejectsGarbage(_ code: String) {
-        #expect(throws: TicketCodeError.malformed) { try TicketCode.parse(code).get() }
-    }
-
-    @Test func issuedCodesParseBack() throws {
-        let code = TicketCode.issue(seatID: "main.stalls.B.7", serial: 3)
-        #expect(try TicketCode.parse(code).get().seatID == "main.stalls.B.7")
-    }
 }

@@ -115,6 +115,19 @@ public enum Inventory_InventoryService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetVerificationKeys" metadata.
+        public enum GetVerificationKeys: Sendable {
+            /// Request type for "GetVerificationKeys".
+            public typealias Input = Inventory_GetVerificationKeysRequest
+            /// Response type for "GetVerificationKeys".
+            public typealias Output = Inventory_GetVerificationKeysResponse
+            /// Descriptor for "GetVerificationKeys".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "GetVerificationKeys",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "inventory.InventoryService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ReserveSeat.descriptor,
@@ -123,7 +136,8 @@ public enum Inventory_InventoryService: Sendable {
             UpdateOwner.descriptor,
             GetSeatOwner.descriptor,
             VerifyTicket.descriptor,
-            MarkCheckedIn.descriptor
+            MarkCheckedIn.descriptor,
+            GetVerificationKeys.descriptor
         ]
     }
 }
@@ -281,6 +295,25 @@ extension Inventory_InventoryService {
             request: GRPCCore.StreamingServerRequest<Inventory_MarkCheckedInRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Inventory_MarkCheckedInResponse>
+
+        /// Handle the "GetVerificationKeys" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The public keys that verify ticket codes (docs/ticket-format.md), so a
+        /// > terminal can check a code's signature without the server. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_GetVerificationKeysRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_GetVerificationKeysResponse` messages.
+        func getVerificationKeys(
+            request: GRPCCore.StreamingServerRequest<Inventory_GetVerificationKeysRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_GetVerificationKeysResponse>
     }
 
     /// Service protocol for the "inventory.InventoryService" service.
@@ -422,6 +455,25 @@ extension Inventory_InventoryService {
             request: GRPCCore.ServerRequest<Inventory_MarkCheckedInRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Inventory_MarkCheckedInResponse>
+
+        /// Handle the "GetVerificationKeys" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The public keys that verify ticket codes (docs/ticket-format.md), so a
+        /// > terminal can check a code's signature without the server. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_GetVerificationKeysRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_GetVerificationKeysResponse` message.
+        func getVerificationKeys(
+            request: GRPCCore.ServerRequest<Inventory_GetVerificationKeysRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_GetVerificationKeysResponse>
     }
 
     /// Simple service protocol for the "inventory.InventoryService" service.
@@ -561,6 +613,25 @@ extension Inventory_InventoryService {
             request: Inventory_MarkCheckedInRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Inventory_MarkCheckedInResponse
+
+        /// Handle the "GetVerificationKeys" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The public keys that verify ticket codes (docs/ticket-format.md), so a
+        /// > terminal can check a code's signature without the server. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_GetVerificationKeysRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_GetVerificationKeysResponse` to respond with.
+        func getVerificationKeys(
+            request: Inventory_GetVerificationKeysRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_GetVerificationKeysResponse
     }
 }
 
@@ -645,6 +716,17 @@ extension Inventory_InventoryService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.GetVerificationKeys.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_GetVerificationKeysRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_GetVerificationKeysResponse>(),
+            handler: { request, context in
+                try await self.getVerificationKeys(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -722,6 +804,17 @@ extension Inventory_InventoryService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Inventory_MarkCheckedInResponse> {
         let response = try await self.markCheckedIn(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getVerificationKeys(
+        request: GRPCCore.StreamingServerRequest<Inventory_GetVerificationKeysRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_GetVerificationKeysResponse> {
+        let response = try await self.getVerificationKeys(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -816,6 +909,19 @@ extension Inventory_InventoryService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Inventory_MarkCheckedInResponse> {
         return GRPCCore.ServerResponse<Inventory_MarkCheckedInResponse>(
             message: try await self.markCheckedIn(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getVerificationKeys(
+        request: GRPCCore.ServerRequest<Inventory_GetVerificationKeysRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_GetVerificationKeysResponse> {
+        return GRPCCore.ServerResponse<Inventory_GetVerificationKeysResponse>(
+            message: try await self.getVerificationKeys(
                 request: request.message,
                 context: context
             ),
@@ -998,6 +1104,30 @@ extension Inventory_InventoryService {
             deserializer: some GRPCCore.MessageDeserializer<Inventory_MarkCheckedInResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_MarkCheckedInResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetVerificationKeys" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The public keys that verify ticket codes (docs/ticket-format.md), so a
+        /// > terminal can check a code's signature without the server. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_GetVerificationKeysRequest` message.
+        ///   - serializer: A serializer for `Inventory_GetVerificationKeysRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_GetVerificationKeysResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getVerificationKeys<Result>(
+            request: GRPCCore.ClientRequest<Inventory_GetVerificationKeysRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_GetVerificationKeysRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_GetVerificationKeysResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_GetVerificationKeysResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1260,6 +1390,41 @@ extension Inventory_InventoryService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetVerificationKeys" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The public keys that verify ticket codes (docs/ticket-format.md), so a
+        /// > terminal can check a code's signature without the server. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_GetVerificationKeysRequest` message.
+        ///   - serializer: A serializer for `Inventory_GetVerificationKeysRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_GetVerificationKeysResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getVerificationKeys<Result>(
+            request: GRPCCore.ClientRequest<Inventory_GetVerificationKeysRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_GetVerificationKeysRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_GetVerificationKeysResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_GetVerificationKeysResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.GetVerificationKeys.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1466,6 +1631,36 @@ extension Inventory_InventoryService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Inventory_MarkCheckedInRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_MarkCheckedInResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetVerificationKeys" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The public keys that verify ticket codes (docs/ticket-format.md), so a
+    /// > terminal can check a code's signature without the server. Read-only.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_GetVerificationKeysRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getVerificationKeys<Result>(
+        request: GRPCCore.ClientRequest<Inventory_GetVerificationKeysRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_GetVerificationKeysResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getVerificationKeys(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_GetVerificationKeysRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_GetVerificationKeysResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1702,6 +1897,40 @@ extension Inventory_InventoryService.ClientProtocol {
             metadata: metadata
         )
         return try await self.markCheckedIn(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetVerificationKeys" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The public keys that verify ticket codes (docs/ticket-format.md), so a
+    /// > terminal can check a code's signature without the server. Read-only.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getVerificationKeys<Result>(
+        _ message: Inventory_GetVerificationKeysRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_GetVerificationKeysResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_GetVerificationKeysRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getVerificationKeys(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -12,6 +12,11 @@
 /// package, the service, the RPC names and the field numbers are fixed. Add new
 /// fields with new numbers; never renumber or reuse one.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -392,7 +397,7 @@ public nonisolated struct Inventory_ConfirmSeatResponse: Sendable {
   /// Clears the value of `seat`. Subsequent reads from it will return its default value.
   public mutating func clearSeat() {self._seat = nil}
 
-  /// What the ticket's QR code holds.
+  /// What the ticket's QR code holds: a signed code (docs/ticket-format.md).
   public var ticketCode: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -432,7 +437,8 @@ public nonisolated struct Inventory_UpdateOwnerResponse: Sendable {
   /// Clears the value of `seat`. Subsequent reads from it will return its default value.
   public mutating func clearSeat() {self._seat = nil}
 
-  /// The re-issued code; the previous owner's code no longer admits.
+  /// The re-issued code with a new serial; the previous owner's code no longer
+  /// admits (NOT_FOUND, reason REVOKED_BY_TRANSFER).
   public var ticketCode: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -440,6 +446,50 @@ public nonisolated struct Inventory_UpdateOwnerResponse: Sendable {
   public init() {}
 
   fileprivate var _seat: Inventory_Seat? = nil
+}
+
+public nonisolated struct Inventory_GetVerificationKeysRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Inventory_VerificationKey: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 8 hex digits: the first 4 bytes of SHA-256 of public_key, as carried in codes.
+  public var keyID: String = String()
+
+  /// Always "ed25519".
+  public var algorithm: String = String()
+
+  /// The 32-byte raw public key.
+  public var publicKey: Data = Data()
+
+  /// True for the key that signs new codes; the others only verify (rotation).
+  public var signing: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Inventory_GetVerificationKeysResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var keys: [Inventory_VerificationKey] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Inventory_GetSeatOwnerRequest: Sendable {
@@ -1090,6 +1140,100 @@ nonisolated extension Inventory_UpdateOwnerResponse: SwiftProtobuf.Message, Swif
   public static func ==(lhs: Inventory_UpdateOwnerResponse, rhs: Inventory_UpdateOwnerResponse) -> Bool {
     if lhs._seat != rhs._seat {return false}
     if lhs.ticketCode != rhs.ticketCode {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_GetVerificationKeysRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetVerificationKeysRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_GetVerificationKeysRequest, rhs: Inventory_GetVerificationKeysRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_VerificationKey: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VerificationKey"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{1}algorithm\0\u{3}public_key\0\u{1}signing\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.algorithm) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.publicKey) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.signing) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if !self.algorithm.isEmpty {
+      try visitor.visitSingularStringField(value: self.algorithm, fieldNumber: 2)
+    }
+    if !self.publicKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.publicKey, fieldNumber: 3)
+    }
+    if self.signing != false {
+      try visitor.visitSingularBoolField(value: self.signing, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_VerificationKey, rhs: Inventory_VerificationKey) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.algorithm != rhs.algorithm {return false}
+    if lhs.publicKey != rhs.publicKey {return false}
+    if lhs.signing != rhs.signing {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_GetVerificationKeysResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetVerificationKeysResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}keys\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.keys) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.keys.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.keys, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_GetVerificationKeysResponse, rhs: Inventory_GetVerificationKeysResponse) -> Bool {
+    if lhs.keys != rhs.keys {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

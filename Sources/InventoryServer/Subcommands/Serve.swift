@@ -17,6 +17,7 @@ struct Serve: AsyncParsableCommand {
     var listenHost: String = Environment.string("USHER_LISTEN_HOST") ?? "127.0.0.1"
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var keys: TicketKeyOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -27,10 +28,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.makeLogger()
+        let keyring = try keys.keyring(dataDir: database.dataDir, logger: logger)
         try await database.withDatabase(logger: logger) { databaseConfiguration in
             let app = InventoryServerApp(
                 configuration: .init(
-                    listenHost: listenHost, grpcPort: grpcPort, httpPort: httpPort, database: databaseConfiguration),
+                    listenHost: listenHost, grpcPort: grpcPort, httpPort: httpPort, database: databaseConfiguration,
+                    keyring: keyring),
                 logger: logger)
             try await app.run()
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import InventoryStore
 import Logging
+import UsherCore
 
 struct Venue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,7 +36,8 @@ struct Venue: AsyncParsableCommand {
                 let app = InventoryServerApp(configuration: .init(database: configuration), logger: logger)
                 try await app.migrate()
                 return try await withTemporaryClient(configuration, logger: logger) { client in
-                    try await InventoryStore(client: client, logger: logger).importVenue(venue)
+                    try await InventoryStore(client: client, logger: logger, keyring: TicketKeyring(signer: nil))
+                        .importVenue(venue)
                 }
             }
             print("imported \(file): \(summary)")
