@@ -5,19 +5,27 @@ import UsherCore
 /// `bench`: speed checks that would be flaky as unit tests. Each prints one line
 /// per measurement; scripts/bench.sh runs them in a release build.
 ///
-///     bench export [COUNT]   sign COUNT tickets and export them as QR PNGs + manifest
-///     bench verify [COUNT]   verify COUNT signed codes
+///     bench export [COUNT [MAX_SECONDS]]   sign COUNT tickets, export QR PNGs + manifest
+///     bench verify [COUNT [MAX_SECONDS]]   verify COUNT signed codes
+///
+/// With MAX_SECONDS the run fails (exit 1) when the measured step is slower.
 @main
 struct Bench {
     static func main() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
         let count = arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000
+        let limit = arguments.count > 2 ? Double(arguments[2]) : nil
+        let seconds: Double
         switch arguments.first {
-        case "export": try await export(count: count)
-        case "verify": verify(count: count)
+        case "export": seconds = try await export(count: count)
+        case "verify": seconds = verify(count: count)
         default:
             FileHandle.standardError.write(Data("usage: bench export|verify [COUNT]\n".utf8))
             exit(2)
+        }
+        if let limit, seconds > limit {
+            print(String(format: "FAILED: %.2f s is over the %.2f s target", seconds, limit))
+            exit(1)
         }
     }
 
@@ -27,7 +35,7 @@ struct Bench {
             serial: 1, validFrom: Date(timeIntervalSince1970: 1_780_000_000), validUntil: Date(timeIntervalSince1970: 1_780_014_400))
     }
 
-    static func export(count: Int) async throws {
+    static func export(count: Int) async throws -> Double {
         let signer = TicketSigningKey.generate()
         let clock = ContinuousClock()
         var tickets: [ExportTicket] = []
@@ -43,10 +51,10 @@ struct Bench {
         try await TicketExporter.export(tickets, to: directory)
         let writing = clock.now - start
         report("sign", count: count, elapsed: signing)
-        report("export (QR PNG + manifest)", count: count, elapsed: writing)
+        return report("export (QR PNG + manifest)", count: count, elapsed: writing)
     }
 
-    static func verify(count: Int) {
+    static func verify(count: Int) -> Double {
         let signer = TicketSigningKey.generate()
         let keyring = TicketKeyring(signer: signer)
         let codes = (0..<count).map { TicketCode.issue(claims($0), signer: signer) }
@@ -55,11 +63,13 @@ struct Bench {
             for code in codes where (try? TicketCode.verify(code, keyring: keyring).get()) != nil { valid += 1 }
         }
         precondition(valid == count, "every benchmark code must verify")
-        report("verify", count: count, elapsed: elapsed)
+        return report("verify", count: count, elapsed: elapsed)
     }
 
-    static func report(_ name: String, count: Int, elapsed: Duration) {
+    @discardableResult
+    static func report(_ name: String, count: Int, elapsed: Duration) -> Double {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print(String(format: "%@: %d in %.2f s (%.0f/s)", name, count, seconds, Double(count) / seconds))
+        return seconds
     }
 }

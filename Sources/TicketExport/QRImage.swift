@@ -2,11 +2,14 @@ import CImageCodecs
 import CQRencode
 import Foundation
 
-/// A ticket's QR code as an 8-bit grayscale image: black modules on white, with
+/// A ticket's QR code as a black-and-white image: black modules on white, with
 /// the quiet zone the QR standard asks for, so any phone or zbar reads it.
 public struct QRImage: Sendable {
+    /// Side in pixels (the image is square).
     public let width: Int
-    public let pixels: [UInt8]
+    /// `width` rows of `(width + 7) / 8` bytes, most significant bit first; a set
+    /// bit is white (PNG 1-bit grayscale: 0 is black).
+    public let rows: [UInt8]
 
     public enum QRError: Error, CustomStringConvertible {
         case encodingFailed(String)
@@ -27,24 +30,25 @@ public struct QRImage: Sendable {
         defer { QRcode_free(code) }
         let modules = Int(code.pointee.width)
         let side = (modules + 2 * quietZone) * moduleSize
-        var pixels = [UInt8](repeating: 255, count: side * side)
+        let stride = (side + 7) / 8
+        var rows = [UInt8](repeating: 0xFF, count: stride * side)
         for y in 0..<modules {
+            // Build one pixel row of this module row, then repeat it moduleSize times.
+            var row = [UInt8](repeating: 0xFF, count: stride)
             for x in 0..<modules where code.pointee.data[y * modules + x] & 1 == 1 {
-                let top = (y + quietZone) * moduleSize
                 let left = (x + quietZone) * moduleSize
-                for row in top..<top + moduleSize {
-                    pixels.replaceSubrange(row * side + left..<row * side + left + moduleSize,
-                                           with: repeatElement(0, count: moduleSize))
-                }
+                for pixel in left..<left + moduleSize { row[pixel >> 3] &= ~(0x80 >> UInt8(pixel & 7)) }
             }
+            let top = (y + quietZone) * moduleSize
+            for line in top..<top + moduleSize { rows.replaceSubrange(line * stride..<(line + 1) * stride, with: row) }
         }
         self.width = side
-        self.pixels = pixels
+        self.rows = rows
     }
 
     public func writePNG(to url: URL) throws {
-        let ok = pixels.withUnsafeBufferPointer { buffer in
-            usher_write_gray_png(url.path, buffer.baseAddress, UInt32(width), UInt32(width))
+        let ok = rows.withUnsafeBufferPointer { buffer in
+            usher_write_bilevel_png(url.path, buffer.baseAddress, UInt32(width), UInt32(width))
         }
         guard ok == 1 else { throw QRError.writeFailed(url.path) }
     }
