@@ -46,7 +46,9 @@ struct Tickets: AsyncParsableCommand {
             let progress = ProgressBar(total: tickets.count, label: "Exporting \(eventID)")
             try await TicketExporter.export(tickets, to: URL(fileURLWithPath: out)) { count in progress.advance(by: count) }
             progress.finish()
-            print("exported \(tickets.count) tickets of \(eventID) to \(out) in \(ContinuousClock.now - started) (manifest.csv)")
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print("exported \(tickets.count) tickets of \(eventID) to \(out)/ (PNGs and manifest.csv) in \(String(format: "%.1f", seconds)) s")
         }
     }
 
