@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "inventory-server", targets: ["InventoryServer"]),
         .executable(name: "bench", targets: ["Bench"]),
         .library(name: "UsherCore", targets: ["UsherCore"]),
+        .library(name: "InventoryClient", targets: ["InventoryClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -89,6 +90,20 @@ let package = Package(
             ]
         ),
 
+        // The client library for terminals and tools: domain types in and out,
+        // deadlines, safe retries, a circuit breaker, connection state.
+        .target(
+            name: "InventoryClient",
+            dependencies: [
+                "UsherCore",
+                "InventoryProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The `inventory-server` executable: commands and the one ServiceGroup.
         .executableTarget(
             name: "InventoryServer",
@@ -116,12 +131,14 @@ let package = Package(
         .executableTarget(name: "Bench", dependencies: ["UsherCore", "TicketExport"]),
 
         .testTarget(name: "UsherCoreTests", dependencies: ["UsherCore"]),
+        .testTarget(name: "InventoryClientTests", dependencies: ["InventoryClient"]),
         // Runs the real server wiring against a real PostgreSQL started by the project's launcher.
         .testTarget(
             name: "InventoryServerTests",
             dependencies: [
                 "InventoryServer",
                 "InventoryService",
+                "InventoryClient",
                 "InventoryStore",
                 "InventoryProto",
                 "UsherCore",

@@ -21,6 +21,8 @@ struct InventoryServerApp {
         var database: PostgresClient.Configuration
         /// Verifies scanned codes and signs new ones.
         var keyring = TicketKeyring(signer: nil)
+        /// gRPC over TLS when set (PEM files); plaintext otherwise.
+        var tls: TLSFiles?
         var callTimeout: Duration = .seconds(3)
         var sweepInterval: Duration = .seconds(5)
         var healthInterval: Duration = .seconds(1)
@@ -51,7 +53,7 @@ struct InventoryServerApp {
 
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: configuration.listenHost, port: configuration.grpcPort),
-            transportSecurity: .plaintext,
+            transportSecurity: configuration.tls.map(\.serverSecurity) ?? .plaintext,
             config: .defaults { $0.rpc.maxRequestPayloadSize = 64 * 1024 })
         let grpcServer = GRPCServer(
             transport: transport,

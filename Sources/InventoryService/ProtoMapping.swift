@@ -18,9 +18,15 @@ extension Inventory_Seat {
         number = UInt32(clamping: seat.number)
         status = .init(seat.status)
         ownerUserID = seat.state.ownerUserID ?? ""
-        if case .held(let holder, let until) = seat.state {
+        switch seat.state {
+        case .held(let holder, let until):
             heldByUserID = holder
             heldUntil = Google_Protobuf_Timestamp(date: until)
+        case .checkedIn(_, _, let checkIn):
+            checkedInAt = Google_Protobuf_Timestamp(date: checkIn.at)
+            checkedInTerminalID = checkIn.terminalID
+        case .available, .sold:
+            break
         }
         updatedAt = Google_Protobuf_Timestamp(date: seat.updatedAt)
         revision = seat.revision

@@ -50,6 +50,8 @@ func withTestServer(
     database: PostgresClient.Configuration? = nil,
     venue: String = TestVenue.json,
     keyring: TicketKeyring = TestKeys.keyring,
+    grpcPort: Int = 0,
+    tls: TestCertificates? = nil,
     callTimeout: Duration = .seconds(3),
     sweepInterval: Duration = .milliseconds(200),
     _ body: @escaping @Sendable (TestServer) async throws -> Void
@@ -70,8 +72,8 @@ func withTestServer(
     }
     let app = InventoryServerApp(
         configuration: .init(
-            listenHost: "127.0.0.1", grpcPort: 0, httpPort: 0, database: databaseConfiguration,
-            keyring: keyring, callTimeout: callTimeout, sweepInterval: sweepInterval,
+            listenHost: "127.0.0.1", grpcPort: grpcPort, httpPort: 0, database: databaseConfiguration,
+            keyring: keyring, tls: tls?.serverFiles, callTimeout: callTimeout, sweepInterval: sweepInterval,
             healthInterval: .milliseconds(200),
             shutdownGrace: .seconds(5), gracefulShutdownSignals: []),
         logger: TestCluster.logger)
@@ -89,7 +91,8 @@ func withTestServer(
         do {
             try await withGRPCClient(
                 transport: .http2NIOPosix(
-                    target: .ipv4(address: endpoints.host, port: endpoints.grpcPort), transportSecurity: .plaintext)
+                    target: .dns(host: "localhost", port: endpoints.grpcPort),
+                    transportSecurity: tls?.clientSecurity ?? .plaintext)
             ) { client in
                 let server = TestServer(
                     endpoints: endpoints,

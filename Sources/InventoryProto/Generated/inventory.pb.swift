@@ -227,58 +227,102 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
 
 }
 
-public nonisolated struct Inventory_Seat: Sendable {
+public nonisolated struct Inventory_Seat: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var seatID: String = String()
+  public var seatID: String {
+    get {_storage._seatID}
+    set {_uniqueStorage()._seatID = newValue}
+  }
 
-  public var eventID: String = String()
+  public var eventID: String {
+    get {_storage._eventID}
+    set {_uniqueStorage()._eventID = newValue}
+  }
 
-  public var hallID: String = String()
+  public var hallID: String {
+    get {_storage._hallID}
+    set {_uniqueStorage()._hallID = newValue}
+  }
 
-  public var section: String = String()
+  public var section: String {
+    get {_storage._section}
+    set {_uniqueStorage()._section = newValue}
+  }
 
-  public var row: String = String()
+  public var row: String {
+    get {_storage._row}
+    set {_uniqueStorage()._row = newValue}
+  }
 
-  public var number: UInt32 = 0
+  public var number: UInt32 {
+    get {_storage._number}
+    set {_uniqueStorage()._number = newValue}
+  }
 
-  public var status: Inventory_SeatStatus = .unspecified
+  public var status: Inventory_SeatStatus {
+    get {_storage._status}
+    set {_uniqueStorage()._status = newValue}
+  }
 
   /// Set while SOLD or CHECKED_IN.
-  public var ownerUserID: String = String()
+  public var ownerUserID: String {
+    get {_storage._ownerUserID}
+    set {_uniqueStorage()._ownerUserID = newValue}
+  }
 
   /// Set while HELD.
-  public var heldByUserID: String = String()
+  public var heldByUserID: String {
+    get {_storage._heldByUserID}
+    set {_uniqueStorage()._heldByUserID = newValue}
+  }
 
   public var heldUntil: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_heldUntil ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_heldUntil = newValue}
+    get {_storage._heldUntil ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._heldUntil = newValue}
   }
   /// Returns true if `heldUntil` has been explicitly set.
-  public var hasHeldUntil: Bool {self._heldUntil != nil}
+  public var hasHeldUntil: Bool {_storage._heldUntil != nil}
   /// Clears the value of `heldUntil`. Subsequent reads from it will return its default value.
-  public mutating func clearHeldUntil() {self._heldUntil = nil}
+  public mutating func clearHeldUntil() {_uniqueStorage()._heldUntil = nil}
 
   public var updatedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_updatedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_updatedAt = newValue}
+    get {_storage._updatedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._updatedAt = newValue}
   }
   /// Returns true if `updatedAt` has been explicitly set.
-  public var hasUpdatedAt: Bool {self._updatedAt != nil}
+  public var hasUpdatedAt: Bool {_storage._updatedAt != nil}
   /// Clears the value of `updatedAt`. Subsequent reads from it will return its default value.
-  public mutating func clearUpdatedAt() {self._updatedAt = nil}
+  public mutating func clearUpdatedAt() {_uniqueStorage()._updatedAt = nil}
 
   /// Grows by at least one with every change to the seat.
-  public var revision: Int64 = 0
+  public var revision: Int64 {
+    get {_storage._revision}
+    set {_uniqueStorage()._revision = newValue}
+  }
+
+  /// Set while CHECKED_IN: when and at which terminal the guest entered.
+  public var checkedInAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._checkedInAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._checkedInAt = newValue}
+  }
+  /// Returns true if `checkedInAt` has been explicitly set.
+  public var hasCheckedInAt: Bool {_storage._checkedInAt != nil}
+  /// Clears the value of `checkedInAt`. Subsequent reads from it will return its default value.
+  public mutating func clearCheckedInAt() {_uniqueStorage()._checkedInAt = nil}
+
+  public var checkedInTerminalID: String {
+    get {_storage._checkedInTerminalID}
+    set {_uniqueStorage()._checkedInTerminalID = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _heldUntil: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-  fileprivate var _updatedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Inventory_ReserveSeatRequest: Sendable {
@@ -544,80 +588,57 @@ public nonisolated struct Inventory_VerifyTicketRequest: Sendable {
   public init() {}
 }
 
-public nonisolated struct Inventory_VerifyTicketResponse: @unchecked Sendable {
+public nonisolated struct Inventory_VerifyTicketResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var result: Inventory_ScanResult {
-    get {_storage._result}
-    set {_uniqueStorage()._result = newValue}
-  }
+  public var result: Inventory_ScanResult = .unspecified
 
   /// Unset when the code names no seat.
   public var seat: Inventory_Seat {
-    get {_storage._seat ?? Inventory_Seat()}
-    set {_uniqueStorage()._seat = newValue}
+    get {_seat ?? Inventory_Seat()}
+    set {_seat = newValue}
   }
   /// Returns true if `seat` has been explicitly set.
-  public var hasSeat: Bool {_storage._seat != nil}
+  public var hasSeat: Bool {self._seat != nil}
   /// Clears the value of `seat`. Subsequent reads from it will return its default value.
-  public mutating func clearSeat() {_uniqueStorage()._seat = nil}
+  public mutating func clearSeat() {self._seat = nil}
 
   /// A sentence for door staff, e.g. "Already checked in at 19:02 at door-3".
-  public var message: String {
-    get {_storage._message}
-    set {_uniqueStorage()._message = newValue}
-  }
+  public var message: String = String()
 
   /// Set when the ticket has been used to enter.
   public var firstCheckedInAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_storage._firstCheckedInAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_uniqueStorage()._firstCheckedInAt = newValue}
+    get {_firstCheckedInAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_firstCheckedInAt = newValue}
   }
   /// Returns true if `firstCheckedInAt` has been explicitly set.
-  public var hasFirstCheckedInAt: Bool {_storage._firstCheckedInAt != nil}
+  public var hasFirstCheckedInAt: Bool {self._firstCheckedInAt != nil}
   /// Clears the value of `firstCheckedInAt`. Subsequent reads from it will return its default value.
-  public mutating func clearFirstCheckedInAt() {_uniqueStorage()._firstCheckedInAt = nil}
+  public mutating func clearFirstCheckedInAt() {self._firstCheckedInAt = nil}
 
-  public var reason: Inventory_ScanReason {
-    get {_storage._reason}
-    set {_uniqueStorage()._reason = newValue}
-  }
+  public var reason: Inventory_ScanReason = .unspecified
 
   /// The terminal that admitted the ticket first, when it has been used.
-  public var firstCheckedInTerminalID: String {
-    get {_storage._firstCheckedInTerminalID}
-    set {_uniqueStorage()._firstCheckedInTerminalID = newValue}
-  }
+  public var firstCheckedInTerminalID: String = String()
 
   /// The hall the ticket is for, when known (useful for WRONG_HALL).
-  public var ticketHallID: String {
-    get {_storage._ticketHallID}
-    set {_uniqueStorage()._ticketHallID = newValue}
-  }
+  public var ticketHallID: String = String()
 
-  public var hallName: String {
-    get {_storage._hallName}
-    set {_uniqueStorage()._hallName = newValue}
-  }
+  public var hallName: String = String()
 
-  public var eventName: String {
-    get {_storage._eventName}
-    set {_uniqueStorage()._eventName = newValue}
-  }
+  public var eventName: String = String()
 
   /// The audit row this call wrote.
-  public var logID: Int64 {
-    get {_storage._logID}
-    set {_uniqueStorage()._logID = newValue}
-  }
+  public var logID: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _seat: Inventory_Seat? = nil
+  fileprivate var _firstCheckedInAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 public nonisolated struct Inventory_MarkCheckedInRequest: Sendable {
@@ -642,91 +663,66 @@ public nonisolated struct Inventory_MarkCheckedInRequest: Sendable {
   public init() {}
 }
 
-public nonisolated struct Inventory_MarkCheckedInResponse: @unchecked Sendable {
+public nonisolated struct Inventory_MarkCheckedInResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var result: Inventory_ScanResult {
-    get {_storage._result}
-    set {_uniqueStorage()._result = newValue}
-  }
+  public var result: Inventory_ScanResult = .unspecified
 
   public var seat: Inventory_Seat {
-    get {_storage._seat ?? Inventory_Seat()}
-    set {_uniqueStorage()._seat = newValue}
+    get {_seat ?? Inventory_Seat()}
+    set {_seat = newValue}
   }
   /// Returns true if `seat` has been explicitly set.
-  public var hasSeat: Bool {_storage._seat != nil}
+  public var hasSeat: Bool {self._seat != nil}
   /// Clears the value of `seat`. Subsequent reads from it will return its default value.
-  public mutating func clearSeat() {_uniqueStorage()._seat = nil}
+  public mutating func clearSeat() {self._seat = nil}
 
-  public var message: String {
-    get {_storage._message}
-    set {_uniqueStorage()._message = newValue}
-  }
+  public var message: String = String()
 
   /// When this scan admitted the guest (SUCCESS only).
   public var checkedInAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_storage._checkedInAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_uniqueStorage()._checkedInAt = newValue}
+    get {_checkedInAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_checkedInAt = newValue}
   }
   /// Returns true if `checkedInAt` has been explicitly set.
-  public var hasCheckedInAt: Bool {_storage._checkedInAt != nil}
+  public var hasCheckedInAt: Bool {self._checkedInAt != nil}
   /// Clears the value of `checkedInAt`. Subsequent reads from it will return its default value.
-  public mutating func clearCheckedInAt() {_uniqueStorage()._checkedInAt = nil}
+  public mutating func clearCheckedInAt() {self._checkedInAt = nil}
 
   /// When the ticket was first used to enter (SUCCESS and DUPLICATE).
   public var firstCheckedInAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_storage._firstCheckedInAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_uniqueStorage()._firstCheckedInAt = newValue}
+    get {_firstCheckedInAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_firstCheckedInAt = newValue}
   }
   /// Returns true if `firstCheckedInAt` has been explicitly set.
-  public var hasFirstCheckedInAt: Bool {_storage._firstCheckedInAt != nil}
+  public var hasFirstCheckedInAt: Bool {self._firstCheckedInAt != nil}
   /// Clears the value of `firstCheckedInAt`. Subsequent reads from it will return its default value.
-  public mutating func clearFirstCheckedInAt() {_uniqueStorage()._firstCheckedInAt = nil}
+  public mutating func clearFirstCheckedInAt() {self._firstCheckedInAt = nil}
 
   /// True when this is the stored answer to an earlier call with the same scan_id.
-  public var replayed: Bool {
-    get {_storage._replayed}
-    set {_uniqueStorage()._replayed = newValue}
-  }
+  public var replayed: Bool = false
 
-  public var reason: Inventory_ScanReason {
-    get {_storage._reason}
-    set {_uniqueStorage()._reason = newValue}
-  }
+  public var reason: Inventory_ScanReason = .unspecified
 
-  public var firstCheckedInTerminalID: String {
-    get {_storage._firstCheckedInTerminalID}
-    set {_uniqueStorage()._firstCheckedInTerminalID = newValue}
-  }
+  public var firstCheckedInTerminalID: String = String()
 
-  public var ticketHallID: String {
-    get {_storage._ticketHallID}
-    set {_uniqueStorage()._ticketHallID = newValue}
-  }
+  public var ticketHallID: String = String()
 
-  public var hallName: String {
-    get {_storage._hallName}
-    set {_uniqueStorage()._hallName = newValue}
-  }
+  public var hallName: String = String()
 
-  public var eventName: String {
-    get {_storage._eventName}
-    set {_uniqueStorage()._eventName = newValue}
-  }
+  public var eventName: String = String()
 
-  public var logID: Int64 {
-    get {_storage._logID}
-    set {_uniqueStorage()._logID = newValue}
-  }
+  public var logID: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _seat: Inventory_Seat? = nil
+  fileprivate var _checkedInAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _firstCheckedInAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -747,88 +743,160 @@ nonisolated extension Inventory_ScanReason: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Inventory_Seat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Seat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}seat_id\0\u{3}event_id\0\u{3}hall_id\0\u{1}section\0\u{1}row\0\u{1}number\0\u{1}status\0\u{3}owner_user_id\0\u{3}held_by_user_id\0\u{3}held_until\0\u{3}updated_at\0\u{1}revision\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}seat_id\0\u{3}event_id\0\u{3}hall_id\0\u{1}section\0\u{1}row\0\u{1}number\0\u{1}status\0\u{3}owner_user_id\0\u{3}held_by_user_id\0\u{3}held_until\0\u{3}updated_at\0\u{1}revision\0\u{3}checked_in_at\0\u{3}checked_in_terminal_id\0")
+
+  fileprivate class _StorageClass {
+    var _seatID: String = String()
+    var _eventID: String = String()
+    var _hallID: String = String()
+    var _section: String = String()
+    var _row: String = String()
+    var _number: UInt32 = 0
+    var _status: Inventory_SeatStatus = .unspecified
+    var _ownerUserID: String = String()
+    var _heldByUserID: String = String()
+    var _heldUntil: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _updatedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _revision: Int64 = 0
+    var _checkedInAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _checkedInTerminalID: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _seatID = source._seatID
+      _eventID = source._eventID
+      _hallID = source._hallID
+      _section = source._section
+      _row = source._row
+      _number = source._number
+      _status = source._status
+      _ownerUserID = source._ownerUserID
+      _heldByUserID = source._heldByUserID
+      _heldUntil = source._heldUntil
+      _updatedAt = source._updatedAt
+      _revision = source._revision
+      _checkedInAt = source._checkedInAt
+      _checkedInTerminalID = source._checkedInTerminalID
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.seatID) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.section) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.row) }()
-      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.number) }()
-      case 7: try { try decoder.decodeSingularEnumField(value: &self.status) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.ownerUserID) }()
-      case 9: try { try decoder.decodeSingularStringField(value: &self.heldByUserID) }()
-      case 10: try { try decoder.decodeSingularMessageField(value: &self._heldUntil) }()
-      case 11: try { try decoder.decodeSingularMessageField(value: &self._updatedAt) }()
-      case 12: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._seatID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._eventID) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._hallID) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._section) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._row) }()
+        case 6: try { try decoder.decodeSingularUInt32Field(value: &_storage._number) }()
+        case 7: try { try decoder.decodeSingularEnumField(value: &_storage._status) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._ownerUserID) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._heldByUserID) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._heldUntil) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._updatedAt) }()
+        case 12: try { try decoder.decodeSingularInt64Field(value: &_storage._revision) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._checkedInAt) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._checkedInTerminalID) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.seatID.isEmpty {
-      try visitor.visitSingularStringField(value: self.seatID, fieldNumber: 1)
-    }
-    if !self.eventID.isEmpty {
-      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 2)
-    }
-    if !self.hallID.isEmpty {
-      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 3)
-    }
-    if !self.section.isEmpty {
-      try visitor.visitSingularStringField(value: self.section, fieldNumber: 4)
-    }
-    if !self.row.isEmpty {
-      try visitor.visitSingularStringField(value: self.row, fieldNumber: 5)
-    }
-    if self.number != 0 {
-      try visitor.visitSingularUInt32Field(value: self.number, fieldNumber: 6)
-    }
-    if self.status != .unspecified {
-      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 7)
-    }
-    if !self.ownerUserID.isEmpty {
-      try visitor.visitSingularStringField(value: self.ownerUserID, fieldNumber: 8)
-    }
-    if !self.heldByUserID.isEmpty {
-      try visitor.visitSingularStringField(value: self.heldByUserID, fieldNumber: 9)
-    }
-    try { if let v = self._heldUntil {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-    } }()
-    try { if let v = self._updatedAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-    } }()
-    if self.revision != 0 {
-      try visitor.visitSingularInt64Field(value: self.revision, fieldNumber: 12)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._seatID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._seatID, fieldNumber: 1)
+      }
+      if !_storage._eventID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._eventID, fieldNumber: 2)
+      }
+      if !_storage._hallID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._hallID, fieldNumber: 3)
+      }
+      if !_storage._section.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._section, fieldNumber: 4)
+      }
+      if !_storage._row.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._row, fieldNumber: 5)
+      }
+      if _storage._number != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._number, fieldNumber: 6)
+      }
+      if _storage._status != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._status, fieldNumber: 7)
+      }
+      if !_storage._ownerUserID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._ownerUserID, fieldNumber: 8)
+      }
+      if !_storage._heldByUserID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._heldByUserID, fieldNumber: 9)
+      }
+      try { if let v = _storage._heldUntil {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
+      try { if let v = _storage._updatedAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      } }()
+      if _storage._revision != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._revision, fieldNumber: 12)
+      }
+      try { if let v = _storage._checkedInAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
+      if !_storage._checkedInTerminalID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._checkedInTerminalID, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Inventory_Seat, rhs: Inventory_Seat) -> Bool {
-    if lhs.seatID != rhs.seatID {return false}
-    if lhs.eventID != rhs.eventID {return false}
-    if lhs.hallID != rhs.hallID {return false}
-    if lhs.section != rhs.section {return false}
-    if lhs.row != rhs.row {return false}
-    if lhs.number != rhs.number {return false}
-    if lhs.status != rhs.status {return false}
-    if lhs.ownerUserID != rhs.ownerUserID {return false}
-    if lhs.heldByUserID != rhs.heldByUserID {return false}
-    if lhs._heldUntil != rhs._heldUntil {return false}
-    if lhs._updatedAt != rhs._updatedAt {return false}
-    if lhs.revision != rhs.revision {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._seatID != rhs_storage._seatID {return false}
+        if _storage._eventID != rhs_storage._eventID {return false}
+        if _storage._hallID != rhs_storage._hallID {return false}
+        if _storage._section != rhs_storage._section {return false}
+        if _storage._row != rhs_storage._row {return false}
+        if _storage._number != rhs_storage._number {return false}
+        if _storage._status != rhs_storage._status {return false}
+        if _storage._ownerUserID != rhs_storage._ownerUserID {return false}
+        if _storage._heldByUserID != rhs_storage._heldByUserID {return false}
+        if _storage._heldUntil != rhs_storage._heldUntil {return false}
+        if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        if _storage._revision != rhs_storage._revision {return false}
+        if _storage._checkedInAt != rhs_storage._checkedInAt {return false}
+        if _storage._checkedInTerminalID != rhs_storage._checkedInTerminalID {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1352,130 +1420,76 @@ nonisolated extension Inventory_VerifyTicketResponse: SwiftProtobuf.Message, Swi
   public static let protoMessageName: String = _protobuf_package + ".VerifyTicketResponse"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}result\0\u{1}seat\0\u{1}message\0\u{3}first_checked_in_at\0\u{1}reason\0\u{3}first_checked_in_terminal_id\0\u{3}ticket_hall_id\0\u{3}hall_name\0\u{3}event_name\0\u{3}log_id\0")
 
-  fileprivate class _StorageClass {
-    var _result: Inventory_ScanResult = .unspecified
-    var _seat: Inventory_Seat? = nil
-    var _message: String = String()
-    var _firstCheckedInAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-    var _reason: Inventory_ScanReason = .unspecified
-    var _firstCheckedInTerminalID: String = String()
-    var _ticketHallID: String = String()
-    var _hallName: String = String()
-    var _eventName: String = String()
-    var _logID: Int64 = 0
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _result = source._result
-      _seat = source._seat
-      _message = source._message
-      _firstCheckedInAt = source._firstCheckedInAt
-      _reason = source._reason
-      _firstCheckedInTerminalID = source._firstCheckedInTerminalID
-      _ticketHallID = source._ticketHallID
-      _hallName = source._hallName
-      _eventName = source._eventName
-      _logID = source._logID
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularEnumField(value: &_storage._result) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._seat) }()
-        case 3: try { try decoder.decodeSingularStringField(value: &_storage._message) }()
-        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._firstCheckedInAt) }()
-        case 5: try { try decoder.decodeSingularEnumField(value: &_storage._reason) }()
-        case 6: try { try decoder.decodeSingularStringField(value: &_storage._firstCheckedInTerminalID) }()
-        case 7: try { try decoder.decodeSingularStringField(value: &_storage._ticketHallID) }()
-        case 8: try { try decoder.decodeSingularStringField(value: &_storage._hallName) }()
-        case 9: try { try decoder.decodeSingularStringField(value: &_storage._eventName) }()
-        case 10: try { try decoder.decodeSingularInt64Field(value: &_storage._logID) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.result) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._seat) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._firstCheckedInAt) }()
+      case 5: try { try decoder.decodeSingularEnumField(value: &self.reason) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.firstCheckedInTerminalID) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.ticketHallID) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.hallName) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.eventName) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.logID) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if _storage._result != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._result, fieldNumber: 1)
-      }
-      try { if let v = _storage._seat {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      } }()
-      if !_storage._message.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._message, fieldNumber: 3)
-      }
-      try { if let v = _storage._firstCheckedInAt {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-      } }()
-      if _storage._reason != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._reason, fieldNumber: 5)
-      }
-      if !_storage._firstCheckedInTerminalID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._firstCheckedInTerminalID, fieldNumber: 6)
-      }
-      if !_storage._ticketHallID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._ticketHallID, fieldNumber: 7)
-      }
-      if !_storage._hallName.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._hallName, fieldNumber: 8)
-      }
-      if !_storage._eventName.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._eventName, fieldNumber: 9)
-      }
-      if _storage._logID != 0 {
-        try visitor.visitSingularInt64Field(value: _storage._logID, fieldNumber: 10)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.result != .unspecified {
+      try visitor.visitSingularEnumField(value: self.result, fieldNumber: 1)
+    }
+    try { if let v = self._seat {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 3)
+    }
+    try { if let v = self._firstCheckedInAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if self.reason != .unspecified {
+      try visitor.visitSingularEnumField(value: self.reason, fieldNumber: 5)
+    }
+    if !self.firstCheckedInTerminalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.firstCheckedInTerminalID, fieldNumber: 6)
+    }
+    if !self.ticketHallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.ticketHallID, fieldNumber: 7)
+    }
+    if !self.hallName.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallName, fieldNumber: 8)
+    }
+    if !self.eventName.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventName, fieldNumber: 9)
+    }
+    if self.logID != 0 {
+      try visitor.visitSingularInt64Field(value: self.logID, fieldNumber: 10)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Inventory_VerifyTicketResponse, rhs: Inventory_VerifyTicketResponse) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._result != rhs_storage._result {return false}
-        if _storage._seat != rhs_storage._seat {return false}
-        if _storage._message != rhs_storage._message {return false}
-        if _storage._firstCheckedInAt != rhs_storage._firstCheckedInAt {return false}
-        if _storage._reason != rhs_storage._reason {return false}
-        if _storage._firstCheckedInTerminalID != rhs_storage._firstCheckedInTerminalID {return false}
-        if _storage._ticketHallID != rhs_storage._ticketHallID {return false}
-        if _storage._hallName != rhs_storage._hallName {return false}
-        if _storage._eventName != rhs_storage._eventName {return false}
-        if _storage._logID != rhs_storage._logID {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.result != rhs.result {return false}
+    if lhs._seat != rhs._seat {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs._firstCheckedInAt != rhs._firstCheckedInAt {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.firstCheckedInTerminalID != rhs.firstCheckedInTerminalID {return false}
+    if lhs.ticketHallID != rhs.ticketHallID {return false}
+    if lhs.hallName != rhs.hallName {return false}
+    if lhs.eventName != rhs.eventName {return false}
+    if lhs.logID != rhs.logID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1535,144 +1549,86 @@ nonisolated extension Inventory_MarkCheckedInResponse: SwiftProtobuf.Message, Sw
   public static let protoMessageName: String = _protobuf_package + ".MarkCheckedInResponse"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}result\0\u{1}seat\0\u{1}message\0\u{3}checked_in_at\0\u{3}first_checked_in_at\0\u{1}replayed\0\u{1}reason\0\u{3}first_checked_in_terminal_id\0\u{3}ticket_hall_id\0\u{3}hall_name\0\u{3}event_name\0\u{3}log_id\0")
 
-  fileprivate class _StorageClass {
-    var _result: Inventory_ScanResult = .unspecified
-    var _seat: Inventory_Seat? = nil
-    var _message: String = String()
-    var _checkedInAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-    var _firstCheckedInAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-    var _replayed: Bool = false
-    var _reason: Inventory_ScanReason = .unspecified
-    var _firstCheckedInTerminalID: String = String()
-    var _ticketHallID: String = String()
-    var _hallName: String = String()
-    var _eventName: String = String()
-    var _logID: Int64 = 0
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _result = source._result
-      _seat = source._seat
-      _message = source._message
-      _checkedInAt = source._checkedInAt
-      _firstCheckedInAt = source._firstCheckedInAt
-      _replayed = source._replayed
-      _reason = source._reason
-      _firstCheckedInTerminalID = source._firstCheckedInTerminalID
-      _ticketHallID = source._ticketHallID
-      _hallName = source._hallName
-      _eventName = source._eventName
-      _logID = source._logID
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularEnumField(value: &_storage._result) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._seat) }()
-        case 3: try { try decoder.decodeSingularStringField(value: &_storage._message) }()
-        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._checkedInAt) }()
-        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._firstCheckedInAt) }()
-        case 6: try { try decoder.decodeSingularBoolField(value: &_storage._replayed) }()
-        case 7: try { try decoder.decodeSingularEnumField(value: &_storage._reason) }()
-        case 8: try { try decoder.decodeSingularStringField(value: &_storage._firstCheckedInTerminalID) }()
-        case 9: try { try decoder.decodeSingularStringField(value: &_storage._ticketHallID) }()
-        case 10: try { try decoder.decodeSingularStringField(value: &_storage._hallName) }()
-        case 11: try { try decoder.decodeSingularStringField(value: &_storage._eventName) }()
-        case 12: try { try decoder.decodeSingularInt64Field(value: &_storage._logID) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.result) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._seat) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._checkedInAt) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._firstCheckedInAt) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.replayed) }()
+      case 7: try { try decoder.decodeSingularEnumField(value: &self.reason) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.firstCheckedInTerminalID) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.ticketHallID) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.hallName) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.eventName) }()
+      case 12: try { try decoder.decodeSingularInt64Field(value: &self.logID) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if _storage._result != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._result, fieldNumber: 1)
-      }
-      try { if let v = _storage._seat {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      } }()
-      if !_storage._message.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._message, fieldNumber: 3)
-      }
-      try { if let v = _storage._checkedInAt {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-      } }()
-      try { if let v = _storage._firstCheckedInAt {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-      } }()
-      if _storage._replayed != false {
-        try visitor.visitSingularBoolField(value: _storage._replayed, fieldNumber: 6)
-      }
-      if _storage._reason != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._reason, fieldNumber: 7)
-      }
-      if !_storage._firstCheckedInTerminalID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._firstCheckedInTerminalID, fieldNumber: 8)
-      }
-      if !_storage._ticketHallID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._ticketHallID, fieldNumber: 9)
-      }
-      if !_storage._hallName.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._hallName, fieldNumber: 10)
-      }
-      if !_storage._eventName.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._eventName, fieldNumber: 11)
-      }
-      if _storage._logID != 0 {
-        try visitor.visitSingularInt64Field(value: _storage._logID, fieldNumber: 12)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.result != .unspecified {
+      try visitor.visitSingularEnumField(value: self.result, fieldNumber: 1)
+    }
+    try { if let v = self._seat {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 3)
+    }
+    try { if let v = self._checkedInAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._firstCheckedInAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if self.replayed != false {
+      try visitor.visitSingularBoolField(value: self.replayed, fieldNumber: 6)
+    }
+    if self.reason != .unspecified {
+      try visitor.visitSingularEnumField(value: self.reason, fieldNumber: 7)
+    }
+    if !self.firstCheckedInTerminalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.firstCheckedInTerminalID, fieldNumber: 8)
+    }
+    if !self.ticketHallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.ticketHallID, fieldNumber: 9)
+    }
+    if !self.hallName.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallName, fieldNumber: 10)
+    }
+    if !self.eventName.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventName, fieldNumber: 11)
+    }
+    if self.logID != 0 {
+      try visitor.visitSingularInt64Field(value: self.logID, fieldNumber: 12)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Inventory_MarkCheckedInResponse, rhs: Inventory_MarkCheckedInResponse) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._result != rhs_storage._result {return false}
-        if _storage._seat != rhs_storage._seat {return false}
-        if _storage._message != rhs_storage._message {return false}
-        if _storage._checkedInAt != rhs_storage._checkedInAt {return false}
-        if _storage._firstCheckedInAt != rhs_storage._firstCheckedInAt {return false}
-        if _storage._replayed != rhs_storage._replayed {return false}
-        if _storage._reason != rhs_storage._reason {return false}
-        if _storage._firstCheckedInTerminalID != rhs_storage._firstCheckedInTerminalID {return false}
-        if _storage._ticketHallID != rhs_storage._ticketHallID {return false}
-        if _storage._hallName != rhs_storage._hallName {return false}
-        if _storage._eventName != rhs_storage._eventName {return false}
-        if _storage._logID != rhs_storage._logID {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.result != rhs.result {return false}
+    if lhs._seat != rhs._seat {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs._checkedInAt != rhs._checkedInAt {return false}
+    if lhs._firstCheckedInAt != rhs._firstCheckedInAt {return false}
+    if lhs.replayed != rhs.replayed {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.firstCheckedInTerminalID != rhs.firstCheckedInTerminalID {return false}
+    if lhs.ticketHallID != rhs.ticketHallID {return false}
+    if lhs.hallName != rhs.hallName {return false}
+    if lhs.eventName != rhs.eventName {return false}
+    if lhs.logID != rhs.logID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

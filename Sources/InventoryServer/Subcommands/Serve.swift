@@ -18,6 +18,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var keys: TicketKeyOptions
+    @OptionGroup var tls: TLSOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -29,11 +30,12 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.makeLogger()
         let keyring = try keys.keyring(dataDir: database.dataDir, logger: logger)
+        let tlsFiles = try tls.files()
         try await database.withDatabase(logger: logger) { databaseConfiguration in
             let app = InventoryServerApp(
                 configuration: .init(
                     listenHost: listenHost, grpcPort: grpcPort, httpPort: httpPort, database: databaseConfiguration,
-                    keyring: keyring),
+                    keyring: keyring, tls: tlsFiles),
                 logger: logger)
             try await app.run()
         }

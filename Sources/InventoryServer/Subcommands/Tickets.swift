@@ -28,14 +28,9 @@ struct Tickets: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let logger = logging.makeLogger()
-            let keyring = try keys.keyring(dataDir: database.dataDir, logger: logger)
-            guard let signer = keyring.signer else { throw ValidationError("no signing key") }
             let eventID = event
-            let sold = try await database.withDatabase(logger: logger) { configuration in
-                try await withTemporaryClient(configuration, logger: logger) { client in
-                    try await InventoryStore(client: client, logger: logger, keyring: keyring).soldTickets(eventID: eventID)
-                }
+            let (sold, signer) = try await withSigningStore(database, keys, logging) { store in
+                try await store.soldTickets(eventID: eventID)
             }
             let tickets = sold.map {
                 ExportTicket(
@@ -77,14 +72,9 @@ struct Tickets: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let logger = logging.makeLogger()
-            let keyring = try keys.keyring(dataDir: database.dataDir, logger: logger)
-            guard let signer = keyring.signer else { throw ValidationError("no signing key") }
             let seatID = seat
-            var ticket = try await database.withDatabase(logger: logger) { configuration in
-                try await withTemporaryClient(configuration, logger: logger) { client in
-                    try await InventoryStore(client: client, logger: logger, keyring: keyring).currentTicket(seatID: seatID)
-                }
+            var (ticket, signer) = try await withSigningStore(database, keys, logging) { store in
+                try await store.currentTicket(seatID: seatID)
             }
             if let serial { ticket.claims.serial = serial }
             let code = TicketCode.issue(ticket.claims, signer: signer)
@@ -92,4 +82,21 @@ struct Tickets: AsyncParsableCommand {
             print(code)
         }
     }
+}
+
+/// Runs one store call for a tickets command and returns its result with the
+/// signing key the command prints with.
+private func withSigningStore<T: Sendable>(
+    _ database: DatabaseOptions, _ keys: TicketKeyOptions, _ logging: LoggingOptions,
+    _ body: @escaping @Sendable (InventoryStore) async throws -> T
+) async throws -> (T, TicketSigningKey) {
+    let logger = logging.makeLogger()
+    let keyring = try keys.keyring(dataDir: database.dataDir, logger: logger)
+    guard let signer = keyring.signer else { throw ValidationError("no signing key") }
+    let result = try await database.withDatabase(logger: logger) { configuration in
+        try await withTemporaryClient(configuration, logger: logger) { client in
+            try await body(InventoryStore(client: client, logger: logger, keyring: keyring))
+        }
+    }
+    return (result, signer)
 }

@@ -1,0 +1,119 @@
+import Foundation
+import InventoryProto
+import SwiftProtobuf
+import UsherCore
+
+// Wire ⇄ domain for the client. Generated types stop here.
+
+extension Seat {
+    init(_ proto: Inventory_Seat) throws(InventoryClientError) {
+        let state: SeatState
+        switch proto.status {
+        case .available:
+            state = .available
+        case .held:
+            state = .held(by: proto.heldByUserID, until: proto.heldUntil.date)
+        case .sold:
+            state = .sold(owner: proto.ownerUserID, orderID: "")
+        case .checkedIn:
+            state = .checkedIn(
+                owner: proto.ownerUserID, orderID: "",
+                checkIn: CheckIn(at: proto.checkedInAt.date, terminalID: proto.checkedInTerminalID, staffID: ""))
+        case .unspecified, .UNRECOGNIZED:
+            throw InventoryClientError(kind: .serverError, userMessage: "the server sent a seat without a known status")
+        }
+        self.init(
+            seatID: proto.seatID, eventID: proto.eventID, hallID: proto.hallID, section: proto.section, row: proto.row,
+            number: Int(proto.number), state: state, updatedAt: proto.updatedAt.date, revision: proto.revision,
+            ticketSerial: 0)
+    }
+}
+
+extension ScanReason {
+    init(_ proto: Inventory_ScanReason) throws(InventoryClientError) {
+        switch proto {
+        case .valid: self = .valid
+        case .malformed: self = .malformed
+        case .unknownSeat: self = .unknownSeat
+        case .badSignature: self = .badSignature
+        case .unknownKey: self = .unknownKey
+        case .revokedByTransfer: self = .revokedByTransfer
+        case .wrongHall: self = .wrongHall
+        case .eventEnded: self = .eventEnded
+        case .notSold: self = .notSold
+        case .holdNotPaid: self = .holdNotPaid
+        case .alreadyCheckedIn: self = .alreadyCheckedIn
+        case .unspecified, .UNRECOGNIZED:
+            throw InventoryClientError(kind: .serverError, userMessage: "the server sent a verdict without a known reason")
+        }
+    }
+}
+
+/// A scan's answer, in domain terms.
+public struct ScanReport: Sendable, Hashable {
+    public var verdict: ScanVerdict
+    /// The seat the code names; nil for codes that name none.
+    public var seat: Seat?
+    public var hallName: String?
+    public var eventName: String?
+    /// When this scan admitted the guest (MarkCheckedIn SUCCESS).
+    public var checkedInAt: Date?
+    /// True when the server replayed the answer to an earlier attempt of this scan.
+    public var replayed: Bool
+    /// The idempotency key the scan used (MarkCheckedIn only).
+    public var scanID: String?
+
+    public var result: ScanResult { verdict.result }
+}
+
+extension ScanReport {
+    init(_ proto: Inventory_VerifyTicketResponse) throws(InventoryClientError) {
+        let reason = try ScanReason(proto.reason)
+        guard reason.result == (try ScanResult(proto.result)) else {
+            throw InventoryClientError(kind: .serverError, userMessage: "the server sent a verdict that contradicts its reason")
+        }
+        self.init(
+            verdict: ScanVerdict(
+                reason: reason,
+                firstCheckIn: proto.hasFirstCheckedInAt
+                    ? CheckIn(at: proto.firstCheckedInAt.date, terminalID: proto.firstCheckedInTerminalID, staffID: "") : nil,
+                message: proto.message),
+            seat: proto.hasSeat ? try Seat(proto.seat) : nil,
+            hallName: proto.hallName.isEmpty ? nil : proto.hallName,
+            eventName: proto.eventName.isEmpty ? nil : proto.eventName,
+            checkedInAt: nil, replayed: false, scanID: nil)
+    }
+
+    init(_ proto: Inventory_MarkCheckedInResponse, scanID: String) throws(InventoryClientError) {
+        let reason = try ScanReason(proto.reason)
+        guard reason.result == (try ScanResult(proto.result)) else {
+            throw InventoryClientError(kind: .serverError, userMessage: "the server sent a verdict that contradicts its reason")
+        }
+        self.init(
+            verdict: ScanVerdict(
+                reason: reason,
+                firstCheckIn: proto.hasFirstCheckedInAt
+                    ? CheckIn(at: proto.firstCheckedInAt.date, terminalID: proto.firstCheckedInTerminalID, staffID: "") : nil,
+                message: proto.message),
+            seat: proto.hasSeat ? try Seat(proto.seat) : nil,
+            hallName: proto.hallName.isEmpty ? nil : proto.hallName,
+            eventName: proto.eventName.isEmpty ? nil : proto.eventName,
+            checkedInAt: proto.hasCheckedInAt ? proto.checkedInAt.date : nil,
+            replayed: proto.replayed, scanID: scanID)
+    }
+}
+
+extension ScanResult {
+    init(_ proto: Inventory_ScanResult) throws(InventoryClientError) {
+        switch proto {
+        case .success: self = .success
+        case .duplicate: self = .duplicate
+        case .wrongHall: self = .wrongHall
+        case .unpaid: self = .unpaid
+        case .notFound: self = .notFound
+        case .expired: self = .expired
+        case .unspecified, .UNRECOGNIZED:
+            throw InventoryClientError(kind: .serverError, userMessage: "the server sent an unknown verdict")
+        }
+    }
+}

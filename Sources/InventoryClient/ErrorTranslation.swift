@@ -1,0 +1,80 @@
+import Foundation
+import GRPCCore
+
+/// Turns whatever a gRPC call threw into an ``InventoryClientError`` with a
+/// sentence for people. gRPC's own transport wording ("closed the connection
+/// before completing the HTTP/2 connection preface") is read here and replaced.
+enum ErrorTranslation {
+    static func translate(
+        _ error: any Error, target: String, usesTLS: Bool, overallDeadline: Duration
+    ) -> InventoryClientError {
+        if error is CancellationError { return InventoryClientError(kind: .cancelled, userMessage: "cancelled") }
+        guard let rpc = error as? RPCError else {
+            return InventoryClientError(kind: .serverError, userMessage: "unexpected client failure (\(type(of: error)))")
+        }
+        let cause: String = rpc.cause.map { String(reflecting: $0) } ?? ""
+        let detail = (rpc.message + " " + cause).lowercased()
+        switch rpc.code {
+        case .deadlineExceeded:
+            return InventoryClientError(
+                kind: .deadlineExceeded, userMessage: "deadline exceeded after \(seconds(overallDeadline)) s")
+        case .unavailable:
+            if detail.contains("certificate") && (detail.contains("verify") || detail.contains("unknown ca") || detail.contains("untrusted")) {
+                return InventoryClientError(
+                    kind: .tlsUntrusted,
+                    userMessage: "TLS handshake failed: the server's certificate is not trusted by the CA given")
+            }
+            if detail.contains("handshake") || detail.contains("ssl") || detail.contains("tls") {
+                return InventoryClientError(
+                    kind: .tlsFailed,
+                    userMessage: usesTLS
+                        ? "TLS handshake failed with \(target): is the server serving TLS?"
+                        : "TLS handshake failed with \(target)")
+            }
+            if detail.contains("preface") || detail.contains("connection closed") || detail.contains("closed the connection") {
+                return usesTLS
+                    ? InventoryClientError(
+                        kind: .tlsUntrusted,
+                        userMessage: "TLS handshake failed: the server's certificate is not trusted by the CA given")
+                    : InventoryClientError(kind: .plaintextToTLS, userMessage: "plaintext client talking to a TLS server at \(target)")
+            }
+            if isTransport(rpc) {
+                return InventoryClientError(kind: .unreachable, userMessage: "server unreachable at \(target)")
+            }
+            return InventoryClientError(kind: .serverUnavailable, userMessage: "server at \(target) cannot serve now: \(rpc.message)")
+        case .permissionDenied:
+            return InventoryClientError(kind: .permissionDenied, userMessage: "permission denied")
+        case .unauthenticated:
+            return InventoryClientError(kind: .unauthenticated, userMessage: "not authenticated: the server needs a client certificate")
+        case .notFound:
+            return InventoryClientError(kind: .notFound, userMessage: rpc.message)
+        case .failedPrecondition:
+            return InventoryClientError(kind: .rejected, userMessage: rpc.message)
+        case .aborted:
+            return InventoryClientError(kind: .conflict, userMessage: "someone else changed this seat at the same moment; try again")
+        case .invalidArgument, .outOfRange:
+            return InventoryClientError(kind: .invalidRequest, userMessage: rpc.message)
+        case .cancelled:
+            return InventoryClientError(kind: .cancelled, userMessage: "cancelled")
+        case .unimplemented:
+            return InventoryClientError(kind: .serverError, userMessage: "the server at \(target) does not offer this call (version mismatch?)")
+        default:
+            return InventoryClientError(kind: .serverError, userMessage: "server error: \(rpc.message)")
+        }
+    }
+
+    /// UNAVAILABLE raised by the client's own transport (no connection), as opposed
+    /// to one the server sent (e.g. its database is down). The server's own
+    /// statuses carry no cause; the transport's carry the connection error.
+    private static func isTransport(_ rpc: RPCError) -> Bool {
+        if rpc.cause != nil { return true }
+        let message = rpc.message.lowercased()
+        return ["connect", "connection", "refused", "reset", "no route", "resolve", "transport", "subchannel", "shut down", "shutdown"]
+            .contains { message.contains($0) }
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+}

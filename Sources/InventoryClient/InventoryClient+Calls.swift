@@ -1,0 +1,131 @@
+import Foundation
+import GRPCCore
+import InventoryProto
+import UsherCore
+
+/// A seat held for a buyer.
+public struct SeatHold: Sendable, Hashable {
+    public var seat: Seat
+    public var heldUntil: Date
+}
+
+/// A seat sold (or transferred) with the code its QR holds.
+public struct IssuedTicket: Sendable, Hashable {
+    public var seat: Seat
+    public var ticketCode: String
+}
+
+extension InventoryClient {
+    /// ReserveSeat. Not retried: a repeat after a lost reply could renew someone's hold.
+    public func reserveSeat(_ seatID: String, for userID: String, holdSeconds: Int = 0) async throws(InventoryClientError) -> SeatHold {
+        let request = Inventory_ReserveSeatRequest.with {
+            $0.seatID = seatID
+            $0.userID = userID
+            $0.holdSeconds = Int32(clamping: holdSeconds)
+        }
+        let response = try await perform("ReserveSeat", kind: .mutation, deadline: configuration.deadlines.write) { options in
+            try await self.inventory.reserveSeat(request: .init(message: request), options: options) { try $0.message }
+        }
+        return SeatHold(seat: try Seat(response.seat), heldUntil: response.heldUntil.date)
+    }
+
+    /// ReleaseSeat. Not retried.
+    public func releaseSeat(_ seatID: String, for userID: String, reason: String = "") async throws(InventoryClientError) -> Seat {
+        let request = Inventory_ReleaseSeatRequest.with {
+            $0.seatID = seatID
+            $0.userID = userID
+            $0.reason = reason
+        }
+        let response = try await perform("ReleaseSeat", kind: .mutation, deadline: configuration.deadlines.write) { options in
+            try await self.inventory.releaseSeat(request: .init(message: request), options: options) { try $0.message }
+        }
+        return try Seat(response.seat)
+    }
+
+    /// ConfirmSeat. Not retried.
+    public func confirmSeat(_ seatID: String, for userID: String, orderID: String) async throws(InventoryClientError) -> IssuedTicket {
+        let request = Inventory_ConfirmSeatRequest.with {
+            $0.seatID = seatID
+            $0.userID = userID
+            $0.orderID = orderID
+        }
+        let response = try await perform("ConfirmSeat", kind: .mutation, deadline: configuration.deadlines.write) { options in
+            try await self.inventory.confirmSeat(request: .init(message: request), options: options) { try $0.message }
+        }
+        return IssuedTicket(seat: try Seat(response.seat), ticketCode: response.ticketCode)
+    }
+
+    /// UpdateOwner. Not retried.
+    public func updateOwner(_ seatID: String, from: String, to: String) async throws(InventoryClientError) -> IssuedTicket {
+        let request = Inventory_UpdateOwnerRequest.with {
+            $0.seatID = seatID
+            $0.fromUserID = from
+            $0.toUserID = to
+        }
+        let response = try await perform("UpdateOwner", kind: .mutation, deadline: configuration.deadlines.write) { options in
+            try await self.inventory.updateOwner(request: .init(message: request), options: options) { try $0.message }
+        }
+        return IssuedTicket(seat: try Seat(response.seat), ticketCode: response.ticketCode)
+    }
+
+    /// GetSeatOwner. Retried.
+    public func seat(_ seatID: String) async throws(InventoryClientError) -> Seat {
+        let request = Inventory_GetSeatOwnerRequest.with { $0.seatID = seatID }
+        let response = try await perform("GetSeatOwner", kind: .idempotent, deadline: configuration.deadlines.read) { options in
+            try await self.inventory.getSeatOwner(request: .init(message: request), options: options) { try $0.message }
+        }
+        return try Seat(response.seat)
+    }
+
+    /// VerifyTicket: the verdict without admitting. Retried (it changes nothing
+    /// but the audit log).
+    public func verifyTicket(_ code: String, at door: Door) async throws(InventoryClientError) -> ScanReport {
+        let request = Inventory_VerifyTicketRequest.with {
+            $0.ticketCode = code
+            $0.hallID = door.hallID
+            $0.staffID = door.staffID
+            $0.terminalID = door.terminalID
+        }
+        let response = try await perform("VerifyTicket", kind: .idempotent, deadline: configuration.deadlines.scan) { options in
+            try await self.inventory.verifyTicket(request: .init(message: request), options: options) { try $0.message }
+        }
+        return try ScanReport(response)
+    }
+
+    /// MarkCheckedIn with `scanID`, retried with the same id: the server replays
+    /// its first answer, so a lost reply never turns into DUPLICATE.
+    public func markCheckedIn(_ code: String, at door: Door, scanID: String) async throws(InventoryClientError) -> ScanReport {
+        let request = Inventory_MarkCheckedInRequest.with {
+            $0.ticketCode = code
+            $0.hallID = door.hallID
+            $0.staffID = door.staffID
+            $0.terminalID = door.terminalID
+            $0.scanID = scanID
+        }
+        let response = try await perform("MarkCheckedIn", kind: .idempotent, deadline: configuration.deadlines.scan) { options in
+            try await self.inventory.markCheckedIn(request: .init(message: request), options: options) { try $0.message }
+        }
+        return try ScanReport(response, scanID: scanID)
+    }
+
+    /// The public keys that verify ticket codes, signing key first.
+    public func verificationKeys() async throws(InventoryClientError) -> [TicketVerificationKey] {
+        let response = try await perform("GetVerificationKeys", kind: .idempotent, deadline: configuration.deadlines.read) { options in
+            try await self.inventory.getVerificationKeys(request: .init(message: .init()), options: options) { try $0.message }
+        }
+        do {
+            return try response.keys.map { try TicketVerificationKey(rawRepresentation: $0.publicKey) }
+        } catch {
+            throw InventoryClientError(kind: .serverError, userMessage: "the server sent an invalid verification key")
+        }
+    }
+
+    /// grpc.health.v1 Check for the inventory service: true when SERVING.
+    public func health() async throws(InventoryClientError) -> Bool {
+        let request = Grpc_Health_V1_HealthCheckRequest.with { $0.service = "inventory.InventoryService" }
+        let response = try await perform("Health/Check", kind: .idempotent, deadline: configuration.deadlines.read) { options in
+            try await self.healthService.check(request: .init(message: request), options: options) { try $0.message }
+        }
+        return response.status == .serving
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import InventoryProto
+import Logging
+import Synchronization
+import UsherCore
+
+/// Runs `body` with a connected client, then closes it: the channel shuts down and
+/// no task outlives this call. The channel reconnects on its own while open.
+public func withInventoryClient<Result: Sendable>(
+    _ configuration: InventoryClientConfiguration,
+    _ body: (InventoryClient) async throws -> Result
+) async throws -> Result {
+    let transport: HTTP2ClientTransport.Posix
+    do {
+        transport = try HTTP2ClientTransport.Posix(
+            target: .dns(host: configuration.host, port: configuration.port),
+            transportSecurity: configuration.transportSecurity,
+            config: .defaults { config in
+                // Reconnect quickly after a server restart: doors should not wait long.
+                config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
+                config.connection.maxIdleTime = nil
+            })
+    } catch {
+        throw InventoryClientError.invalidConfiguration("cannot set up a connection to \(configuration.target): \(error)")
+    }
+    return try await withGRPCClient(transport: transport) { grpc in
+        let client = InventoryClient(configuration: configuration, grpc: grpc)
+        defer { client.states.finish() }
+        return try await body(client)
+    }
+}
+
+extension InventoryClientConfiguration {
+    var transportSecurity: HTTP2ClientTransport.Posix.TransportSecurity {
+        switch security {
+        case .plaintext:
+            return .plaintext
+        case .tls(let ca, let clientCertificate?):
+            return .mTLS(
+                certificateChain: [.file(path: clientCertificate.certificateChain, format: .pem)],
+                privateKey: .file(path: clientCertificate.privateKey, format: .pem)
+            ) { $0.trustRoots = .certificates([.file(path: ca, format: .pem)]) }
+        case .tls(let ca, nil):
+            return .tls { $0.trustRoots = .certificates([.file(path: ca, format: .pem)]) }
+        }
+    }
+
+    var usesTLS: Bool { if case .tls = security { true } else { false } }
+}
+
+/// Where a scan happens.
+public struct Door: Sendable, Hashable {
+    public var hallID: String
+    public var staffID: String
+    public var terminalID: String
+
+    public init(hallID: String, staffID: String, terminalID: String) {
+        self.hallID = hallID
+        self.staffID = staffID
+        self.terminalID = terminalID
+    }
+}
+
+/// A typed, resilient client for `inventory.InventoryService`.
+///
+/// - Deadlines per call kind (``InventoryClientConfiguration/Deadlines``).
+/// - Retries (backoff with jitter, within the deadline) only where repeating is
+///   safe: reads, VerifyTicket, and MarkCheckedIn, whose `scan_id` turns a repeat
+///   into a replay of the first answer. Never ReserveSeat, ReleaseSeat,
+///   ConfirmSeat or UpdateOwner.
+/// - A circuit breaker whose state is published as ``connectionStates``.
+public final class InventoryClient: Sendable {
+    public let configuration: InventoryClientConfiguration
+    let inventory: Inventory_InventoryService.Client<HTTP2ClientTransport.Posix>
+    let healthService: Grpc_Health_V1_Health.Client<HTTP2ClientTransport.Posix>
+    let breaker: Mutex<CircuitBreaker>
+    let lastLatency = Mutex<Duration?>(nil)
+    let states: ConnectionStateBroadcaster
+
+    init(configuration: InventoryClientConfiguration, grpc: GRPCClient<HTTP2ClientTransport.Posix>) {
+        self.configuration = configuration
+        self.inventory = Inventory_InventoryService.Client(wrapping: grpc)
+        self.healthService = Grpc_Health_V1_Health.Client(wrapping: grpc)
+        self.breaker = Mutex(CircuitBreaker(configuration: configuration.breaker))
+        self.states = ConnectionStateBroadcaster(initial: ConnectionState(status: .online))
+    }
+
+    /// The current state of the link, then every change, until the client closes.
+    public var connectionStates: AsyncStream<ConnectionState> { states.stream() }
+    public var connectionState: ConnectionState { states.current }
+
+    /// Runs one logical call: breaker check, attempts with their timeouts, retries
+    /// for idempotent calls, error translation, breaker and state updates.
+    func perform<Response: Sendable>(
+        _ name: String, kind: CallKind, deadline: Duration,
+        _ call: @Sendable (CallOptions) async throws -> Response
+    ) async throws(InventoryClientError) -> Response {
+        let clock = ContinuousClock()
+        let end = clock.now + deadline
+        let policy = kind == .idempotent ? configuration.retry : .none
+        var attempt = 0
+        var lastFailure: InventoryClientError?
+        while true {
+            attempt += 1
+            let decision = breaker.withLock { $0.permit(now: clock.now) }
+            if case .reject(let retryIn) = decision {
+                publishState()
+                // This call's own failures opened the circuit: report what happened.
+                if let lastFailure { throw finalError(lastFailure, deadline) }
+                throw InventoryClientError(
+                    kind: .circuitOpen,
+                    userMessage: "server at \(configuration.target) is not answering; trying again in \(ErrorTranslation.seconds(retryIn)) s",
+                    attempts: attempt - 1)
+            }
+            let remaining = end - clock.now
+            var options = CallOptions.defaults
+            options.timeout = policy.attemptTimeout(
+                overall: deadline, remaining: remaining, isLastChance: attempt >= policy.maximumAttempts)
+            let started = clock.now
+            do {
+                try Task.checkCancellation()
+                let response = try await call(options)
+                let latency = clock.now - started
+                lastLatency.withLock { $0 = latency }
+                breaker.withLock { $0.recordSuccess() }
+                publishState()
+                return response
+            } catch {
+                if Task.isCancelled || error is CancellationError {
+                    breaker.withLock { $0.recordAbandoned() }
+                    publishState()
+                    throw InventoryClientError(kind: .cancelled, userMessage: "cancelled", attempts: attempt)
+                }
+                var failure = ErrorTranslation.translate(
+                    error, target: configuration.target, usesTLS: configuration.usesTLS, overallDeadline: deadline)
+                failure.attempts = attempt
+                breaker.withLock { breaker in
+                    if failure.isTransportFailure { breaker.recordFailure(now: clock.now) } else { breaker.recordSuccess() }
+                }
+                publishState()
+                configuration.logger.debug(
+                    "call failed", metadata: ["rpc": "\(name)", "attempt": "\(attempt)", "error": "\(String(reflecting: error))"])
+                guard failure.isRetryable, attempt < policy.maximumAttempts else { throw finalError(failure, deadline) }
+                lastFailure = failure
+                let pause = policy.backoff(after: attempt, random: Double.random(in: 0...1))
+                guard clock.now + pause < end else { throw finalError(failure, deadline) }
+                do {
+                    try await Task.sleep(for: pause)
+                } catch {
+                    throw InventoryClientError(kind: .cancelled, userMessage: "cancelled", attempts: attempt)
+                }
+            }
+        }
+    }
+
+    /// A per-attempt timeout is reported as the caller's whole deadline running out.
+    private func finalError(_ failure: InventoryClientError, _ deadline: Duration) -> InventoryClientError {
+        guard failure.kind == .deadlineExceeded else { return failure }
+        var error = failure
+        error.userMessage = "deadline exceeded after \(ErrorTranslation.seconds(deadline)) s"
+        return error
+    }
+
+    private func publishState() {
+        let state = breaker.withLock { $0.state }
+        states.publish(ConnectionState(breaker: state, lastLatency: lastLatency.withLock { $0 }))
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import GRPCNIOTransportHTTP2
+
+@testable import InventoryServer
+
+/// A throwaway CA and a server certificate for localhost / 127.0.0.1, made with
+/// the openssl command line, plus a second CA that trusts nothing of ours.
+struct TestCertificates: Sendable {
+    let directory: URL
+    var ca: String { directory.appendingPathComponent("ca.pem").path }
+    var otherCA: String { directory.appendingPathComponent("other-ca.pem").path }
+    var serverCertificate: String { directory.appendingPathComponent("server.pem").path }
+    var serverKey: String { directory.appendingPathComponent("server.key").path }
+
+    var serverFiles: TLSFiles { TLSFiles(certificateChain: serverCertificate, privateKey: serverKey, clientCA: nil) }
+    var clientSecurity: HTTP2ClientTransport.Posix.TransportSecurity {
+        .tls { $0.trustRoots = .certificates([.file(path: ca, format: .pem)]) }
+    }
+
+    static func make() throws -> TestCertificates {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("usher-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let certificates = TestCertificates(directory: directory)
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try openssl(["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Usher Test CA"], in: directory)
+        try openssl(["req", "-x509"] + ec + ["-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=Somebody Else"], in: directory)
+        try openssl(["req"] + ec + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"], in: directory)
+        try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(
+            to: directory.appendingPathComponent("san.ext"), atomically: true, encoding: .utf8)
+        try openssl(
+            ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+             "-out", "server.pem", "-days", "2", "-extfile", "san.ext"], in: directory)
+        return certificates
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+
+    private static func openssl(_ arguments: [String], in directory: URL) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let output = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestFailure("openssl \(arguments.first ?? ""): \(String(decoding: output, as: UTF8.self))")
+        }
+    }
+}
