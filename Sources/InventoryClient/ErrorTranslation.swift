@@ -19,7 +19,18 @@ enum ErrorTranslation {
             return InventoryClientError(
                 kind: .deadlineExceeded, userMessage: "deadline exceeded after \(seconds(overallDeadline)) s")
         case .unavailable:
-            if detail.contains("certificate") && (detail.contains("verify") || detail.contains("unknown ca") || detail.contains("untrusted")) {
+            // The server's TLS alerts about *our* certificate come first.
+            if detail.contains("alert_certificate_required") {
+                return InventoryClientError(
+                    kind: .tlsFailed, userMessage: "TLS handshake failed: the server requires a client certificate")
+            }
+            if detail.contains("alert_bad_certificate") || detail.contains("alert_unknown_ca")
+                || detail.contains("alert_certificate_unknown")
+            {
+                return InventoryClientError(
+                    kind: .tlsFailed, userMessage: "TLS handshake failed: the server did not accept this client's certificate")
+            }
+            if detail.contains("certificate_verify_failed") || detail.contains("certificate verify failed") {
                 return InventoryClientError(
                     kind: .tlsUntrusted,
                     userMessage: "TLS handshake failed: the server's certificate is not trusted by the CA given")

@@ -217,6 +217,32 @@ struct InventoryClientIntegrationTests {
         }
     }
 
+    @Test func mutualTLSNeedsTheClientCertificate() async throws {
+        let certificates = try {
+            var made = try TestCertificates.make()
+            made.requireClientCertificates = true
+            return made
+        }()
+        defer { certificates.remove() }
+        try await withTestServer(tls: certificates) { (server: TestServer) async throws in
+            let withCertificate = configuration(
+                server,
+                security: .tls(
+                    caCertificate: certificates.ca,
+                    clientCertificate: .init(certificateChain: certificates.clientCertificate, privateKey: certificates.clientKey)))
+            try await withInventoryClient(withCertificate) { (client: InventoryClient) async throws in
+                #expect(try await client.health())
+            }
+            var without = configuration(server, security: .tls(caCertificate: certificates.ca))
+            without.retry = .none
+            try await withInventoryClient(without) { client in
+                let error = await clientError { _ = try await client.health() }
+                #expect(error?.kind == .tlsFailed, "a client without a certificate must be refused")
+                #expect(error?.userMessage == "TLS handshake failed: the server requires a client certificate")
+            }
+        }
+    }
+
     @Test func cancellationPropagates() async throws {
         try await withTestServer { server in
             try await withInventoryClient(configuration(server)) { client in

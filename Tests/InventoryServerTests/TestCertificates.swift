@@ -11,10 +11,21 @@ struct TestCertificates: Sendable {
     var otherCA: String { directory.appendingPathComponent("other-ca.pem").path }
     var serverCertificate: String { directory.appendingPathComponent("server.pem").path }
     var serverKey: String { directory.appendingPathComponent("server.key").path }
+    var clientCertificate: String { directory.appendingPathComponent("client.pem").path }
+    var clientKey: String { directory.appendingPathComponent("client.key").path }
+    /// Set to require client certificates signed by `ca` (mutual TLS).
+    var requireClientCertificates = false
 
-    var serverFiles: TLSFiles { TLSFiles(certificateChain: serverCertificate, privateKey: serverKey, clientCA: nil) }
+    var serverFiles: TLSFiles {
+        TLSFiles(certificateChain: serverCertificate, privateKey: serverKey, clientCA: requireClientCertificates ? ca : nil)
+    }
     var clientSecurity: HTTP2ClientTransport.Posix.TransportSecurity {
-        .tls { $0.trustRoots = .certificates([.file(path: ca, format: .pem)]) }
+        guard requireClientCertificates else {
+            return .tls { $0.trustRoots = .certificates([.file(path: ca, format: .pem)]) }
+        }
+        return .mTLS(
+            certificateChain: [.file(path: clientCertificate, format: .pem)], privateKey: .file(path: clientKey, format: .pem)
+        ) { $0.trustRoots = .certificates([.file(path: ca, format: .pem)]) }
     }
 
     static func make() throws -> TestCertificates {
@@ -30,6 +41,10 @@ struct TestCertificates: Sendable {
         try openssl(
             ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
              "-out", "server.pem", "-days", "2", "-extfile", "san.ext"], in: directory)
+        try openssl(["req"] + ec + ["-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=door-7"], in: directory)
+        try openssl(
+            ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+             "-out", "client.pem", "-days", "2"], in: directory)
         return certificates
     }
 
