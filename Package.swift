@@ -45,6 +45,10 @@ let package = Package(
         // libqrencode and libpng (Debian packages), for printing tickets.
         .systemLibrary(name: "CQRencode"),
         .systemLibrary(name: "CImageCodecs"),
+        .systemLibrary(name: "CZbar"),
+
+        // Image → codes: PNG/JPEG to 8-bit gray, zbar with only QR enabled.
+        .target(name: "ScanDecode", dependencies: ["CImageCodecs", "CZbar"]),
 
         // Ticket printing: QR PNGs (error correction M, quiet zone) and a manifest.
         .target(name: "TicketExport", dependencies: ["CQRencode", "CImageCodecs"]),
@@ -132,6 +136,7 @@ let package = Package(
 
         .testTarget(name: "UsherCoreTests", dependencies: ["UsherCore"]),
         .testTarget(name: "InventoryClientTests", dependencies: ["InventoryClient"]),
+        .testTarget(name: "ScanDecodeTests", dependencies: ["ScanDecode"], exclude: ["Fixtures"]),
         // Runs the real server wiring against a real PostgreSQL started by the project's launcher.
         .testTarget(
             name: "InventoryServerTests",

@@ -14,6 +14,8 @@ packages=(
   libqrencode-dev       # QR codes for `tickets export`
   libpng-dev            # PNG writing (and reading, for scanned images)
   zbar-tools            # zbarimg: tests decode every exported QR code
+  libzbar-dev           # QR decoding of images in scan-tui
+  libturbojpeg0-dev     # JPEG decoding (photos of tickets)
   "$@"
 )
 

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+@testable import ScanDecode
+
+@Suite("Reading QR codes from images")
+struct QRCodeReaderTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let assets = repository.appendingPathComponent("assets/tickets")
+
+    /// zbarimg, the reference reader, on the same file.
+    static func zbarimg(_ url: URL) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/zbarimg")
+        process.arguments = ["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", url.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    @Test func agreesWithZbarimgOnEveryAsset() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.assets.path).sorted()
+        #expect(files.count >= 8)
+        for file in files {
+            let url = Self.assets.appendingPathComponent(file)
+            let ours = try QRCodeReader.codes(inImageAt: url)
+            #expect(ours == (try Self.zbarimg(url)), "\(file)")
+            #expect(ours.count == 1 && ours[0].hasPrefix("U1."), "\(file)")
+        }
+    }
+
+    @Test func severalCodesAreAllReturned() throws {
+        let codes = try QRCodeReader.codes(inImageAt: Self.fixtures.appendingPathComponent("two-codes.png"))
+        #expect(codes.count == 2)
+        #expect(Set(codes) == Set(try Self.zbarimg(Self.fixtures.appendingPathComponent("two-codes.png"))))
+    }
+
+    @Test(arguments: [
+        ("blank.png", "no QR code found"),
+        ("truncated.png", "damaged image"),
+        ("truncated.jpg", "no QR code found|damaged image"),
+        ("not-an-image.png", "not a PNG or JPEG image"),
+        ("missing.png", "no such file"),
+    ])
+    func badFilesGiveClearErrors(_ file: String, _ expected: String) {
+        do {
+            let codes = try QRCodeReader.codes(inImageAt: Self.fixtures.appendingPathComponent(file))
+            Issue.record("\(file) decoded to \(codes)")
+        } catch {
+            #expect(expected.split(separator: "|").contains { error.description.contains($0) }, "\(file): \(error)")
+            #expect(error.description.hasPrefix(file), "names the file: \(error)")
+        }
+    }
+
+    @Test func directoriesAreRefused() {
+        #expect(throws: QRReadError.unreadable("Fixtures", "not a regular file")) {
+            try QRCodeReader.codes(inImageAt: Self.fixtures)
+        }
+    }
+
+    /// A PNG header claiming 60,000 × 60,000 pixels: refused before any pixel
+    /// memory is allocated.
+    @Test func hugeDimensionsAreRefused() throws {
+        var ihdr: [UInt8] = Array("IHDR".utf8)
+        for value in [UInt32(60_000), UInt32(60_000)] { ihdr += withUnsafeBytes(of: value.bigEndian, Array.init) }
+        ihdr += [8, 0, 0, 0, 0]  // 8-bit gray
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + ihdr
+        png += withUnsafeBytes(of: crc32(ihdr).bigEndian, Array.init)
+        // A tiny IDAT (an empty zlib stream) and IEND, so the header is read through.
+        let idat: [UInt8] = Array("IDAT".utf8) + [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]
+        png += [0, 0, 0, 8] + idat + withUnsafeBytes(of: crc32(idat).bigEndian, Array.init)
+        let iend: [UInt8] = Array("IEND".utf8)
+        png += [0, 0, 0, 0] + iend + withUnsafeBytes(of: crc32(iend).bigEndian, Array.init)
+        #expect(throws: QRReadError.self) { try QRCodeReader.codes(inImageData: Data(png), name: "huge.png") }
+        do {
+            _ = try QRCodeReader.codes(inImageData: Data(png), name: "huge.png")
+        } catch {
+            #expect(error.description.contains("too large"), "\(error)")
+        }
+    }
+
+    /// Random bytes behind a PNG or JPEG signature: an error, never a crash.
+    @Test func garbageBehindAValidSignatureNeverCrashes() {
+        var state: UInt64 = 42
+        for round in 0..<300 {
+            var bytes: [UInt8] = round.isMultiple(of: 2) ? [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] : [0xFF, 0xD8, 0xFF]
+            for _ in 0..<(round * 7 % 2000) {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                bytes.append(UInt8(truncatingIfNeeded: state >> 33))
+            }
+            #expect(throws: QRReadError.self) { try QRCodeReader.codes(inImageData: Data(bytes), name: "fuzz") }
+        }
+    }
+
+    private func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+        }
+        return crc ^ 0xFFFF_FFFF
+    }
+}
