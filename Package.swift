@@ -108,6 +108,9 @@ let package = Package(
             ]
         ),
 
+        // The door terminal as data: state, update(event) → effects, render → Screen. No curses.
+        .target(name: "ScanModel", dependencies: ["UsherCore", "InventoryClient"]),
+
         // The `inventory-server` executable: commands and the one ServiceGroup.
         .executableTarget(
             name: "InventoryServer",
@@ -137,6 +140,7 @@ let package = Package(
         .testTarget(name: "UsherCoreTests", dependencies: ["UsherCore"]),
         .testTarget(name: "InventoryClientTests", dependencies: ["InventoryClient"]),
         .testTarget(name: "ScanDecodeTests", dependencies: ["ScanDecode"], exclude: ["Fixtures"]),
+        .testTarget(name: "ScanModelTests", dependencies: ["ScanModel", "InventoryClient", "UsherCore"]),
         // Runs the real server wiring against a real PostgreSQL started by the project's launcher.
         .testTarget(
             name: "InventoryServerTests",

@@ -64,6 +64,19 @@ public struct ScanReport: Sendable, Hashable {
     public var scanID: String?
 
     public var result: ScanResult { verdict.result }
+
+    public init(
+        verdict: ScanVerdict, seat: Seat?, hallName: String?, eventName: String?, checkedInAt: Date?,
+        replayed: Bool, scanID: String?
+    ) {
+        self.verdict = verdict
+        self.seat = seat
+        self.hallName = hallName
+        self.eventName = eventName
+        self.checkedInAt = checkedInAt
+        self.replayed = replayed
+        self.scanID = scanID
+    }
 }
 
 extension ScanReport {

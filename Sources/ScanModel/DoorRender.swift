@@ -1,0 +1,250 @@
+import Foundation
+import InventoryClient
+import UsherCore
+
+extension DoorState {
+    /// The whole screen for the current state and size.
+    public func render() -> Screen {
+        var screen = Screen(width: width, height: height)
+        guard width >= 20, height >= 8 else {
+            screen.write("too small", x: 0, y: 0)
+            screen.write("need 20x8", x: 0, y: 1)
+            return screen
+        }
+        let ascii = settings.ascii
+        let bannerHeight = max(5, min(9, height / 3))
+        header(&screen)
+        banner(&screen, top: 1, height: bannerHeight)
+        var row = 1 + bannerHeight
+        for line in detailLines() where row < height - 1 {
+            screen.write(" " + abbreviate(line, width - 2), x: 0, y: row)
+            row += 1
+        }
+        row = max(row, 1 + bannerHeight + 3)
+        if row < height - 1 {
+            screen.write(" " + countersLine(), x: 0, y: row, style: Style(bold: true))
+            row += 1
+        }
+        if row < height - 2 {
+            screen.write(" TIME      SEAT                          VERDICT      LATENCY", x: 0, y: row, style: Style(bold: true))
+            row += 1
+            for record in recent where row < height - 1 {
+                let verdict = record.result.map { VerdictLook.of($0, ascii: ascii) }
+                let word = verdict.map { "\($0.glyph) \($0.word)" } ?? (ascii ? "!! NOT CHECKED" : "⚠ NOT CHECKED")
+                let seat = record.seat.isEmpty ? (ascii ? "-" : "—") : record.seat
+                screen.write(
+                    " " + clock(record.at) + "  " + pad(seat, 28) + "  " + pad(word, 12) + " " + milliseconds(record.latency),
+                    x: 0, y: row, style: Style(foreground: settings.color ? verdict?.color : nil))
+                row += 1
+            }
+        }
+        statusBar(&screen)
+        overlay(&screen)
+        return screen
+    }
+
+    typealias Style = Screen.Style
+
+    private func header(_ screen: inout Screen) {
+        let dot = settings.ascii ? "-" : "·"
+        let modeWord = mode == .auto ? "AUTO" : "CONFIRM: Enter admits"
+        let title = " USHER door \(dot) hall \(settings.hallID) \(dot) \(modeWord)"
+        screen.write(title, x: 0, y: 0, style: Style(bold: true))
+        let keys = "? help  c mode  o image  q quit "
+        if title.count + keys.count < width { screen.write(keys, x: width - keys.count, y: 0) }
+    }
+
+    private func banner(_ screen: inout Screen, top: Int, height: Int) {
+        let ascii = settings.ascii
+        switch banner {
+        case .ready:
+            frame(&screen, top: top, height: height, style: .plain)
+            screen.center("READY", y: top + height / 2 - 1, style: Style(bold: true))
+            screen.center("scan a ticket, or press o to open an image", y: top + height / 2 + 1)
+        case .checking(let code):
+            frame(&screen, top: top, height: height, style: .plain)
+            screen.center(ascii ? "... CHECKING" : "… CHECKING", y: top + height / 2 - 1, style: Style(bold: true))
+            screen.center(abbreviate(code, width - 4), y: top + height / 2 + 1)
+        case .verdict(let report, let admitted, _):
+            let look = VerdictLook.of(report.result, ascii: ascii)
+            let style = bannerStyle(look.color)
+            screen.fill(x: 0, y: top, width: width, height: height, style: style)
+            let pattern = String(repeating: look.glyph + "   ", count: max(1, width / (look.glyph.count + 3)))
+            screen.center(String(pattern.prefix(width - 2)), y: top, style: style)
+            screen.center("\(look.glyph)  \(look.word)  \(look.glyph)", y: top + height / 2 - 1, style: style)
+            let subtitle = admitted ? "ADMIT" : (report.result == .success ? "valid ticket (not admitted)" : "DO NOT ADMIT")
+            screen.center(subtitle, y: top + height / 2, style: style)
+            screen.center(abbreviate(report.verdict.message, width - 4), y: top + height / 2 + 1, style: style)
+            screen.center(String(pattern.prefix(width - 2)), y: top + height - 1, style: style)
+        case .preview(let report, _):
+            let style = bannerStyle(.cyan)
+            screen.fill(x: 0, y: top, width: width, height: height, style: style)
+            let glyph = VerdictLook.of(.success, ascii: ascii).glyph
+            screen.center("\(glyph)  VALID  \(glyph)", y: top + height / 2 - 1, style: style)
+            screen.center("press Enter to admit, Esc to skip", y: top + height / 2, style: style)
+            screen.center(abbreviate(report.verdict.message, width - 4), y: top + height / 2 + 1, style: style)
+        case .unchecked(let message):
+            let style = bannerStyle(.red)
+            screen.fill(x: 0, y: top, width: width, height: height, style: style)
+            let warn = ascii ? "!!" : "⚠"
+            screen.center("\(warn)  NOT CHECKED  \(warn)", y: top + height / 2 - 1, style: style)
+            screen.center("the scan could not be checked: do not admit on this screen", y: top + height / 2, style: style)
+            screen.center(abbreviate(message, width - 4), y: top + height / 2 + 1, style: style)
+        case .pick(let codes):
+            frame(&screen, top: top, height: height, style: .plain)
+            screen.center("\(codes.count) codes in the image: press 1–\(codes.count) to check one", y: top + 1, style: Style(bold: true))
+            for (index, code) in codes.enumerated() where top + 2 + index < top + height - 1 {
+                screen.write("  \(index + 1)  \(abbreviate(code, width - 10))", x: 1, y: top + 2 + index)
+            }
+        case .notice(let message):
+            frame(&screen, top: top, height: height, style: .plain)
+            screen.center(abbreviate(message, width - 4), y: top + height / 2, style: Style(bold: true))
+            screen.center("press any key", y: top + height / 2 + 1)
+        }
+    }
+
+    private func bannerStyle(_ color: Screen.Color) -> Style {
+        settings.color
+            ? Style(foreground: .black, background: color, bold: true)
+            : Style(bold: true, reverse: true)
+    }
+
+    private func frame(_ screen: inout Screen, top: Int, height: Int, style: Style) {
+        let horizontal = settings.ascii ? "-" : "─"
+        screen.write(String(repeating: horizontal, count: width), x: 0, y: top, style: style)
+        screen.write(String(repeating: horizontal, count: width), x: 0, y: top + height - 1, style: style)
+    }
+
+    private func detailLines() -> [String] {
+        let report: ScanReport
+        switch banner {
+        case .verdict(let shown, _, _), .preview(let shown, _): report = shown
+        default: return []
+        }
+        var lines: [String] = []
+        if let seat = report.seat {
+            let hall = report.hallName.map { "\($0) (\(seat.hallID))" } ?? seat.hallID
+            var line = "Seat   \(hall) · \(seat.section) · row \(seat.row) · seat \(seat.number)"
+            if let owner = seat.state.ownerUserID { line += " · owner \(owner)" }
+            lines.append(settings.ascii ? line.replacingOccurrences(of: "·", with: "-") : line)
+            if let event = report.eventName { lines.append("Event  \(event)") }
+        } else {
+            lines.append("Seat   none: the code names no seat")
+        }
+        switch report.verdict.reason {
+        case .alreadyCheckedIn:
+            if let first = report.verdict.firstCheckIn {
+                lines.append("First admitted \(dateTime(first.at)) at terminal \(first.terminalID)")
+            }
+        case .wrongHall:
+            lines.append("This ticket is for hall \(report.seat?.hallID ?? "?"); this door is hall \(settings.hallID)")
+        case .eventEnded:
+            lines.append(report.verdict.message)
+        case .badSignature: lines.append("Reason: forged (the signature does not match)")
+        case .revokedByTransfer: lines.append("Reason: revoked by transfer (the ticket was re-issued to someone else)")
+        case .unknownSeat: lines.append("Reason: unknown seat")
+        case .unknownKey: lines.append("Reason: signed by an unknown key")
+        case .malformed: lines.append("Reason: not a ticket code (damaged or misread)")
+        case .holdNotPaid: lines.append("Reason: the seat is on hold and not paid")
+        case .notSold: lines.append("Reason: the seat was never sold")
+        case .valid: break
+        }
+        return lines
+    }
+
+    private func countersLine() -> String {
+        let separator = settings.ascii ? " | " : " │ "
+        let denials = [ScanResult.duplicate, .wrongHall, .unpaid, .notFound, .expired]
+            .map { "\(VerdictLook.of($0, ascii: settings.ascii).short) \(denied[$0, default: 0])" }
+            .joined(separator: " ")
+        let p95 = p95Latency.map(milliseconds) ?? "–"
+        let line = "In \(admitted)\(separator)Denied \(denials)\(separator)\(scansPerMinute)/min\(separator)p95 \(p95)"
+        return settings.ascii ? line.replacingOccurrences(of: "·", with: ",").replacingOccurrences(of: "–", with: "-") : line
+    }
+
+    private func statusBar(_ screen: inout Screen) {
+        let separator = settings.ascii ? " | " : " │ "
+        let state: String
+        switch connection.status {
+        case .online: state = "ONLINE"
+        case .degraded: state = "DEGRADED"
+        case .offline: state = "OFFLINE"
+        }
+        let marker = settings.ascii ? "*" : "●"
+        let latency = connection.lastLatency.map { " " + milliseconds($0) } ?? ""
+        // The connection state and the clock matter most: they go first.
+        let text = " \(marker) \(state)\(latency)\(separator)\(clock(now))\(separator)server \(settings.server)"
+            + "\(separator)hall \(settings.hallID)\(separator)staff \(settings.staffID)\(separator)\(settings.terminalID) "
+        let style: Style
+        switch connection.status {
+        case .online: style = settings.color ? Style(foreground: .black, background: .white) : Style(reverse: true)
+        case .degraded: style = settings.color ? Style(foreground: .black, background: .yellow, bold: true) : Style(bold: true, reverse: true)
+        case .offline: style = settings.color ? Style(foreground: .white, background: .red, bold: true) : Style(bold: true, reverse: true)
+        }
+        screen.fill(x: 0, y: height - 1, width: width, height: 1, style: style)
+        screen.write(abbreviate(text, width), x: 0, y: height - 1, style: style)
+    }
+
+    private func overlay(_ screen: inout Screen) {
+        let lines: [String]
+        switch overlay {
+        case .none: return
+        case .help:
+            lines = [
+                "HELP", "",
+                "scan        the scanner types the code and Enter",
+                "Enter       admit (confirm mode) / acknowledge",
+                "c           switch auto / confirm mode",
+                "o           open an image file with a QR code",
+                "1-9         pick a code when an image holds several",
+                "Esc         dismiss",
+                "q           quit (asks if a scan is in flight)",
+                "Ctrl-C      quit at once", "",
+                "any key closes this help",
+            ]
+        case .confirmQuit:
+            lines = ["A scan is still being checked.", "", "Quit anyway? y / n"]
+        case .openImage(let path):
+            lines = ["Open an image (PNG or JPEG):", "", "> " + path + "_", "", "Enter opens, Esc cancels"]
+        }
+        let boxWidth = min(width - 2, max(40, (lines.map(\.count).max() ?? 0) + 4))
+        let left = (width - boxWidth) / 2
+        let top = max(1, (height - lines.count - 2) / 2)
+        let style = Style(reverse: true)
+        screen.fill(x: left, y: top, width: boxWidth, height: lines.count + 2, style: style)
+        for (index, line) in lines.enumerated() {
+            screen.write(abbreviate(line, boxWidth - 4), x: left + 2, y: top + 1 + index, style: style)
+        }
+    }
+
+    // MARK: formatting
+
+    private func clock(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = settings.timeZone
+        let c = calendar.dateComponents([.hour, .minute, .second], from: date)
+        return [c.hour, c.minute, c.second].map { String(format: "%02d", $0 ?? 0) }.joined(separator: ":")
+    }
+
+    private func dateTime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = settings.timeZone
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d ", c.year ?? 0, c.month ?? 0, c.day ?? 0) + clock(date)
+    }
+
+    private func milliseconds(_ duration: Duration) -> String {
+        let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        return ms < 10 ? String(format: "%.1f ms", ms) : String(format: "%.0f ms", ms)
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
+    }
+
+    private func abbreviate(_ text: String, _ width: Int) -> String {
+        guard width > 1 else { return "" }
+        guard text.count > width else { return text }
+        return String(text.prefix(width - 1)) + (settings.ascii ? "~" : "…")
+    }
+}

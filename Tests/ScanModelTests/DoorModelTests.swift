@@ -1,0 +1,139 @@
+import Foundation
+import InventoryClient
+import ScanModel
+import Testing
+import UsherCore
+
+@Suite("Door model")
+struct DoorModelTests {
+    let start = Fixtures.start
+
+    @Test func scannerBurstWithEnterIsAScan() {
+        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        let effects = Fixtures.scan(&door, "U1.ABCDEF")
+        #expect(effects == [.check(code: "U1.ABCDEF", admit: true)])
+        guard case .checking = door.banner else { Issue.record("not checking"); return }
+    }
+
+    @Test func strayKeysDoNotBecomeScans() {
+        var input = ScannerInput()
+        // A person typing slowly: each key is resolved on its own.
+        var outputs: [ScannerInput.Output] = []
+        outputs += input.key("x", at: start)
+        outputs += input.key("y", at: start + .milliseconds(200))
+        outputs += input.tick(at: start + .milliseconds(400))
+        #expect(outputs == [.command("x"), .command("y")])
+        // A fast burst without Enter is dropped by default…
+        for (index, character) in "U1.ABCDEFGH".enumerated() { _ = input.key(character, at: start + .seconds(1) + .milliseconds(2 * index)) }
+        #expect(input.tick(at: start + .seconds(2)) == [.discarded(count: 11)])
+    }
+
+    @Test func unterminatedBurstsWhenEnabled() {
+        var input = ScannerInput(configuration: .init(acceptsUnterminatedBursts: true, minimumBurstLength: 8))
+        for (index, character) in "U1.ABCDEFGH".enumerated() { _ = input.key(character, at: start + .milliseconds(2 * index)) }
+        #expect(input.tick(at: start + .milliseconds(50)) == [], "not before the idle gap")
+        #expect(input.tick(at: start + .milliseconds(300)) == [.scan("U1.ABCDEFGH")])
+        // A short burst is still not a scan.
+        for (index, character) in "abc".enumerated() { _ = input.key(character, at: start + .seconds(1) + .milliseconds(2 * index)) }
+        #expect(input.tick(at: start + .seconds(2)) == [.discarded(count: 3)])
+    }
+
+    @Test func commandKeysWorkWhenTypedAlone() {
+        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        _ = door.update(.key(.character("c"), at: start))
+        _ = door.update(.tick(now: Fixtures.now, at: start + .milliseconds(500)))
+        #expect(door.mode == .confirm)
+        _ = door.update(.key(.character("?"), at: start + .seconds(1)))
+        _ = door.update(.tick(now: Fixtures.now, at: start + .seconds(2)))
+        #expect(door.overlay == .help)
+        #expect(door.update(.key(.interrupt, at: start + .seconds(3))) == [.quit])
+    }
+
+    @Test func successClearsItselfDenialsStay() {
+        var door = Fixtures.door(showing: Fixtures.report(.valid))
+        _ = door.update(.tick(now: Fixtures.now, at: start + .seconds(1)))
+        guard case .verdict = door.banner else { Issue.record("cleared too early"); return }
+        _ = door.update(.tick(now: Fixtures.now, at: start + .seconds(4)))
+        guard case .ready = door.banner else { Issue.record("SUCCESS did not clear: \(door.banner)"); return }
+
+        var denied = Fixtures.door(showing: Fixtures.report(.badSignature))
+        _ = denied.update(.tick(now: Fixtures.now, at: start + .seconds(60)))
+        guard case .verdict = denied.banner else { Issue.record("a denial cleared by itself"); return }
+        _ = denied.update(.key(.character(" "), at: start + .seconds(61)))
+        _ = denied.update(.tick(now: Fixtures.now, at: start + .seconds(62)))
+        guard case .ready = denied.banner else { Issue.record("a key did not acknowledge the denial"); return }
+    }
+
+    @Test func clearingTimesAreConfigurable() {
+        var settings = Fixtures.settings()
+        settings.successClearsAfter = nil
+        settings.denialClearsAfter = .seconds(2)
+        var door = DoorState(settings: settings, width: 80, height: 24, now: Fixtures.now)
+        _ = Fixtures.scan(&door, "U1.X1")
+        _ = door.update(.checked(code: "U1.X1", admission: true, outcome: .success(Fixtures.report(.valid)), latency: .zero, at: start))
+        _ = door.update(.tick(now: Fixtures.now, at: start + .seconds(30)))
+        guard case .verdict = door.banner else { Issue.record("sticky success cleared"); return }
+        _ = Fixtures.scan(&door, "U1.X2", at: start + .seconds(31))
+        _ = door.update(.checked(code: "U1.X2", admission: true, outcome: .success(Fixtures.report(.eventEnded)), latency: .zero, at: start + .seconds(31)))
+        _ = door.update(.tick(now: Fixtures.now, at: start + .seconds(34)))
+        guard case .ready = door.banner else { Issue.record("timed denial stayed"); return }
+    }
+
+    @Test func confirmModePreviewsThenAdmitsOnEnter() {
+        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        door.mode = .confirm
+        #expect(Fixtures.scan(&door, "U1.CODE") == [.check(code: "U1.CODE", admit: false)])
+        var verified = Fixtures.report(.valid)
+        verified.verdict.message = "Valid ticket: seat main-tonight.stalls.A.12"
+        _ = door.update(.checked(code: "U1.CODE", admission: false, outcome: .success(verified), latency: .zero, at: start))
+        guard case .preview = door.banner else { Issue.record("no preview"); return }
+        #expect(door.update(.key(.enter, at: start + .seconds(1))) == [.check(code: "U1.CODE", admit: true)])
+        // A denial in confirm mode is shown at once, nothing to confirm.
+        _ = Fixtures.scan(&door, "U1.BAD", at: start + .seconds(2))
+        _ = door.update(.checked(code: "U1.BAD", admission: false, outcome: .success(Fixtures.report(.badSignature)), latency: .zero, at: start))
+        guard case .verdict(_, let admitted, _) = door.banner else { Issue.record("denial not shown"); return }
+        #expect(!admitted)
+    }
+
+    @Test func quitAsksWhileAScanIsInFlight() {
+        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        _ = Fixtures.scan(&door, "U1.CODE")
+        _ = door.update(.key(.character("q"), at: start + .seconds(1)))
+        #expect(door.update(.tick(now: Fixtures.now, at: start + .seconds(2))) == [])
+        #expect(door.overlay == .confirmQuit)
+        #expect(door.update(.key(.character("y"), at: start + .seconds(3))) == [.quit])
+    }
+
+    @Test func countersHistoryAndTelemetry() {
+        var door = Fixtures.door(showing: Fixtures.report(.valid))
+        for (index, reason) in [ScanReason.alreadyCheckedIn, .badSignature, .badSignature].enumerated() {
+            let at = start + .seconds(10 + index)
+            _ = Fixtures.scan(&door, "U1.N\(index)", at: at)
+            _ = door.update(.checked(code: "U1.N\(index)", admission: true, outcome: .success(Fixtures.report(reason)), latency: .milliseconds(10 * (index + 1)), at: at))
+        }
+        #expect(door.admitted == 1)
+        #expect(door.denied[.duplicate] == 1 && door.denied[.notFound] == 2)
+        #expect(door.recent.count == 4 && door.recent.first?.result == .notFound)
+        #expect(door.scansPerMinute == 4)
+        #expect(door.p95Latency == .milliseconds(30))
+    }
+
+    @Test func imagesWithSeveralCodesLetStaffPick() {
+        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        _ = door.update(.decoded(path: "x.png", outcome: .codes(["U1.A", "U1.B"])))
+        guard case .pick = door.banner else { Issue.record("no pick"); return }
+        _ = door.update(.key(.character("2"), at: start))
+        #expect(door.update(.tick(now: Fixtures.now, at: start + .seconds(1))) == [.check(code: "U1.B", admit: true)])
+        _ = door.update(.decoded(path: "bad.png", outcome: .failed("bad.png: damaged image (CRC error)")))
+        #expect(door.render().text.contains("damaged image"))
+    }
+
+    @Test func openImagePrompt() {
+        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        _ = door.update(.key(.character("o"), at: start))
+        _ = door.update(.tick(now: Fixtures.now, at: start + .seconds(1)))
+        for character in "/tmp/t.png" { _ = door.update(.key(.character(character), at: start + .seconds(2))) }
+        #expect(door.render().text.contains("> /tmp/t.png_"))
+        #expect(door.update(.key(.enter, at: start + .seconds(3))) == [.decodeImage(path: "/tmp/t.png")])
+    }
+}
