@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "inventory-server", targets: ["InventoryServer"]),
         .executable(name: "bench", targets: ["Bench"]),
+        .executable(name: "scan-tui", targets: ["ScanTUI"]),
         .library(name: "UsherCore", targets: ["UsherCore"]),
         .library(name: "InventoryClient", targets: ["InventoryClient"]),
     ],
@@ -46,6 +47,7 @@ let package = Package(
         .systemLibrary(name: "CQRencode"),
         .systemLibrary(name: "CImageCodecs"),
         .systemLibrary(name: "CZbar"),
+        .systemLibrary(name: "CNcursesw"),
 
         // Image → codes: PNG/JPEG to 8-bit gray, zbar with only QR enabled.
         .target(name: "ScanDecode", dependencies: ["CImageCodecs", "CZbar"]),
@@ -110,6 +112,20 @@ let package = Package(
 
         // The door terminal as data: state, update(event) → effects, render → Screen. No curses.
         .target(name: "ScanModel", dependencies: ["UsherCore", "InventoryClient"]),
+
+        // The `scan-tui` executable: the curses layer, the effect runner, decode/check.
+        .executableTarget(
+            name: "ScanTUI",
+            dependencies: [
+                "ScanModel",
+                "ScanDecode",
+                "InventoryClient",
+                "UsherCore",
+                "CNcursesw",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // The `inventory-server` executable: commands and the one ServiceGroup.
         .executableTarget(

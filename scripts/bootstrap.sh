@@ -16,6 +16,8 @@ packages=(
   zbar-tools            # zbarimg: tests decode every exported QR code
   libzbar-dev           # QR decoding of images in scan-tui
   libturbojpeg0-dev     # JPEG decoding (photos of tickets)
+  libncurses-dev        # ncursesw for scan-tui
+  tmux                  # end-to-end tests drive scan-tui in a real terminal
   "$@"
 )
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: builds inventory-server, loads the demo venue into the embedded
-# database and serves it in the foreground. Ctrl-C (or SIGTERM) stops the server
-# and its database cleanly.
+# `make demo`: builds everything, starts inventory-server on its embedded
+# database with the demo venue, and opens scan-tui at a "Main Hall" door
+# connected to it. Quitting scan-tui (q) stops the server and its database.
 #   USHER_DATA_DIR   where the embedded database lives (default: /var/lib/usher as
 #                    root, else ~/.local/share/usher)
 #   CONFIG           debug (default, shares the test build) or release
@@ -11,24 +11,48 @@ scripts/bootstrap.sh
 
 config="${CONFIG:-debug}"
 swift build -c "$config" --product inventory-server
-server="$(swift build -c "$config" --show-bin-path)/inventory-server"
+swift build -c "$config" --product scan-tui
+bin="$(swift build -c "$config" --show-bin-path)"
 
 # The demo tickets in assets/tickets are signed with the public demo key; serve
 # with it (from a private copy: key files must not be readable by others).
 key="${TMPDIR:-/tmp}/usher-demo-signing-key-$(id -u)"
 install -m 600 assets/keys/DEMO-ONLY-signing-key "$key"
 export USHER_SIGNING_KEY="$key"
+grpc_port="${USHER_GRPC_PORT:-50051}"
+http_port="${USHER_HTTP_PORT:-8080}"
 
-"$server" venue import assets/venues/demo.json
+"$bin/inventory-server" venue import assets/venues/demo.json --log-level warning
 
-cat <<BANNER
+log="${TMPDIR:-/tmp}/usher-demo-server-$(id -u).log"
+"$bin/inventory-server" serve --grpc-port "$grpc_port" --http-port "$http_port" >"$log" 2>&1 &
+server=$!
+stop_server() {
+  if kill -0 "$server" 2>/dev/null; then
+    kill -TERM "$server"
+    wait "$server" || true
+  fi
+}
+trap stop_server EXIT
 
-  Usher demo: inventory-server with the demo venue (Main Hall, Studio)
-    gRPC      127.0.0.1:${USHER_GRPC_PORT:-50051}   (inventory.InventoryService, grpc.health.v1.Health)
-    health    http://127.0.0.1:${USHER_HTTP_PORT:-8080}/healthz  /readyz  /metrics
-    tickets   assets/tickets/*.png: scan at a "main" door for each verdict (README)
-    key       the DEMO-ONLY signing key: never use it for a real event
-  Ctrl-C stops the server and its database.
+# Wait until the server is ready (it answers /readyz once the database does).
+for _ in $(seq 1 120); do
+  if curl -fsS "http://127.0.0.1:$http_port/readyz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$server" 2>/dev/null; then
+    echo "inventory-server did not start; its log ($log):" >&2
+    tail -20 "$log" >&2
+    exit 1
+  fi
+  sleep 0.5
+done
 
-BANNER
-exec "$server" serve
+if [ ! -t 0 ] || [ ! -t 1 ]; then
+  echo "inventory-server is ready on 127.0.0.1:$grpc_port (log: $log)."
+  echo "No terminal here for scan-tui; run it yourself:"
+  echo "  $bin/scan-tui --server 127.0.0.1:$grpc_port --hall main"
+  echo "Press Ctrl-C to stop the server."
+  wait "$server"
+  exit 0
+fi
+
+"$bin/scan-tui" --server "127.0.0.1:$grpc_port" --hall main --staff "${USER:-staff}" --terminal-id door-main-demo

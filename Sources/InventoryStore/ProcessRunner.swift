@@ -14,18 +14,18 @@ import Glibc
 /// stdin (/dev/null) and one output file, every other descriptor is closed, and
 /// the exit is collected with `waitpid` on a Dispatch thread, never on a
 /// concurrency-pool thread.
-enum ProcessRunner {
-    struct Failure: Error, CustomStringConvertible {
+public enum ProcessRunner {
+    public struct Failure: Error, CustomStringConvertible {
         var command: String
         var status: Int32
         var output: String
-        var description: String { "\(command) exited with \(status): \(output)" }
+        public var description: String { "\(command) exited with \(status): \(output)" }
     }
 
     /// Runs `arguments` (the first is the program's absolute path) with exactly
     /// `environment`. Returns the exit status and the combined output.
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String], allowFailure: Bool = false)
+    public static func run(_ arguments: [String], environment: [String: String], allowFailure: Bool = false)
         async throws -> (status: Int32, output: String)
     {
         let outputPath = FileManager.default.temporaryDirectory

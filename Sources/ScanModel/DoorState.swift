@@ -61,6 +61,8 @@ public enum DoorEvent: Sendable {
         code: String, admission: Bool, outcome: Result<ScanReport, InventoryClientError>, latency: Duration,
         at: ContinuousClock.Instant)
     case decoded(path: String, outcome: DecodeOutcome)
+    /// A new image appeared in the watched folder.
+    case imageDropped(path: String)
     case connection(ConnectionState)
 }
 

@@ -23,6 +23,8 @@ extension DoorState {
             return handle(key, at: instant)
         case .checked(let code, let admission, let outcome, let latency, let instant):
             return finish(code: code, admission: admission, outcome: outcome, latency: latency, at: instant)
+        case .imageDropped(let path):
+            return [.decodeImage(path: path)]
         case .decoded(_, let outcome):
             switch outcome {
             case .failed(let message):

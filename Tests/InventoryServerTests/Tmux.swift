@@ -1,0 +1,79 @@
+import Foundation
+import InventoryStore
+
+/// A private tmux server for driving a terminal program as a person would:
+/// type, press keys, resize, read the screen.
+struct Tmux: Sendable {
+    let socket: String
+
+    static func start(_ command: String, width: Int = 100, height: Int = 30) async throws -> Tmux {
+        let tmux = Tmux(socket: FileManager.default.temporaryDirectory.appendingPathComponent("usher-tmux-\(UUID().uuidString).sock").path)
+        try await tmux.run(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "env LANG=C.UTF-8 TERM=xterm-256color \(command); echo EXIT_CODE=$?; sleep 600"])
+        return tmux
+    }
+
+    func capture() async throws -> String { try await run(["capture-pane", "-p"]) }
+
+    /// Types `text` as one burst, the way a wedge scanner does.
+    func type(_ text: String) async throws { try await run(["send-keys", "-l", text]) }
+
+    func press(_ key: String) async throws { try await run(["send-keys", key]) }
+
+    func resize(width: Int, height: Int) async throws { try await run(["resize-window", "-x", "\(width)", "-y", "\(height)"]) }
+
+    /// Synchronous, for `defer`: kill-server does not leave a daemon behind.
+    func kill() {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
+        process.arguments = ["-S", socket, "kill-server"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+        process.waitUntilExit()
+    }
+
+    /// Polls the screen until `text` is on it; returns the screen.
+    @discardableResult
+    func waitFor(_ text: String, timeout: Duration = .seconds(10)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var screen = ""
+        while ContinuousClock.now < deadline {
+            screen = try await capture()
+            if screen.contains(text) { return screen }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("\"\(text)\" did not appear within \(timeout); the screen:\n\(screen)")
+    }
+
+    /// Through ProcessRunner, not Foundation.Process: `new-session` leaves the tmux
+    /// server running as a daemon, which Foundation would wait for forever.
+    @discardableResult
+    private func run(_ arguments: [String]) async throws -> String {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMUX"] = nil
+        let (status, output) = try await ProcessRunner.run(
+            ["/usr/bin/tmux", "-S", socket] + arguments, environment: environment, allowFailure: true)
+        guard status == 0 else { throw TestFailure("tmux \(arguments.first ?? "") failed: \(output)") }
+        return output
+    }
+}
+
+/// A TCP port nothing listens on right now (the kernel picks it).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestFailure("socket failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    guard bound == 0 else { throw TestFailure("bind failed") }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
