@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(name: "UsherCoreTests", dependencies: ["UsherCore"]),
         .testTarget(name: "InventoryClientTests", dependencies: ["InventoryClient"]),
         .testTarget(name: "ScanDecodeTests", dependencies: ["ScanDecode"], exclude: ["Fixtures"]),
-        .testTarget(name: "ScanModelTests", dependencies: ["ScanModel", "InventoryClient", "UsherCore"]),
+        .testTarget(name: "ScanModelTests", dependencies: ["ScanModel", "InventoryClient", "UsherCore"], exclude: ["Snapshots"]),
         // Runs the real server wiring against a real PostgreSQL started by the project's launcher.
         .testTarget(
             name: "InventoryServerTests",

@@ -2,8 +2,9 @@
 # `make demo`: builds everything, starts inventory-server on its embedded
 # database with the demo venue, and opens scan-tui at a "Main Hall" door
 # connected to it. Quitting scan-tui (q) stops the server and its database.
-#   USHER_DATA_DIR   where the embedded database lives (default: /var/lib/usher as
-#                    root, else ~/.local/share/usher)
+#   USHER_DATA_DIR   where the demo's embedded database lives; by default a fresh
+#                    one under /tmp on every run, so every demo ticket gives the
+#                    verdict the README promises (set it to keep state between runs)
 #   CONFIG           debug (default, shares the test build) or release
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,17 @@ bin="$(swift build -c "$config" --show-bin-path)"
 key="${TMPDIR:-/tmp}/usher-demo-signing-key-$(id -u)"
 install -m 600 assets/keys/DEMO-ONLY-signing-key "$key"
 export USHER_SIGNING_KEY="$key"
+if [ -z "${USHER_DATA_DIR:-}" ]; then
+  USHER_DATA_DIR="${TMPDIR:-/tmp}/usher-demo-$(id -u)"
+  if [ -d "$USHER_DATA_DIR/postgres/pgdata" ]; then
+    # A previous demo's server may still be up (killed terminal): stop it first.
+    "$bin/inventory-server" migrate --data-dir "$USHER_DATA_DIR" --log-level error >/dev/null 2>&1 || true
+  fi
+  rm -rf "$USHER_DATA_DIR"
+  # The embedded PostgreSQL runs as 'postgres' when we are root: it must be able to enter.
+  mkdir -p -m 711 "$USHER_DATA_DIR"
+fi
+export USHER_DATA_DIR
 grpc_port="${USHER_GRPC_PORT:-50051}"
 http_port="${USHER_HTTP_PORT:-8080}"
 

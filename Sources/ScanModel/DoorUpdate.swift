@@ -47,6 +47,8 @@ extension DoorState {
             case .enter:
                 overlay = .none
                 let trimmed = path.trimmingCharacters(in: .whitespaces)
+                // A scanner fired while the prompt was open: it is a scan, not a path.
+                if trimmed.hasPrefix("U1.") { return startCheck(trimmed) }
                 return trimmed.isEmpty ? [] : [.decodeImage(path: trimmed)]
             case .escape: overlay = .none
             case .backspace: overlay = .openImage(path: String(path.dropLast()))
@@ -54,14 +56,9 @@ extension DoorState {
             case .tab, .interrupt: break
             }
             return []
-        case .confirmQuit:
-            overlay = .none
-            if case .character(let c) = key, c == "y" || c == "Y" { return [.quit] }
-            return []
-        case .help:
-            overlay = .none
-            return []
-        case .none:
+        case .confirmQuit, .help, .none:
+            // Keys still go through the scanner detector, so a scan that arrives
+            // while help or a question is shown is captured whole.
             break
         }
         switch key {
@@ -82,7 +79,7 @@ extension DoorState {
             scanner.backspace()
             return []
         case .escape:
-            dismiss()
+            if overlay != .none { overlay = .none } else { dismiss() }
             return []
         case .tab, .interrupt:
             return []
@@ -102,6 +99,16 @@ extension DoorState {
     }
 
     private mutating func command(_ c: Character) -> [DoorEffect] {
+        switch overlay {
+        case .confirmQuit:
+            overlay = .none
+            return c == "y" || c == "Y" ? [.quit] : []
+        case .help:
+            overlay = .none
+            return []
+        case .none, .openImage:
+            break
+        }
         switch c {
         case "?":
             overlay = .help

@@ -99,6 +99,37 @@ struct DoorTerminalTests {
         }
     }
 
+    @Test func decodeAgreesWithZbarimgOnEveryAsset() async throws {
+        let assets = Self.repository.appendingPathComponent("assets/tickets")
+        for file in try FileManager.default.contentsOfDirectory(atPath: assets.path).sorted() {
+            let url = assets.appendingPathComponent(file)
+            let result = try await runBuiltBinary(Self.scanTUI, ["decode", url.path])
+            #expect(result.status == 0, "\(file): \(result.output)")
+            #expect(result.output.split(separator: "\n").map(String.init) == (try zbarDecode(url)), "\(file)")
+        }
+        let missing = try await runBuiltBinary(Self.scanTUI, ["decode", "/nonexistent.png"])
+        #expect(missing.status == 1 && missing.output.contains("no such file"), "\(missing.output)")
+    }
+
+    @Test func checkPrintsTheVerdictAndExitsWithItsCode() async throws {
+        let (venue, keyring) = try Self.demo()
+        try await withTestServer(venue: venue, keyring: keyring) { server in
+            let expected: [(String, Int32, String)] = [
+                ("success.png", 0, "SUCCESS"), ("duplicate.png", 10, "DUPLICATE"), ("wrong-hall.png", 11, "WRONG HALL"),
+                ("unpaid.png", 12, "UNPAID"), ("forged.png", 13, "NOT FOUND"), ("expired.png", 14, "EXPIRED"),
+            ]
+            for (asset, status, word) in expected {
+                let result = try await runBuiltBinary(
+                    Self.scanTUI, ["check", try Self.code(asset), "--hall", "main", "--server", "127.0.0.1:\(server.endpoints.grpcPort)"])
+                #expect(result.status == status && result.output.contains(word), "\(asset): \(result.status) \(result.output)")
+            }
+            // check only verifies: the SUCCESS ticket is still unused.
+            #expect(try await server.seat("main-tonight.stalls.A.1").status == .sold)
+        }
+        let unreachable = try await runBuiltBinary(Self.scanTUI, ["check", "U1.x", "--hall", "main", "--server", "127.0.0.1:\(try freePort())"])
+        #expect(unreachable.status == 3 && unreachable.output.contains("server unreachable"), "\(unreachable.output)")
+    }
+
     @Test func offlineNeverShowsSuccessAndOnlineReturns() async throws {
         let (venue, keyring) = try Self.demo()
         let database = try await TestCluster.shared.freshDatabase()

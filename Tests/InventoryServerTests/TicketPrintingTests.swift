@@ -111,9 +111,14 @@ struct TicketPrintingTests {
 
 /// Runs the built `inventory-server` with `arguments`; returns its status and output.
 func runServerBinary(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    try await runBuiltBinary(ProcessLifecycleTests.binary.path, arguments)
+}
+
+/// Runs a built executable with `arguments`; returns its status and combined output.
+func runBuiltBinary(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
     let log = FileManager.default.temporaryDirectory.appendingPathComponent("usher-cmd-\(UUID().uuidString).log")
     defer { try? FileManager.default.removeItem(at: log) }
-    let process = try Process.start([ProcessLifecycleTests.binary.path] + arguments, log: log)
+    let process = try Process.start([path] + arguments, log: log)
     let deadline = ContinuousClock.now + .seconds(120)
     while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
     if process.isRunning {

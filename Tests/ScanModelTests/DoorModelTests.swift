@@ -101,7 +101,8 @@ struct DoorModelTests {
         _ = door.update(.key(.character("q"), at: start + .seconds(1)))
         #expect(door.update(.tick(now: Fixtures.now, at: start + .seconds(2))) == [])
         #expect(door.overlay == .confirmQuit)
-        #expect(door.update(.key(.character("y"), at: start + .seconds(3))) == [.quit])
+        _ = door.update(.key(.character("y"), at: start + .seconds(3)))
+        #expect(door.update(.tick(now: Fixtures.now, at: start + .seconds(4))) == [.quit])
     }
 
     @Test func countersHistoryAndTelemetry() {
@@ -135,5 +136,31 @@ struct DoorModelTests {
         for character in "/tmp/t.png" { _ = door.update(.key(.character(character), at: start + .seconds(2))) }
         #expect(door.render().text.contains("> /tmp/t.png_"))
         #expect(door.update(.key(.enter, at: start + .seconds(3))) == [.decodeImage(path: "/tmp/t.png")])
+    }
+}
+
+@Suite("Door input while something else is on screen")
+struct DoorInputCaptureTests {
+    let start = Fixtures.start
+
+    @Test func aScanDuringHelpIsCapturedWhole() {
+        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        door.overlay = .help
+        #expect(Fixtures.scan(&door, "U1.WHOLECODE") == [.check(code: "U1.WHOLECODE", admit: true)])
+        #expect(door.overlay == .none)
+    }
+
+    @Test func aScanIntoTheOpenPromptIsAScan() {
+        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        door.overlay = .openImage(path: "")
+        #expect(Fixtures.scan(&door, "U1.CODE") == [.check(code: "U1.CODE", admit: true)])
+    }
+
+    @Test func quitQuestionTakesYesOrNo() {
+        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        door.overlay = .confirmQuit
+        _ = door.update(.key(.character("n"), at: start))
+        #expect(door.update(.tick(now: Fixtures.now, at: start + .seconds(1))) == [])
+        #expect(door.overlay == .none)
     }
 }
