@@ -151,7 +151,7 @@ let package = Package(
         ),
 
         // `bench`: speed checks (scripts/bench.sh), kept out of the unit tests.
-        .executableTarget(name: "Bench", dependencies: ["UsherCore", "TicketExport"]),
+        .executableTarget(name: "Bench", dependencies: ["UsherCore", "TicketExport", "ScanDecode", "ScanModel", "InventoryClient"]),
 
         .testTarget(name: "UsherCoreTests", dependencies: ["UsherCore"]),
         .testTarget(name: "InventoryClientTests", dependencies: ["InventoryClient"]),

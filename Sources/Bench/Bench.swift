@@ -1,4 +1,7 @@
 import Foundation
+import InventoryClient
+import ScanDecode
+import ScanModel
 import TicketExport
 import UsherCore
 
@@ -7,6 +10,9 @@ import UsherCore
 ///
 ///     bench export [COUNT [MAX_SECONDS]]   sign COUNT tickets, export QR PNGs + manifest
 ///     bench verify [COUNT [MAX_SECONDS]]   verify COUNT signed codes
+///     bench decode FILE...                 our image decode vs zbarimg, per file
+///     bench scan HOST:PORT CODE [COUNT [MAX_MEDIAN_MS]]
+///                                          keystroke-to-verdict through the door model and client
 ///
 /// With MAX_SECONDS the run fails (exit 1) when the measured step is slower.
 @main
@@ -19,6 +25,18 @@ struct Bench {
         switch arguments.first {
         case "export": seconds = try await export(count: count)
         case "verify": seconds = verify(count: count)
+        case "decode":
+            try decode(files: Array(arguments.dropFirst()))
+            return
+        case "scan" where arguments.count >= 3:
+            let count = arguments.count > 3 ? Int(arguments[3]) ?? 200 : 200
+            let limit = arguments.count > 4 ? Double(arguments[4]) : nil
+            let median = try await scan(target: arguments[1], code: arguments[2], count: count)
+            if let limit, median > limit {
+                print(String(format: "FAILED: median %.2f ms is over the %.2f ms target", median, limit))
+                exit(1)
+            }
+            return
         default:
             FileHandle.standardError.write(Data("usage: bench export|verify [COUNT]\n".utf8))
             exit(2)
@@ -64,6 +82,79 @@ struct Bench {
         }
         precondition(valid == count, "every benchmark code must verify")
         return report("verify", count: count, elapsed: elapsed)
+    }
+
+    /// Decoding each file: ours (in process) against zbarimg (a process per run,
+    /// as a script would use it), medians of several runs.
+    static func decode(files: [String]) throws {
+        for file in files {
+            let url = URL(fileURLWithPath: file)
+            let clock = ContinuousClock()
+            var ours: [Duration] = []
+            var codes = 0
+            for _ in 0..<20 {
+                let start = clock.now
+                codes = try QRCodeReader.codes(inImageAt: url).count
+                ours.append(clock.now - start)
+            }
+            var theirs: [Duration] = []
+            for _ in 0..<10 {
+                let start = clock.now
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/zbarimg")
+                process.arguments = ["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", file]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                process.waitUntilExit()
+                theirs.append(clock.now - start)
+            }
+            print(String(format: "decode %@ (%d code): ours %.2f ms, zbarimg %.2f ms (median)",
+                         url.lastPathComponent, codes, milliseconds(median(ours)), milliseconds(median(theirs))))
+        }
+    }
+
+    /// A scanner burst typed into the door model, the check it asks for run
+    /// through InventoryClient, the verdict fed back and the screen rendered:
+    /// the time a guest waits after the scanner beeps. Returns the median in ms.
+    static func scan(target: String, code: String, count: Int) async throws -> Double {
+        let configuration = try InventoryClientConfiguration(target: target)
+        let door = Door(hallID: "main", staffID: "bench", terminalID: "bench-door")
+        return try await withInventoryClient(configuration) { client in
+            var state = DoorState(
+                settings: DoorSettings(server: target, hallID: door.hallID, staffID: door.staffID, terminalID: door.terminalID, mode: .confirm),
+                width: 100, height: 30, now: Date())
+            var samples: [Duration] = []
+            let clock = ContinuousClock()
+            for round in 0...count {
+                let start = clock.now
+                var effects: [DoorEffect] = []
+                for character in code { effects += state.update(.key(.character(character), at: clock.now)) }
+                effects += state.update(.key(.enter, at: clock.now))
+                guard case .check(let scanned, _)? = effects.first else { throw CocoaError(.featureUnsupported) }
+                let outcome: Result<ScanReport, InventoryClientError>
+                do throws(InventoryClientError) {
+                    outcome = .success(try await client.verifyTicket(scanned, at: door))
+                } catch {
+                    outcome = .failure(error)
+                }
+                _ = state.update(.checked(code: scanned, admission: false, outcome: outcome, latency: clock.now - start, at: clock.now))
+                _ = state.render()
+                _ = state.update(.key(.escape, at: clock.now))
+                if round > 0 { samples.append(clock.now - start) }  // the first call opens the connection
+            }
+            let sorted = samples.sorted()
+            let p95 = sorted[Int(Double(sorted.count - 1) * 0.95)]
+            let result = milliseconds(median(samples))
+            print(String(format: "keystroke-to-verdict over %d scans: median %.2f ms, p95 %.2f ms", samples.count, result, milliseconds(p95)))
+            return result
+        }
+    }
+
+    static func median(_ samples: [Duration]) -> Duration { samples.sorted()[samples.count / 2] }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 
     @discardableResult
