@@ -79,8 +79,27 @@ public struct ScanReport: Sendable, Hashable {
     }
 }
 
+/// What VerifyTicket and MarkCheckedIn responses share, so one mapping reads both.
+protocol ScanResponseFields {
+    var result: Inventory_ScanResult { get }
+    var reason: Inventory_ScanReason { get }
+    var message: String { get }
+    var hasSeat: Bool { get }
+    var seat: Inventory_Seat { get }
+    var hasFirstCheckedInAt: Bool { get }
+    var firstCheckedInAt: Google_Protobuf_Timestamp { get }
+    var firstCheckedInTerminalID: String { get }
+    var hallName: String { get }
+    var eventName: String { get }
+}
+
+extension Inventory_VerifyTicketResponse: ScanResponseFields {}
+extension Inventory_MarkCheckedInResponse: ScanResponseFields {}
+
 extension ScanReport {
-    init(_ proto: Inventory_VerifyTicketResponse) throws(InventoryClientError) {
+    init(_ proto: some ScanResponseFields, checkedInAt: Date? = nil, replayed: Bool = false, scanID: String? = nil)
+        throws(InventoryClientError)
+    {
         let reason = try ScanReason(proto.reason)
         guard reason.result == (try ScanResult(proto.result)) else {
             throw InventoryClientError(kind: .serverError, userMessage: "the server sent a verdict that contradicts its reason")
@@ -94,25 +113,13 @@ extension ScanReport {
             seat: proto.hasSeat ? try Seat(proto.seat) : nil,
             hallName: proto.hallName.isEmpty ? nil : proto.hallName,
             eventName: proto.eventName.isEmpty ? nil : proto.eventName,
-            checkedInAt: nil, replayed: false, scanID: nil)
+            checkedInAt: checkedInAt, replayed: replayed, scanID: scanID)
     }
 
     init(_ proto: Inventory_MarkCheckedInResponse, scanID: String) throws(InventoryClientError) {
-        let reason = try ScanReason(proto.reason)
-        guard reason.result == (try ScanResult(proto.result)) else {
-            throw InventoryClientError(kind: .serverError, userMessage: "the server sent a verdict that contradicts its reason")
-        }
-        self.init(
-            verdict: ScanVerdict(
-                reason: reason,
-                firstCheckIn: proto.hasFirstCheckedInAt
-                    ? CheckIn(at: proto.firstCheckedInAt.date, terminalID: proto.firstCheckedInTerminalID, staffID: "") : nil,
-                message: proto.message),
-            seat: proto.hasSeat ? try Seat(proto.seat) : nil,
-            hallName: proto.hallName.isEmpty ? nil : proto.hallName,
-            eventName: proto.eventName.isEmpty ? nil : proto.eventName,
-            checkedInAt: proto.hasCheckedInAt ? proto.checkedInAt.date : nil,
-            replayed: proto.replayed, scanID: scanID)
+        // The labels pick the shared initialiser above.
+        try self.init(
+            proto, checkedInAt: proto.hasCheckedInAt ? proto.checkedInAt.date : nil, replayed: proto.replayed, scanID: scanID)
     }
 }
 
