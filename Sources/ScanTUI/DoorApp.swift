@@ -19,7 +19,8 @@ struct DoorApp {
         let terminal = CursesTerminal(useColor: settings.color)
         let size = await terminal.start(events: sink)
         var state = DoorState(settings: settings, width: size.width, height: size.height, now: Date())
-        terminal.present(state.render())
+        var shown = state.render()
+        terminal.present(shown)
         logger.info("door started", metadata: ["server": "\(client.target)", "hall": "\(door.hallID)"])
         do {
             try await withInventoryClient(client) { client in
@@ -75,7 +76,12 @@ struct DoorApp {
                                 }
                             }
                         }
-                        terminal.present(state.render())
+                        // Redraw only when something visible changed: an idle door costs nothing.
+                        let screen = state.render()
+                        if screen != shown {
+                            shown = screen
+                            terminal.present(screen)
+                        }
                     }
                     tasks.cancelAll()
                 }
