@@ -22,41 +22,58 @@ extension InventoryStore {
         let logger = self.logger
         let keyring = self.keyring
         return try await transaction(seatID: seatID) { connection in
-            guard let fetched = try await SeatRow.fetch(seatID, lock: true, on: connection, logger: logger) else {
-                throw StoreError.seatNotFound(seatID: seatID)
-            }
-            let (seat, now) = fetched
-            var state = seat.state
-            let effect: SeatState.Effect
-            do {
-                effect = try event(&state, now)
-            } catch let violation as SeatRuleViolation {
-                throw StoreError.rule(violation)
-            }
-            guard effect.changesSeat else {
-                return SeatChange(
-                    seat: seat, effect: effect,
-                    ticketCode: try await TicketIssue.code(for: seat, effect: effect, keyring: keyring, on: connection, logger: logger))
-            }
-            let reissue: Bool
-            switch effect {
-            case .sold, .ownerChanged: reissue = true
-            default: reissue = false
-            }
-            guard
-                let written = try await SeatRow.write(
-                    state, over: seat, reissueTicket: reissue, on: connection, logger: logger)
-            else {
-                // Impossible while we hold the row lock; refuse rather than guess.
-                throw StoreError.internalError("seat \(seatID) changed under its row lock")
-            }
-            try await SeatHistory.append(
-                seatID: seatID, action: action, userID: userID, detail: detail, from: seat.status, to: written,
+            try await Self.applySeatEvent(
+                seatID, action: action, userID: userID, detail: detail, event: event, keyring: keyring,
                 on: connection, logger: logger)
-            return SeatChange(
-                seat: written, effect: effect,
-                ticketCode: try await TicketIssue.code(for: written, effect: effect, keyring: keyring, on: connection, logger: logger))
         }
+    }
+
+    /// The body of ``changeSeat(_:action:userID:detail:_:)``, inside its transaction.
+    ///
+    /// `@_optimize(none)`: Swift 6.3.1's optimizer crashes on this function in
+    /// release builds (CopyPropagation, "Found ownership error"); it is a handful
+    /// of statements around database calls, so the optimizer buys nothing here.
+    @_optimize(none)
+    private static func applySeatEvent(
+        _ seatID: String, action: String, userID: String, detail: String,
+        event: @Sendable (inout SeatState, Date) throws(SeatRuleViolation) -> SeatState.Effect,
+        keyring: TicketKeyring, on connection: PostgresConnection, logger: Logger
+    ) async throws -> SeatChange {
+        guard let fetched = try await SeatRow.fetch(seatID, lock: true, on: connection, logger: logger) else {
+            throw StoreError.seatNotFound(seatID: seatID)
+        }
+        let (seat, now) = fetched
+        let previousStatus = seat.status
+        var state = seat.state
+        let effect: SeatState.Effect
+        do {
+            effect = try event(&state, now)
+        } catch let violation as SeatRuleViolation {
+            throw StoreError.rule(violation)
+        }
+        guard effect.changesSeat else {
+            return SeatChange(
+                seat: seat, effect: effect,
+                ticketCode: try await TicketIssue.code(for: seat, effect: effect, keyring: keyring, on: connection, logger: logger))
+        }
+        let reissue: Bool
+        switch effect {
+        case .sold, .ownerChanged: reissue = true
+        default: reissue = false
+        }
+        guard
+            let written = try await SeatRow.write(
+                state, over: seat, reissueTicket: reissue, on: connection, logger: logger)
+        else {
+            // Impossible while we hold the row lock; refuse rather than guess.
+            throw StoreError.internalError("seat \(seatID) changed under its row lock")
+        }
+        try await SeatHistory.append(
+            seatID: seatID, action: action, userID: userID, detail: detail, from: previousStatus, to: written,
+            on: connection, logger: logger)
+        return SeatChange(
+            seat: written, effect: effect,
+            ticketCode: try await TicketIssue.code(for: written, effect: effect, keyring: keyring, on: connection, logger: logger))
     }
 
     /// ReserveSeat: AVAILABLE (or a lapsed hold) → HELD for `holdSeconds`.

@@ -27,10 +27,10 @@ struct DoorTerminalTests {
         return code
     }
 
-    static func door(port: Int) async throws -> Tmux {
+    static func door(port: Int, extra: String = "") async throws -> Tmux {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("scan-tui-test-\(UUID().uuidString).log").path
         return try await Tmux.start(
-            "\(scanTUI) --server 127.0.0.1:\(port) --hall main --staff tester --terminal-id door-e2e --no-bell --log-file \(log)")
+            "\(scanTUI) --server 127.0.0.1:\(port) --hall main --staff tester --terminal-id door-e2e --no-bell --log-file \(log) \(extra)")
     }
 
     @Test func everyDemoTicketShowsItsVerdict() async throws {
@@ -96,6 +96,22 @@ struct DoorTerminalTests {
             try await door.waitFor("damaged image")
             try await door.press("Escape")
             try await door.waitFor("READY")
+        }
+    }
+
+    @Test func imagesDroppedIntoTheWatchedFolderAreScanned() async throws {
+        let (venue, keyring) = try Self.demo()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("usher-watch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await withTestServer(venue: venue, keyring: keyring) { server in
+            let door = try await Self.door(port: server.endpoints.grpcPort, extra: "--watch \(folder.path)")
+            defer { door.kill() }
+            try await door.waitFor("READY")
+            try FileManager.default.copyItem(
+                at: Self.repository.appendingPathComponent("assets/tickets/wrong-hall.png"),
+                to: folder.appendingPathComponent("dropped.png"))
+            try await door.waitFor("⇄  WRONG HALL  ⇄")
         }
     }
 
