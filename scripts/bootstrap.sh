@@ -18,6 +18,7 @@ packages=(
   libturbojpeg0-dev     # JPEG decoding (photos of tickets)
   libncurses-dev        # ncursesw for scan-tui
   tmux                  # end-to-end tests drive scan-tui in a real terminal
+  openssl               # TLS tests make a throwaway CA and certificates
   "$@"
 )
 
