@@ -90,8 +90,10 @@ struct InventoryClientIntegrationTests {
     @Test func lostReplyIsRetriedIntoItsOwnSuccess() async throws {
         try await withTestServer { server in
             var config = configuration(server)
-            config.deadlines.scan = .seconds(3)
-            config.retry = RetryPolicy(maximumAttempts: 4, attemptShare: 0.25)  // 750 ms per attempt
+            // 800 ms per attempt, and room for many: on a loaded machine the held-up
+            // first attempt may take a while to commit after the lock is released.
+            config.deadlines.scan = .seconds(8)
+            config.retry = RetryPolicy(maximumAttempts: 10, attemptShare: 0.1)
             try await withInventoryClient(config) { client in
                 let seat = "gala.stalls.B.1"
                 let code = try await server.sell(seat, to: "alice")
@@ -100,7 +102,7 @@ struct InventoryClientIntegrationTests {
                     try await database.withTransaction(logger: TestCluster.logger) { connection in
                         try await connection.query("SELECT 1 FROM seats WHERE seat_id = \(seat) FOR UPDATE", logger: TestCluster.logger)
                         lockedSink.yield()
-                        try await Task.sleep(for: .milliseconds(1000))  // past the first attempt's 750 ms
+                        try await Task.sleep(for: .milliseconds(1000))  // past the first attempt's 800 ms
                     }
                 }
                 for await _ in locked { break }
