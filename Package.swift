@@ -151,7 +151,15 @@ let package = Package(
         ),
 
         // `bench`: speed checks (scripts/bench.sh), kept out of the unit tests.
-        .executableTarget(name: "Bench", dependencies: ["UsherCore", "TicketExport", "ScanDecode", "ScanModel", "InventoryClient"]),
+        // It also calls ListHallSeats raw (InventoryProto), to count the bytes on the wire.
+        .executableTarget(
+            name: "Bench",
+            dependencies: [
+                "UsherCore", "TicketExport", "ScanDecode", "ScanModel", "InventoryClient", "InventoryProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
 
         .testTarget(name: "UsherCoreTests", dependencies: ["UsherCore"]),
         .testTarget(name: "InventoryClientTests", dependencies: ["InventoryClient"]),

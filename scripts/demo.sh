@@ -61,10 +61,14 @@ done
 if [ ! -t 0 ] || [ ! -t 1 ]; then
   echo "inventory-server is ready on 127.0.0.1:$grpc_port (log: $log)."
   echo "No terminal here for scan-tui; run it yourself:"
-  echo "  $bin/scan-tui --server 127.0.0.1:$grpc_port --hall main"
+  echo "  $bin/scan-tui --server 127.0.0.1:$grpc_port --hall main --allow-views"
+  echo "  $bin/scan-tui --server 127.0.0.1:$grpc_port --hall main --role supervisor"
   echo "Press Ctrl-C to stop the server."
   wait "$server"
   exit 0
 fi
 
-"$bin/scan-tui" --server "127.0.0.1:$grpc_port" --hall main --staff "${USER:-staff}" --terminal-id door-main-demo
+# A door terminal that may also show the supervisor views (Tab, 2, 3), so the
+# demo shows the seat map and occupancy filling as tickets are scanned.
+"$bin/scan-tui" --server "127.0.0.1:$grpc_port" --hall main --staff "${USER:-staff}" --terminal-id door-main-demo \
+  --allow-views --venue assets/venues/demo.json

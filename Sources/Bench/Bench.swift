@@ -13,6 +13,9 @@ import UsherCore
 ///     bench decode FILE...                 our image decode vs zbarimg, per file
 ///     bench scan HOST:PORT CODE [COUNT [MAX_MEDIAN_MS]]
 ///                                          keystroke-to-verdict through the door model and client
+///     bench venue SEATS                    print a venue JSON with one hall of SEATS seats
+///     bench hall HOST:PORT HALL [MAX_FULL_MS [MAX_EMPTY_MS]]
+///                                          seat-map full load and empty delta poll (time, bytes), map render
 ///
 /// With MAX_SECONDS the run fails (exit 1) when the measured step is slower.
 @main
@@ -37,8 +40,18 @@ struct Bench {
                 exit(1)
             }
             return
+        case "venue":
+            print(arenaVenue(seats: count))
+            return
+        case "hall" where arguments.count >= 3:
+            let ok = try await hall(
+                target: arguments[1], hallID: arguments[2],
+                maxFullMilliseconds: arguments.count > 3 ? Double(arguments[3]) : nil,
+                maxEmptyMilliseconds: arguments.count > 4 ? Double(arguments[4]) : nil)
+            if !ok { exit(1) }
+            return
         default:
-            FileHandle.standardError.write(Data("usage: bench export|verify [COUNT]\n".utf8))
+            FileHandle.standardError.write(Data("usage: bench export|verify|decode|scan|venue|hall ...\n".utf8))
             exit(2)
         }
         if let limit, seconds > limit {

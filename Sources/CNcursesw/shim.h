@@ -17,6 +17,15 @@ static inline int usher_key_resize(void) { return KEY_RESIZE; }
 static inline int usher_key_backspace(void) { return KEY_BACKSPACE; }
 static inline int usher_key_enter(void) { return KEY_ENTER; }
 static inline int usher_key_code_yes(void) { return KEY_CODE_YES; }
+static inline int usher_key_up(void) { return KEY_UP; }
+static inline int usher_key_down(void) { return KEY_DOWN; }
+static inline int usher_key_left(void) { return KEY_LEFT; }
+static inline int usher_key_right(void) { return KEY_RIGHT; }
+static inline int usher_key_page_up(void) { return KEY_PPAGE; }
+static inline int usher_key_page_down(void) { return KEY_NPAGE; }
+static inline int usher_key_home(void) { return KEY_HOME; }
+static inline int usher_key_end(void) { return KEY_END; }
+static inline int usher_key_btab(void) { return KEY_BTAB; }
 static inline int usher_err(void) { return ERR; }
 
 /// Reads one key: returns ERR on timeout, KEY_CODE_YES with a function key in

@@ -137,3 +137,51 @@ extension ScanResult {
         }
     }
 }
+
+extension SeatStatus {
+    init(_ proto: Inventory_SeatStatus) throws(InventoryClientError) {
+        switch proto {
+        case .available: self = .available
+        case .held: self = .held
+        case .sold: self = .sold
+        case .checkedIn: self = .checkedIn
+        case .unspecified, .UNRECOGNIZED:
+            throw InventoryClientError(kind: .serverError, userMessage: "the server sent a seat without a known status")
+        }
+    }
+}
+
+extension HallSeatsChange {
+    init(_ proto: Inventory_ListHallSeatsResponse) throws(InventoryClientError) {
+        var seats: [HallSeat] = []
+        seats.reserveCapacity(proto.seats.count)
+        for seat in proto.seats {
+            guard seat.sectionIndex < proto.sections.count else {
+                throw InventoryClientError(kind: .serverError, userMessage: "the server sent a seat in an unknown section")
+            }
+            let section = proto.sections[Int(seat.sectionIndex)]
+            seats.append(
+                HallSeat(
+                    seatID: seat.seatID, section: section.name, sectionPosition: Int(section.position), row: seat.row,
+                    rowPosition: Int(seat.rowPosition), number: Int(seat.number), status: try SeatStatus(seat.status),
+                    revision: seat.revision))
+        }
+        self.init(
+            hallID: proto.hallID, hallName: proto.hallName, eventID: proto.eventID, eventName: proto.eventName,
+            seats: seats, cursor: proto.revision, isComplete: proto.complete, asOf: proto.asOf.date)
+    }
+}
+
+extension OccupancyReport {
+    init(_ proto: Inventory_GetHallOccupancyResponse) {
+        self.init(
+            halls: proto.halls.map { hall in
+                HallOccupancy(
+                    hallID: hall.hallID, hallName: hall.hallName, eventID: hall.eventID, eventName: hall.eventName,
+                    startsAt: hall.startsAt.date, endsAt: hall.endsAt.date, capacity: Int(hall.capacity),
+                    available: Int(hall.available), held: Int(hall.held), sold: Int(hall.sold),
+                    checkedIn: Int(hall.checkedIn), admissionsPerMinute: hall.admissionsPerMinute.map { Int($0) })
+            },
+            asOf: proto.asOf.date)
+    }
+}

@@ -5,8 +5,9 @@ import GRPCCore
 /// sentence for people. gRPC's own transport wording ("closed the connection
 /// before completing the HTTP/2 connection preface") is read here and replaced.
 enum ErrorTranslation {
+    /// `what` names the call (its RPC name) for messages that need it.
     static func translate(
-        _ error: any Error, target: String, usesTLS: Bool, overallDeadline: Duration
+        _ error: any Error, target: String, usesTLS: Bool, overallDeadline: Duration, what: String
     ) -> InventoryClientError {
         if error is CancellationError { return InventoryClientError(kind: .cancelled, userMessage: "cancelled") }
         guard let rpc = error as? RPCError else {
@@ -68,7 +69,8 @@ enum ErrorTranslation {
         case .cancelled:
             return InventoryClientError(kind: .cancelled, userMessage: "cancelled")
         case .unimplemented:
-            return InventoryClientError(kind: .serverError, userMessage: "the server at \(target) does not offer this call (version mismatch?)")
+            return InventoryClientError(
+                kind: .unimplemented, userMessage: "the server at \(target) does not offer \(what) (an older server?)")
         default:
             return InventoryClientError(kind: .serverError, userMessage: "server error: \(rpc.message)")
         }

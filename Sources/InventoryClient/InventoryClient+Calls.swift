@@ -120,6 +120,35 @@ extension InventoryClient {
         }
     }
 
+    /// ListHallSeats: the seats of `hallID` (for `eventID`, or the hall's current
+    /// event) that changed since `cursor`; 0 loads every seat. Pass the returned
+    /// ``HallSeatsChange/cursor`` next time; apply a delta by replacing seats by id.
+    /// Retried (read-only). Throws `.unimplemented` from a server that predates it.
+    public func hallSeats(hallID: String, eventID: String? = nil, since cursor: Int64 = 0)
+        async throws(InventoryClientError) -> HallSeatsChange
+    {
+        let request = Inventory_ListHallSeatsRequest.with {
+            $0.hallID = hallID
+            $0.eventID = eventID ?? ""
+            $0.sinceRevision = cursor
+        }
+        let response = try await perform("ListHallSeats", kind: .idempotent, deadline: configuration.deadlines.read) { options in
+            try await self.inventory.listHallSeats(request: .init(message: request), options: options) { try $0.message }
+        }
+        return try HallSeatsChange(response)
+    }
+
+    /// GetHallOccupancy: capacity, seats by status and recent arrivals per hall and
+    /// event (every event, or only `eventID`). Retried (read-only). Throws
+    /// `.unimplemented` from a server that predates it.
+    public func hallOccupancy(eventID: String? = nil) async throws(InventoryClientError) -> OccupancyReport {
+        let request = Inventory_GetHallOccupancyRequest.with { $0.eventID = eventID ?? "" }
+        let response = try await perform("GetHallOccupancy", kind: .idempotent, deadline: configuration.deadlines.read) { options in
+            try await self.inventory.getHallOccupancy(request: .init(message: request), options: options) { try $0.message }
+        }
+        return OccupancyReport(response)
+    }
+
     /// grpc.health.v1 Check for the inventory service: true when SERVING.
     public func health() async throws(InventoryClientError) -> Bool {
         let request = Grpc_Health_V1_HealthCheckRequest.with { $0.service = "inventory.InventoryService" }

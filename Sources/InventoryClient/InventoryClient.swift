@@ -21,7 +21,8 @@ public func withInventoryClient<Result: Sendable>(
                 // Reconnect quickly after a server restart: doors should not wait long.
                 config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
                 config.connection.maxIdleTime = nil
-            })
+            },
+            serviceConfig: largeResponses)
     } catch {
         throw InventoryClientError.invalidConfiguration("cannot set up a connection to \(configuration.target): \(error)")
     }
@@ -31,6 +32,23 @@ public func withInventoryClient<Result: Sendable>(
         return try await body(client)
     }
 }
+
+/// A full seat map of a large hall (ListHallSeats with cursor 0) can exceed gRPC's
+/// default 4 MiB receive limit, so every call may receive up to 64 MiB.
+///
+/// HTTP2ClientTransport.Posix.Config has no payload limit; it comes from the
+/// method config. Both limits are set on purpose: grpc-swift-nio-transport 2.9.2
+/// sizes the client's response decoder from `maxRequestMessageBytes` (default
+/// 4 MiB) and does not read `maxResponseMessageBytes`, which is the documented knob
+/// and what a later transport may use. Requests stay small either way: the server
+/// refuses requests over 64 KiB.
+private let largeResponses = ServiceConfig(
+    methodConfig: [
+        MethodConfig(
+            names: [MethodConfig.Name(service: "")],  // the default for every method
+            maxRequestMessageBytes: 64 * 1024 * 1024,
+            maxResponseMessageBytes: 64 * 1024 * 1024)
+    ])
 
 extension InventoryClientConfiguration {
     var transportSecurity: HTTP2ClientTransport.Posix.TransportSecurity {
@@ -134,7 +152,8 @@ public final class InventoryClient: Sendable {
                     throw InventoryClientError(kind: .cancelled, userMessage: "cancelled", attempts: attempt)
                 }
                 var failure = ErrorTranslation.translate(
-                    error, target: configuration.target, usesTLS: configuration.usesTLS, overallDeadline: deadline)
+                    error, target: configuration.target, usesTLS: configuration.usesTLS, overallDeadline: deadline,
+                    what: name)
                 failure.attempts = attempt
                 breaker.withLock { breaker in
                     if failure.isTransportFailure { breaker.recordFailure(now: clock.now) } else { breaker.recordSuccess() }

@@ -29,6 +29,9 @@ public struct InventoryClientError: Error, Sendable, Hashable, CustomStringConve
         case cancelled
         case invalidConfiguration
         case serverError
+        /// The server does not offer this call (UNIMPLEMENTED): an older server. Not a
+        /// transport failure: the breaker stays closed and the call is not retried.
+        case unimplemented
     }
 
     public var kind: Kind

@@ -28,6 +28,9 @@ struct InventoryServerApp {
         var healthInterval: Duration = .seconds(1)
         var shutdownGrace: Duration = .seconds(10)
         var gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+        /// Inventory methods to leave unregistered (UNIMPLEMENTED), so tests can run the
+        /// real server as an older one (``InventoryServices/hallViewMethods``). Not a flag.
+        var omittedMethods: Set<MethodDescriptor> = []
     }
 
     /// Where the running server listens (the real ports when 0 was asked for).
@@ -57,7 +60,8 @@ struct InventoryServerApp {
             config: .defaults { $0.rpc.maxRequestPayloadSize = 64 * 1024 })
         let grpcServer = GRPCServer(
             transport: transport,
-            services: InventoryServices.make(store: store, servingState: servingState, logger: logger),
+            services: InventoryServices.make(
+                store: store, servingState: servingState, omittedMethods: configuration.omittedMethods, logger: logger),
             interceptors: InventoryServices.interceptors())
 
         let (httpPorts, httpPortSink) = AsyncStream<Int>.makeStream()

@@ -201,4 +201,32 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
             ])
         return Inventory_MarkCheckedInResponse(outcome)
     }
+
+    func listHallSeats(
+        request: Inventory_ListHallSeatsRequest, context: ServerContext
+    ) async throws -> Inventory_ListHallSeatsResponse {
+        let (hallID, eventID) = try validate { () throws(InputError) in
+            (
+                try InputRules.identifier(request.hallID, field: "hall_id"),
+                request.eventID.isEmpty ? nil : try InputRules.identifier(request.eventID, field: "event_id")
+            )
+        }
+        guard request.sinceRevision >= 0 else {
+            throw RPCError(code: .invalidArgument, message: "since_revision must not be negative")
+        }
+        let change = try await call(context) { () throws(StoreError) in
+            try await store.hallSeats(hallID: hallID, eventID: eventID, since: request.sinceRevision)
+        }
+        return Inventory_ListHallSeatsResponse(change)
+    }
+
+    func getHallOccupancy(
+        request: Inventory_GetHallOccupancyRequest, context: ServerContext
+    ) async throws -> Inventory_GetHallOccupancyResponse {
+        let eventID = try validate { () throws(InputError) in
+            request.eventID.isEmpty ? nil : try InputRules.identifier(request.eventID, field: "event_id")
+        }
+        let report = try await call(context) { () throws(StoreError) in try await store.hallOccupancy(eventID: eventID) }
+        return Inventory_GetHallOccupancyResponse(report)
+    }
 }

@@ -123,3 +123,67 @@ extension Inventory_MarkCheckedInResponse: ScanResponseMessage {
         replayed = outcome.replayed
     }
 }
+
+extension Inventory_ListHallSeatsResponse {
+    /// Sections are listed once each (those of the seats in this response, in venue
+    /// order) and seats point at them by index, so a 20,000-seat answer does not
+    /// repeat section names 20,000 times.
+    init(_ change: HallSeatsChange) {
+        self.init()
+        hallID = change.hallID
+        hallName = change.hallName
+        eventID = change.eventID
+        eventName = change.eventName
+        struct SectionKey: Hashable, Comparable {
+            var position: Int
+            var name: String
+            static func < (a: Self, b: Self) -> Bool { (a.position, a.name) < (b.position, b.name) }
+        }
+        let keys = Set(change.seats.map { SectionKey(position: $0.sectionPosition, name: $0.section) }).sorted()
+        var sectionIndex: [SectionKey: UInt32] = [:]
+        for (index, key) in keys.enumerated() { sectionIndex[key] = UInt32(index) }
+        sections = keys.map { key in
+            .with {
+                $0.name = key.name
+                $0.position = UInt32(clamping: key.position)
+            }
+        }
+        seats = change.seats.map { seat in
+            .with {
+                $0.seatID = seat.seatID
+                $0.sectionIndex = sectionIndex[SectionKey(position: seat.sectionPosition, name: seat.section)] ?? 0
+                $0.row = seat.row
+                $0.rowPosition = UInt32(clamping: seat.rowPosition)
+                $0.number = UInt32(clamping: seat.number)
+                $0.status = .init(seat.status)
+                $0.revision = seat.revision
+            }
+        }
+        revision = change.cursor
+        complete = change.isComplete
+        asOf = Google_Protobuf_Timestamp(date: change.asOf)
+    }
+}
+
+extension Inventory_GetHallOccupancyResponse {
+    init(_ report: OccupancyReport) {
+        self.init()
+        halls = report.halls.map { hall in
+            .with {
+                $0.hallID = hall.hallID
+                $0.hallName = hall.hallName
+                $0.eventID = hall.eventID
+                $0.eventName = hall.eventName
+                $0.startsAt = Google_Protobuf_Timestamp(date: hall.startsAt)
+                $0.endsAt = Google_Protobuf_Timestamp(date: hall.endsAt)
+                $0.capacity = UInt32(clamping: hall.capacity)
+                $0.available = UInt32(clamping: hall.available)
+                $0.held = UInt32(clamping: hall.held)
+                $0.sold = UInt32(clamping: hall.sold)
+                $0.checkedIn = UInt32(clamping: hall.checkedIn)
+                $0.admissionsPerMinute = hall.admissionsPerMinute.map { UInt32(clamping: $0) }
+            }
+        }
+        asOf = Google_Protobuf_Timestamp(date: report.asOf)
+    }
+}

@@ -4,7 +4,9 @@ import UsherCore
 
 /// Status codes by the litmus test in GRPCCore's RPCError:
 /// - INVALID_ARGUMENT: the request itself is wrong; retrying it cannot help.
-/// - NOT_FOUND: the seat does not exist.
+/// - NOT_FOUND: the seat, hall or event does not exist (an event asked for in a
+///   hall that does not hold it counts as not existing there: the request is
+///   well-formed, and would succeed once such an event is imported).
 /// - FAILED_PRECONDITION: the seat is in the wrong state; fix that first.
 /// - ABORTED: lost a race for the seat's lock; retry the whole read-modify-write.
 /// - UNAVAILABLE: the database is down or slow; retrying the same call is safe.
@@ -12,7 +14,7 @@ import UsherCore
 extension RPCError {
     init(_ error: StoreError) {
         switch error {
-        case .seatNotFound:
+        case .seatNotFound, .notFound:
             self.init(code: .notFound, message: error.description)
         case .seatBusy:
             self.init(code: .aborted, message: "the seat is being changed by another request; try again")

@@ -25,6 +25,11 @@ public enum DatabaseSettings {
     /// per-statement bound for this transaction only.
     static let longTransactionStatement = "SET LOCAL statement_timeout = '110s'"
 
+    /// For read-only views that must come from one snapshot (seat maps, occupancy):
+    /// the first statement of the transaction, overriding the pinned READ COMMITTED
+    /// for this transaction only. Every statement after it sees the same snapshot.
+    static let snapshotReadStatement = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+
 
     static func applyDefaults(to configuration: inout PostgresClient.Configuration) {
         configuration.options.additionalStartupParameters = startupParameters

@@ -108,6 +108,49 @@ enum Migrations {
                 """,
                 "CREATE INDEX seat_history_seat ON seat_history (seat_id, at)",
             ]),
+        Migration(
+            version: 2, name: "seat map layout and change cursor",
+            statements: [
+                // Where a seat sits in the venue file's order (0 first), so maps draw
+                // sections and rows as the venue lists them, not alphabetically.
+                """
+                ALTER TABLE seats ADD COLUMN section_position integer NOT NULL DEFAULT 0,
+                                  ADD COLUMN row_position integer NOT NULL DEFAULT 0
+                """,
+                // The change cursor for live seat maps (ListHallSeats): the id of the
+                // transaction that last wrote the row, stamped by a trigger so that no
+                // writer can forget it.
+                //
+                // Why a transaction id and not a sequence: a sequence value is taken
+                // before commit, so a poller could see revision 101 committed while 100
+                // is still in flight, move its cursor past 100 and miss it forever.
+                // With transaction ids, the cursor handed out is the xmin of the poll's
+                // own snapshot (pg_snapshot_xmin(pg_current_snapshot())): every
+                // transaction below it has finished and is visible to that same
+                // snapshot, so its rows were in that answer or an earlier one. Anything
+                // at or above it (still running, or finished after the snapshot) is
+                // asked for again by the next poll (changed_xid >= cursor). A poll can
+                // therefore repeat a seat but never miss one. (pg_current_xact_id() is
+                // the top-level transaction id, also inside a savepoint, which is what
+                // snapshots are made of.)
+                "ALTER TABLE seats ADD COLUMN changed_xid xid8",
+                "UPDATE seats SET changed_xid = pg_current_xact_id()",
+                "ALTER TABLE seats ALTER COLUMN changed_xid SET NOT NULL",
+                """
+                CREATE FUNCTION seats_stamp_changed_xid() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    NEW.changed_xid := pg_current_xact_id();
+                    RETURN NEW;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER seats_changed_xid BEFORE INSERT OR UPDATE ON seats
+                    FOR EACH ROW EXECUTE FUNCTION seats_stamp_changed_xid()
+                """,
+                // A poll with nothing new is one index probe past the cursor.
+                "CREATE INDEX seats_hall_changes ON seats (event_id, hall_id, changed_xid)",
+            ]),
     ]
 }
 

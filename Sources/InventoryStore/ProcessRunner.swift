@@ -13,7 +13,8 @@ import Glibc
 /// (`pg_ctl start` leaves the postmaster) never "exits". Here the child gets only
 /// stdin (/dev/null) and one output file, every other descriptor is closed, and
 /// the exit is collected with `waitpid` on a Dispatch thread, never on a
-/// concurrency-pool thread.
+/// concurrency-pool thread. The child starts with no signal blocked (see
+/// `usher_spawnattr_reset_signals`).
 public enum ProcessRunner {
     public struct Failure: Error, CustomStringConvertible {
         var command: String
@@ -40,13 +41,21 @@ public enum ProcessRunner {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         usher_spawn_addclosefrom(&actions, 3)
 
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        let reset = usher_spawnattr_reset_signals(&attributes)
+        guard reset == 0 else {
+            throw Failure(command: arguments[0], status: -1, output: String(cString: strerror(reset)))
+        }
+
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for pointer in argv + envp { free(pointer) }
         }
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
+        let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
         guard spawned == 0 else {
             throw Failure(command: arguments[0], status: -1, output: String(cString: strerror(spawned)))
         }

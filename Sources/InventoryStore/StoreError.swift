@@ -4,6 +4,9 @@ import UsherCore
 /// these to status codes; PostgreSQL's own text never leaves this module.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case seatNotFound(seatID: String)
+    /// A hall or event that does not exist (or, for an event, not in the hall asked
+    /// about). The associated text is the whole sentence, e.g. "hall x does not exist".
+    case notFound(String)
     /// Another transaction holds the seat's row lock (SQLSTATE 55P03); retry the whole call.
     case seatBusy(seatID: String)
     case rule(SeatRuleViolation)
@@ -16,6 +19,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .seatNotFound(let id): "seat \(id) does not exist"
+        case .notFound(let sentence): sentence
         case .seatBusy(let id): "seat \(id) is being changed by another request; try again"
         case .rule(let violation): violation.description
         case .invalidInput(let error): error.description

@@ -48,8 +48,9 @@ extension InventoryStore {
     }
 
     /// Loads a venue in one transaction. Re-importing is safe: halls and events are
-    /// updated in place, seats that exist are left alone (their sales stay), new ones
-    /// are added. An event cannot move to another hall once it has seats.
+    /// updated in place, seats that exist keep their state (their sales stay) and only
+    /// get their layout positions corrected, new ones are added. An event cannot move
+    /// to another hall once it has seats.
     public func importVenue(_ venue: VenueFile) async throws(StoreError) -> VenueImportSummary {
         let logger = self.logger
         var store = self
@@ -81,16 +82,33 @@ extension InventoryStore {
                     """, logger: logger)
             }
             // One statement for all seats: arrays bound as parameters, unnested server-side.
+            let seatIDs = venue.seats.map(\.seatID)
+            let sectionPositions = venue.seats.map { Int32(clamping: $0.sectionPosition) }
+            let rowPositions = venue.seats.map { Int32(clamping: $0.rowPosition) }
             let rows = try await connection.query(
                 """
-                INSERT INTO seats (seat_id, event_id, hall_id, section, row_label, seat_number)
-                SELECT * FROM unnest(\(venue.seats.map(\.seatID))::text[], \(venue.seats.map(\.eventID))::text[],
+                INSERT INTO seats (seat_id, event_id, hall_id, section, row_label, seat_number,
+                                   section_position, row_position)
+                SELECT * FROM unnest(\(seatIDs)::text[], \(venue.seats.map(\.eventID))::text[],
                                      \(venue.seats.map(\.hallID))::text[], \(venue.seats.map(\.section))::text[],
-                                     \(venue.seats.map(\.row))::text[], \(venue.seats.map { Int32($0.number) })::int4[])
+                                     \(venue.seats.map(\.row))::text[], \(venue.seats.map { Int32($0.number) })::int4[],
+                                     \(sectionPositions)::int4[], \(rowPositions)::int4[])
                 ON CONFLICT (seat_id) DO NOTHING
                 RETURNING seat_id
                 """, logger: logger
             ).collect()
+            // Seats that were already there: fix their place in the layout, nothing
+            // else (their sales stay). A separate UPDATE, not ON CONFLICT DO UPDATE:
+            // that would lock every existing seat, this locks only those that move
+            // (and with the weaker NO KEY UPDATE lock, so door scans are not blocked).
+            try await connection.query(
+                """
+                UPDATE seats s SET section_position = v.section_position, row_position = v.row_position
+                FROM unnest(\(seatIDs)::text[], \(sectionPositions)::int4[], \(rowPositions)::int4[])
+                     AS v (seat_id, section_position, row_position)
+                WHERE s.seat_id = v.seat_id
+                  AND (s.section_position, s.row_position) IS DISTINCT FROM (v.section_position, v.row_position)
+                """, logger: logger)
             var applied = 0
             for preset in venue.presets {
                 applied += try await Self.apply(preset, on: connection, logger: logger) ? 1 : 0

@@ -50,7 +50,7 @@ extension DoorState {
         let modeWord = mode == .auto ? "AUTO" : "CONFIRM: Enter admits"
         let title = " USHER door \(dot) hall \(settings.hallID) \(dot) \(modeWord)"
         screen.write(title, x: 0, y: 0, style: Style(bold: true))
-        let keys = "? help  c mode  o image  q quit "
+        let keys = settings.viewsEnabled ? "? help  c mode  o image  Tab views  q quit " : "? help  c mode  o image  q quit "
         if title.count + keys.count < width { screen.write(keys, x: width - keys.count, y: 0) }
     }
 
@@ -162,7 +162,7 @@ extension DoorState {
         return settings.ascii ? line.replacingOccurrences(of: "·", with: ",").replacingOccurrences(of: "–", with: "-") : line
     }
 
-    private func statusBar(_ screen: inout Screen) {
+    func statusBar(_ screen: inout Screen) {
         let separator = settings.ascii ? " | " : " │ "
         let state: String
         switch connection.status {
@@ -197,6 +197,7 @@ extension DoorState {
                 "c           switch auto / confirm mode",
                 "o           open an image file with a QR code",
                 "1-9         pick a code when an image holds several",
+            ] + (settings.viewsEnabled ? ["1 2 3, Tab  door / seat map / occupancy"] : []) + [
                 "Esc         dismiss",
                 "q           quit (asks if a scan is in flight)",
                 "Ctrl-C      quit at once", "",
@@ -219,7 +220,7 @@ extension DoorState {
 
     // MARK: formatting
 
-    private func clock(_ date: Date) -> String {
+    func clock(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = settings.timeZone
         let c = calendar.dateComponents([.hour, .minute, .second], from: date)
@@ -233,16 +234,16 @@ extension DoorState {
         return String(format: "%04d-%02d-%02d ", c.year ?? 0, c.month ?? 0, c.day ?? 0) + clock(date)
     }
 
-    private func milliseconds(_ duration: Duration) -> String {
+    func milliseconds(_ duration: Duration) -> String {
         let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         return ms < 10 ? String(format: "%.1f ms", ms) : String(format: "%.0f ms", ms)
     }
 
-    private func pad(_ text: String, _ width: Int) -> String {
+    func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
     }
 
-    private func abbreviate(_ text: String, _ width: Int) -> String {
+    func abbreviate(_ text: String, _ width: Int) -> String {
         guard width > 1 else { return "" }
         guard text.count > width else { return text }
         return String(text.prefix(width - 1)) + (settings.ascii ? "~" : "…")

@@ -19,12 +19,14 @@ public struct DoorSettings: Sendable, Hashable {
     public var scanner: ScannerInput.Configuration
     /// Clock times on screen are shown in this zone.
     public var timeZone: TimeZone
+    /// This terminal may switch to the supervisor views (Tab, 1, 2, 3).
+    public var viewsEnabled: Bool
 
     public init(
         server: String, hallID: String, staffID: String, terminalID: String, mode: ScanMode = .auto,
         ascii: Bool = false, color: Bool = true, bell: Bool = true,
         successClearsAfter: Duration? = .seconds(3), denialClearsAfter: Duration? = nil,
-        scanner: ScannerInput.Configuration = .init(), timeZone: TimeZone = .current
+        scanner: ScannerInput.Configuration = .init(), timeZone: TimeZone = .current, viewsEnabled: Bool = false
     ) {
         self.server = server
         self.hallID = hallID
@@ -38,6 +40,7 @@ public struct DoorSettings: Sendable, Hashable {
         self.denialClearsAfter = denialClearsAfter
         self.scanner = scanner
         self.timeZone = timeZone
+        self.viewsEnabled = viewsEnabled
     }
 }
 
@@ -49,6 +52,8 @@ public enum TerminalKey: Sendable, Hashable {
     case escape
     case tab
     case interrupt  // Ctrl-C
+    // Cursor keys move around the seat map and the occupancy table; the door ignores them.
+    case up, down, left, right, pageUp, pageDown, home, end
 }
 
 public enum DoorEvent: Sendable {
@@ -80,6 +85,9 @@ public enum DoorEffect: Sendable, Hashable {
     case decodeImage(path: String)
     case bell(BellPattern)
     case quit
+    /// Staff asked for another view (`nil`: the next one). The terminal decides
+    /// whether this terminal may show it.
+    case showView(TerminalView?)
 }
 
 /// One line of the recent-scans list.

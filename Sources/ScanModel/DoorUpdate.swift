@@ -14,9 +14,8 @@ extension DoorState {
             connection = state
             return []
         case .tick(let now, let instant):
-            self.now = now
+            advanceClock(now: now, at: instant)
             var effects: [DoorEffect] = []
-            if case .verdict(_, _, let clearAt?) = banner, instant >= clearAt { banner = .ready }
             for output in scanner.tick(at: instant) { effects += handle(output) }
             return effects
         case .key(let key, let instant):
@@ -39,6 +38,19 @@ extension DoorState {
         }
     }
 
+    /// The clock moved on: a SUCCESS that clears itself goes away on time, in
+    /// whatever view the terminal shows.
+    mutating func advanceClock(now: Date, at instant: ContinuousClock.Instant) {
+        self.now = now
+        if case .verdict(_, _, let clearAt?) = banner, instant >= clearAt { banner = .ready }
+    }
+
+    /// A complete code from the scanner, whichever view it arrived in.
+    mutating func scanned(_ code: String) -> [DoorEffect] {
+        overlay = .none
+        return startCheck(code)
+    }
+
     private mutating func handle(_ key: TerminalKey, at instant: ContinuousClock.Instant) -> [DoorEffect] {
         if key == .interrupt { return [.quit] }
         switch overlay {
@@ -53,7 +65,7 @@ extension DoorState {
             case .escape: overlay = .none
             case .backspace: overlay = .openImage(path: String(path.dropLast()))
             case .character(let c): overlay = .openImage(path: path + String(c))
-            case .tab, .interrupt: break
+            case .tab, .interrupt, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end: break
             }
             return []
         case .confirmQuit, .help, .none:
@@ -81,7 +93,9 @@ extension DoorState {
         case .escape:
             if overlay != .none { overlay = .none } else { dismiss() }
             return []
-        case .tab, .interrupt:
+        case .tab:
+            return settings.viewsEnabled && overlay == .none ? [.showView(nil)] : []
+        case .interrupt, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end:
             return []
         }
     }
@@ -89,8 +103,7 @@ extension DoorState {
     private mutating func handle(_ output: ScannerInput.Output) -> [DoorEffect] {
         switch output {
         case .scan(let code):
-            overlay = .none
-            return startCheck(code)
+            return scanned(code)
         case .discarded:
             return []
         case .command(let c):
@@ -122,6 +135,9 @@ extension DoorState {
         case "1"..."9":
             if case .pick(let codes) = banner, let index = c.wholeNumberValue, index <= codes.count {
                 return startCheck(codes[index - 1])
+            }
+            if settings.viewsEnabled, let view = TerminalView(key: c) {
+                return [.showView(view)]
             }
             dismiss()
         default:

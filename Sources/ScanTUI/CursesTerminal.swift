@@ -5,7 +5,7 @@ import Synchronization
 
 /// The only code that touches curses. It runs on a thread of its own (curses is
 /// not thread-safe, and `wget_wch` blocks): it draws the latest Screen it was
-/// given, rings the bell, and turns keys, resizes and a clock into DoorEvents.
+/// given, rings the bell, and turns keys, resizes and a clock into events.
 final class CursesTerminal: Sendable {
     private struct Mailbox {
         var screen: Screen?
@@ -22,7 +22,7 @@ final class CursesTerminal: Sendable {
     }
 
     /// Starts curses on its own thread; returns the terminal size once it is up.
-    func start(events: AsyncStream<DoorEvent>.Continuation) async -> (width: Int, height: Int) {
+    func start(events: AsyncStream<TerminalEvent>.Continuation) async -> (width: Int, height: Int) {
         await withCheckedContinuation { (started: CheckedContinuation<(width: Int, height: Int), Never>) in
             let thread = Thread { [self] in self.loop(events: events, started: started) }
             thread.name = "curses"
@@ -43,8 +43,9 @@ final class CursesTerminal: Sendable {
     }
 
     private func loop(
-        events: AsyncStream<DoorEvent>.Continuation, started: CheckedContinuation<(width: Int, height: Int), Never>
+        events: AsyncStream<TerminalEvent>.Continuation, started: CheckedContinuation<(width: Int, height: Int), Never>
     ) {
+        func send(_ event: DoorEvent) { events.yield(.door(event)) }
         setlocale(LC_ALL, "")
         if String(cString: nl_langinfo(Int32(CODESET))) != "UTF-8" { setlocale(LC_ALL, "C.UTF-8") }
         setenv("ESCDELAY", "25", 1)
@@ -74,24 +75,39 @@ final class CursesTerminal: Sendable {
             if result != usher_err() {
                 if result == usher_key_code_yes() {
                     if key == usher_key_resize() {
-                        events.yield(.resized(width: Int(usher_cols()), height: Int(usher_lines())))
-                    } else if key == usher_key_backspace() {
-                        events.yield(.key(.backspace, at: now))
-                    } else if key == usher_key_enter() {
-                        events.yield(.key(.enter, at: now))
+                        send(.resized(width: Int(usher_cols()), height: Int(usher_lines())))
+                    } else if let terminalKey = Self.functionKey(key) {
+                        send(.key(terminalKey, at: now))
                     }
                 } else if let terminalKey = Self.key(for: key) {
-                    events.yield(.key(terminalKey, at: now))
+                    send(.key(terminalKey, at: now))
                 }
             }
             if now - lastTick >= .milliseconds(50) {
                 lastTick = now
-                events.yield(.tick(now: Date(), at: now))
+                send(.tick(now: Date(), at: now))
             }
         }
         endwin()
         events.finish()
         finished.withLock { $0?.resume() }
+    }
+
+    static func functionKey(_ code: Int32) -> TerminalKey? {
+        switch code {
+        case usher_key_backspace(): .backspace
+        case usher_key_enter(): .enter
+        case usher_key_up(): .up
+        case usher_key_down(): .down
+        case usher_key_left(): .left
+        case usher_key_right(): .right
+        case usher_key_page_up(): .pageUp
+        case usher_key_page_down(): .pageDown
+        case usher_key_home(): .home
+        case usher_key_end(): .end
+        case usher_key_btab(): .tab
+        default: nil
+        }
     }
 
     static func key(for code: Int32) -> TerminalKey? {

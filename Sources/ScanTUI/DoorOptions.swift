@@ -47,3 +47,7 @@ extension ScanMode: ExpressibleByArgument {
         }
     }
 }
+
+extension TerminalRole: ExpressibleByArgument {}
+
+extension TerminalView: ExpressibleByArgument {}

@@ -6,7 +6,7 @@ import Testing
 
 /// Stops PostgreSQL under a running server: calls fail fast with UNAVAILABLE,
 /// readiness and gRPC health go red, and everything recovers after a restart.
-@Suite("Database outage")
+@Suite("Database outage", .timeLimit(.minutes(5)))
 struct DatabaseOutageTests {
     @Test func outageIsUnavailableAndRecovers() async throws {
         let cluster = try TestCluster.makeCluster(name: "outage")

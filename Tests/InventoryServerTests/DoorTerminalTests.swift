@@ -6,7 +6,7 @@ import UsherCore
 
 /// scan-tui driven in tmux against a real server with the demo venue, as door
 /// staff would use it.
-@Suite("scan-tui in a terminal", .serialized)
+@Suite("scan-tui in a terminal", .serialized, .timeLimit(.minutes(5)))
 struct DoorTerminalTests {
     static var scanTUI: String { ProcessLifecycleTests.binary.deletingLastPathComponent().appendingPathComponent("scan-tui").path }
     static let repository = TicketPrintingTests.repository

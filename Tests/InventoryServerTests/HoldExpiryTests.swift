@@ -3,7 +3,7 @@ import GRPCCore
 import InventoryProto
 import Testing
 
-@Suite("Hold expiry")
+@Suite("Hold expiry", .timeLimit(.minutes(5)))
 struct HoldExpiryTests {
     @Test func expiredHoldNeverBlocksASaleBeforeTheSweep() async throws {
         // A long sweep interval first: the lapsed hold is still stored as HELD, and a

@@ -3,7 +3,7 @@ import GRPCCore
 import InventoryProto
 import Testing
 
-@Suite("Malformed input is INVALID_ARGUMENT and writes nothing")
+@Suite("Malformed input is INVALID_ARGUMENT and writes nothing", .timeLimit(.minutes(5)))
 struct InputValidationTests {
     @Test func badRequestsAreRefusedWhole() async throws {
         try await withTestServer { (server: TestServer) async throws in

@@ -9,7 +9,7 @@ import UsherCore
 @testable import InventoryServer
 
 /// The client library against the real server on a real PostgreSQL.
-@Suite("InventoryClient against the server")
+@Suite("InventoryClient against the server", .timeLimit(.minutes(5)))
 struct InventoryClientIntegrationTests {
     static let door = Door(hallID: "main", staffID: "staff-1", terminalID: "door-7")
 

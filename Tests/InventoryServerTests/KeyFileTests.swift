@@ -5,7 +5,7 @@ import UsherCore
 
 @testable import InventoryServer
 
-@Suite("Ticket key files")
+@Suite("Ticket key files", .timeLimit(.minutes(5)))
 struct KeyFileTests {
     func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("usher-keys-\(UUID().uuidString)")

@@ -7,7 +7,7 @@ import PostgresNIO
 import Testing
 
 /// Runs the real `inventory-server` binary, as an operator would.
-@Suite("inventory-server process")
+@Suite("inventory-server process", .timeLimit(.minutes(5)))
 struct ProcessLifecycleTests {
     /// The executable SwiftPM built next to this test bundle.
     static var binary: URL {

@@ -4,7 +4,7 @@ import InventoryProto
 import PostgresNIO
 import Testing
 
-@Suite("Lost replies and several servers")
+@Suite("Lost replies and several servers", .timeLimit(.minutes(5)))
 struct RetryAndMultiServerTests {
     /// The terminal gives up (deadline) while its admission is still running; the
     /// server finishes and commits anyway. The retry with the same scan id must

@@ -5,7 +5,7 @@ import PostgresNIO
 import Testing
 import UsherCore
 
-@Suite("Scans: verdicts, exactly-once admission and the audit trail")
+@Suite("Scans: verdicts, exactly-once admission and the audit trail", .timeLimit(.minutes(5)))
 struct ScanTests {
     @Test func everyVerdictIsLoggedOnce() async throws {
         try await withTestServer { server in

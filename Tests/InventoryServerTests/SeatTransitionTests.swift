@@ -4,7 +4,7 @@ import InventoryProto
 import PostgresNIO
 import Testing
 
-@Suite("Seat transitions over gRPC")
+@Suite("Seat transitions over gRPC", .timeLimit(.minutes(5)))
 struct SeatTransitionTests {
     @Test func fullLifecycle() async throws {
         try await withTestServer { server in

@@ -60,7 +60,7 @@ actor TestCluster {
             try await connection.query("CREATE DATABASE usher_template", logger: logger)
         }
         let template = cluster.clientConfiguration(database: "usher_template")
-        try await withClient(template) { client in
+        _ = try await withClient(template) { client in
             try await InventoryStore(client: client, logger: logger, keyring: TestKeys.keyring).migrate()
         }
         return cluster

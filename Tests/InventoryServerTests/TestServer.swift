@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import InventoryProto
+import InventoryService
 import InventoryStore
 import Logging
 import PostgresNIO
@@ -45,7 +46,8 @@ struct TestServer: Sendable {
 }
 
 /// Starts a server on `database` (a fresh test database unless given), runs `body`,
-/// then shuts the server down gracefully and waits for it.
+/// then shuts the server down gracefully and waits for it. `legacyAPI` serves without
+/// ListHallSeats and GetHallOccupancy (UNIMPLEMENTED), as a server from before them.
 func withTestServer(
     database: PostgresClient.Configuration? = nil,
     venue: String = TestVenue.json,
@@ -54,6 +56,7 @@ func withTestServer(
     tls: TestCertificates? = nil,
     callTimeout: Duration = .seconds(3),
     sweepInterval: Duration = .milliseconds(200),
+    legacyAPI: Bool = false,
     _ body: @escaping @Sendable (TestServer) async throws -> Void
 ) async throws {
     let databaseConfiguration: PostgresClient.Configuration
@@ -75,7 +78,9 @@ func withTestServer(
             listenHost: "127.0.0.1", grpcPort: grpcPort, httpPort: 0, database: databaseConfiguration,
             keyring: keyring, tls: tls?.serverFiles, callTimeout: callTimeout, sweepInterval: sweepInterval,
             healthInterval: .milliseconds(200),
-            shutdownGrace: .seconds(5), gracefulShutdownSignals: []),
+            shutdownGrace: .seconds(5), gracefulShutdownSignals: [],
+            // An older server: the real one without the seat-map and occupancy RPCs.
+            omittedMethods: legacyAPI ? InventoryServices.hallViewMethods : []),
         logger: TestCluster.logger)
     let (ready, readySink) = AsyncStream<(InventoryServerApp.Endpoints, ServiceGroup)>.makeStream()
     try await withThrowingTaskGroup(of: Void.self) { group in

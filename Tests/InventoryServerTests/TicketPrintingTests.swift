@@ -23,7 +23,7 @@ func zbarDecode(_ file: URL) throws -> [String] {
     return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
 }
 
-@Suite("Printing tickets")
+@Suite("Printing tickets", .timeLimit(.minutes(5)))
 struct TicketPrintingTests {
     static var repository: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

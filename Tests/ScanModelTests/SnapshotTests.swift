@@ -8,21 +8,10 @@ import UsherCore
 /// different snapshot fails; USHER_RECORD_SNAPSHOTS=1 rewrites them for review.
 @Suite("Door screens")
 struct SnapshotTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
     static let reasons: [ScanReason] = [.valid, .alreadyCheckedIn, .wrongHall, .holdNotPaid, .eventEnded, .badSignature, .revokedByTransfer]
 
     func assertSnapshot(_ screen: Screen, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let url = Self.directory.appendingPathComponent(name + ".txt")
-        let text = screen.text + "\n"
-        if ProcessInfo.processInfo.environment["USHER_RECORD_SNAPSHOTS"] == "1" {
-            try text.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-            Issue.record("no snapshot \(name).txt; record with USHER_RECORD_SNAPSHOTS=1", sourceLocation: sourceLocation)
-            return
-        }
-        #expect(text == expected, "screen \(name) changed:\n\(text)", sourceLocation: sourceLocation)
+        try Snapshot.assert(screen, named: name, sourceLocation: sourceLocation)
     }
 
     @Test(arguments: reasons)

@@ -128,6 +128,32 @@ public enum Inventory_InventoryService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListHallSeats" metadata.
+        public enum ListHallSeats: Sendable {
+            /// Request type for "ListHallSeats".
+            public typealias Input = Inventory_ListHallSeatsRequest
+            /// Response type for "ListHallSeats".
+            public typealias Output = Inventory_ListHallSeatsResponse
+            /// Descriptor for "ListHallSeats".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "ListHallSeats",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetHallOccupancy" metadata.
+        public enum GetHallOccupancy: Sendable {
+            /// Request type for "GetHallOccupancy".
+            public typealias Input = Inventory_GetHallOccupancyRequest
+            /// Response type for "GetHallOccupancy".
+            public typealias Output = Inventory_GetHallOccupancyResponse
+            /// Descriptor for "GetHallOccupancy".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "GetHallOccupancy",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "inventory.InventoryService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ReserveSeat.descriptor,
@@ -137,7 +163,9 @@ public enum Inventory_InventoryService: Sendable {
             GetSeatOwner.descriptor,
             VerifyTicket.descriptor,
             MarkCheckedIn.descriptor,
-            GetVerificationKeys.descriptor
+            GetVerificationKeys.descriptor,
+            ListHallSeats.descriptor,
+            GetHallOccupancy.descriptor
         ]
     }
 }
@@ -314,6 +342,45 @@ extension Inventory_InventoryService {
             request: GRPCCore.StreamingServerRequest<Inventory_GetVerificationKeysRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Inventory_GetVerificationKeysResponse>
+
+        /// Handle the "ListHallSeats" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The seats of one hall for one event that changed since a cursor, for live seat
+        /// > maps. since_revision 0 returns every seat. Read-only; served from an index, so a
+        /// > poll with nothing new costs almost nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_ListHallSeatsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_ListHallSeatsResponse` messages.
+        func listHallSeats(
+            request: GRPCCore.StreamingServerRequest<Inventory_ListHallSeatsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_ListHallSeatsResponse>
+
+        /// Handle the "GetHallOccupancy" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Per hall and event: capacity, counts by status, and admissions per minute over
+        /// > the last 15 minutes. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_GetHallOccupancyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_GetHallOccupancyResponse` messages.
+        func getHallOccupancy(
+            request: GRPCCore.StreamingServerRequest<Inventory_GetHallOccupancyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_GetHallOccupancyResponse>
     }
 
     /// Service protocol for the "inventory.InventoryService" service.
@@ -474,6 +541,45 @@ extension Inventory_InventoryService {
             request: GRPCCore.ServerRequest<Inventory_GetVerificationKeysRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Inventory_GetVerificationKeysResponse>
+
+        /// Handle the "ListHallSeats" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The seats of one hall for one event that changed since a cursor, for live seat
+        /// > maps. since_revision 0 returns every seat. Read-only; served from an index, so a
+        /// > poll with nothing new costs almost nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_ListHallSeatsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_ListHallSeatsResponse` message.
+        func listHallSeats(
+            request: GRPCCore.ServerRequest<Inventory_ListHallSeatsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_ListHallSeatsResponse>
+
+        /// Handle the "GetHallOccupancy" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Per hall and event: capacity, counts by status, and admissions per minute over
+        /// > the last 15 minutes. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_GetHallOccupancyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_GetHallOccupancyResponse` message.
+        func getHallOccupancy(
+            request: GRPCCore.ServerRequest<Inventory_GetHallOccupancyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_GetHallOccupancyResponse>
     }
 
     /// Simple service protocol for the "inventory.InventoryService" service.
@@ -632,6 +738,45 @@ extension Inventory_InventoryService {
             request: Inventory_GetVerificationKeysRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Inventory_GetVerificationKeysResponse
+
+        /// Handle the "ListHallSeats" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The seats of one hall for one event that changed since a cursor, for live seat
+        /// > maps. since_revision 0 returns every seat. Read-only; served from an index, so a
+        /// > poll with nothing new costs almost nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_ListHallSeatsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_ListHallSeatsResponse` to respond with.
+        func listHallSeats(
+            request: Inventory_ListHallSeatsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_ListHallSeatsResponse
+
+        /// Handle the "GetHallOccupancy" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Per hall and event: capacity, counts by status, and admissions per minute over
+        /// > the last 15 minutes. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_GetHallOccupancyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_GetHallOccupancyResponse` to respond with.
+        func getHallOccupancy(
+            request: Inventory_GetHallOccupancyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_GetHallOccupancyResponse
     }
 }
 
@@ -727,6 +872,28 @@ extension Inventory_InventoryService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.ListHallSeats.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_ListHallSeatsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_ListHallSeatsResponse>(),
+            handler: { request, context in
+                try await self.listHallSeats(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.GetHallOccupancy.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_GetHallOccupancyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_GetHallOccupancyResponse>(),
+            handler: { request, context in
+                try await self.getHallOccupancy(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -815,6 +982,28 @@ extension Inventory_InventoryService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Inventory_GetVerificationKeysResponse> {
         let response = try await self.getVerificationKeys(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listHallSeats(
+        request: GRPCCore.StreamingServerRequest<Inventory_ListHallSeatsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_ListHallSeatsResponse> {
+        let response = try await self.listHallSeats(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getHallOccupancy(
+        request: GRPCCore.StreamingServerRequest<Inventory_GetHallOccupancyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_GetHallOccupancyResponse> {
+        let response = try await self.getHallOccupancy(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -922,6 +1111,32 @@ extension Inventory_InventoryService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Inventory_GetVerificationKeysResponse> {
         return GRPCCore.ServerResponse<Inventory_GetVerificationKeysResponse>(
             message: try await self.getVerificationKeys(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listHallSeats(
+        request: GRPCCore.ServerRequest<Inventory_ListHallSeatsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_ListHallSeatsResponse> {
+        return GRPCCore.ServerResponse<Inventory_ListHallSeatsResponse>(
+            message: try await self.listHallSeats(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getHallOccupancy(
+        request: GRPCCore.ServerRequest<Inventory_GetHallOccupancyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_GetHallOccupancyResponse> {
+        return GRPCCore.ServerResponse<Inventory_GetHallOccupancyResponse>(
+            message: try await self.getHallOccupancy(
                 request: request.message,
                 context: context
             ),
@@ -1128,6 +1343,55 @@ extension Inventory_InventoryService {
             deserializer: some GRPCCore.MessageDeserializer<Inventory_GetVerificationKeysResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_GetVerificationKeysResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListHallSeats" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The seats of one hall for one event that changed since a cursor, for live seat
+        /// > maps. since_revision 0 returns every seat. Read-only; served from an index, so a
+        /// > poll with nothing new costs almost nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_ListHallSeatsRequest` message.
+        ///   - serializer: A serializer for `Inventory_ListHallSeatsRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_ListHallSeatsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listHallSeats<Result>(
+            request: GRPCCore.ClientRequest<Inventory_ListHallSeatsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_ListHallSeatsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_ListHallSeatsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListHallSeatsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetHallOccupancy" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Per hall and event: capacity, counts by status, and admissions per minute over
+        /// > the last 15 minutes. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_GetHallOccupancyRequest` message.
+        ///   - serializer: A serializer for `Inventory_GetHallOccupancyRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_GetHallOccupancyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getHallOccupancy<Result>(
+            request: GRPCCore.ClientRequest<Inventory_GetHallOccupancyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_GetHallOccupancyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_GetHallOccupancyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_GetHallOccupancyResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1425,6 +1689,77 @@ extension Inventory_InventoryService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ListHallSeats" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The seats of one hall for one event that changed since a cursor, for live seat
+        /// > maps. since_revision 0 returns every seat. Read-only; served from an index, so a
+        /// > poll with nothing new costs almost nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_ListHallSeatsRequest` message.
+        ///   - serializer: A serializer for `Inventory_ListHallSeatsRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_ListHallSeatsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listHallSeats<Result>(
+            request: GRPCCore.ClientRequest<Inventory_ListHallSeatsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_ListHallSeatsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_ListHallSeatsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListHallSeatsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.ListHallSeats.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetHallOccupancy" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Per hall and event: capacity, counts by status, and admissions per minute over
+        /// > the last 15 minutes. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_GetHallOccupancyRequest` message.
+        ///   - serializer: A serializer for `Inventory_GetHallOccupancyRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_GetHallOccupancyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getHallOccupancy<Result>(
+            request: GRPCCore.ClientRequest<Inventory_GetHallOccupancyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_GetHallOccupancyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_GetHallOccupancyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_GetHallOccupancyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.GetHallOccupancy.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1661,6 +1996,67 @@ extension Inventory_InventoryService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Inventory_GetVerificationKeysRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_GetVerificationKeysResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListHallSeats" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The seats of one hall for one event that changed since a cursor, for live seat
+    /// > maps. since_revision 0 returns every seat. Read-only; served from an index, so a
+    /// > poll with nothing new costs almost nothing.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_ListHallSeatsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listHallSeats<Result>(
+        request: GRPCCore.ClientRequest<Inventory_ListHallSeatsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListHallSeatsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listHallSeats(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_ListHallSeatsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_ListHallSeatsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetHallOccupancy" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Per hall and event: capacity, counts by status, and admissions per minute over
+    /// > the last 15 minutes. Read-only.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_GetHallOccupancyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getHallOccupancy<Result>(
+        request: GRPCCore.ClientRequest<Inventory_GetHallOccupancyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_GetHallOccupancyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getHallOccupancy(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_GetHallOccupancyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_GetHallOccupancyResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1931,6 +2327,75 @@ extension Inventory_InventoryService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getVerificationKeys(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListHallSeats" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The seats of one hall for one event that changed since a cursor, for live seat
+    /// > maps. since_revision 0 returns every seat. Read-only; served from an index, so a
+    /// > poll with nothing new costs almost nothing.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listHallSeats<Result>(
+        _ message: Inventory_ListHallSeatsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListHallSeatsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_ListHallSeatsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listHallSeats(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetHallOccupancy" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Per hall and event: capacity, counts by status, and admissions per minute over
+    /// > the last 15 minutes. Read-only.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getHallOccupancy<Result>(
+        _ message: Inventory_GetHallOccupancyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_GetHallOccupancyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_GetHallOccupancyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getHallOccupancy(
             request: request,
             options: options,
             onResponse: handleResponse

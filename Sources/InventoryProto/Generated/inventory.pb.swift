@@ -725,6 +725,208 @@ public nonisolated struct Inventory_MarkCheckedInResponse: Sendable {
   fileprivate var _firstCheckedInAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
+public nonisolated struct Inventory_ListHallSeatsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var hallID: String = String()
+
+  /// Empty: the hall's current event: the one on now, else the next to start,
+  /// else the last to end.
+  public var eventID: String = String()
+
+  /// The revision (cursor) of an earlier response; 0 returns every seat. Never negative.
+  public var sinceRevision: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A section of a hall, in the order the venue describes it.
+public nonisolated struct Inventory_HallSection: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  /// The section's place in the venue file (0 first); draw sections in this order.
+  public var position: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A seat as a seat map needs it; no owner (maps are public). GetSeatOwner has the rest.
+public nonisolated struct Inventory_HallSeat: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var seatID: String = String()
+
+  /// Index into the response's sections.
+  public var sectionIndex: UInt32 = 0
+
+  public var row: String = String()
+
+  /// The row's place within its section in the venue file (0 first).
+  public var rowPosition: UInt32 = 0
+
+  public var number: UInt32 = 0
+
+  public var status: Inventory_SeatStatus = .unspecified
+
+  /// The seat's own revision; a newer one replaces an older one.
+  public var revision: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Inventory_ListHallSeatsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var hallID: String = String()
+
+  public var hallName: String = String()
+
+  /// The event the seats belong to (the one resolved when the request left it empty).
+  public var eventID: String = String()
+
+  public var eventName: String = String()
+
+  /// The sections of the seats in this response, ordered by position.
+  public var sections: [Inventory_HallSection] = []
+
+  /// The seats that changed since since_revision (every seat when it was 0), in venue
+  /// order. A seat may repeat one already seen, never miss one: replace by seat_id.
+  public var seats: [Inventory_HallSeat] = []
+
+  /// The cursor: pass as since_revision next time. Opaque; it never goes down.
+  public var revision: Int64 = 0
+
+  /// True when since_revision was 0: seats is the whole hall.
+  public var complete: Bool = false
+
+  /// The database's clock when the seats were read.
+  public var asOf: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_asOf ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_asOf = newValue}
+  }
+  /// Returns true if `asOf` has been explicitly set.
+  public var hasAsOf: Bool {self._asOf != nil}
+  /// Clears the value of `asOf`. Subsequent reads from it will return its default value.
+  public mutating func clearAsOf() {self._asOf = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _asOf: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+public nonisolated struct Inventory_GetHallOccupancyRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Empty: every event.
+  public var eventID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One hall during one event.
+public nonisolated struct Inventory_HallOccupancy: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var hallID: String = String()
+
+  public var hallName: String = String()
+
+  public var eventID: String = String()
+
+  public var eventName: String = String()
+
+  public var startsAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_startsAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_startsAt = newValue}
+  }
+  /// Returns true if `startsAt` has been explicitly set.
+  public var hasStartsAt: Bool {self._startsAt != nil}
+  /// Clears the value of `startsAt`. Subsequent reads from it will return its default value.
+  public mutating func clearStartsAt() {self._startsAt = nil}
+
+  public var endsAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_endsAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_endsAt = newValue}
+  }
+  /// Returns true if `endsAt` has been explicitly set.
+  public var hasEndsAt: Bool {self._endsAt != nil}
+  /// Clears the value of `endsAt`. Subsequent reads from it will return its default value.
+  public mutating func clearEndsAt() {self._endsAt = nil}
+
+  /// Every seat of the event; available + held + sold + checked_in.
+  public var capacity: UInt32 = 0
+
+  public var available: UInt32 = 0
+
+  public var held: UInt32 = 0
+
+  /// Sold, not yet inside.
+  public var sold: UInt32 = 0
+
+  /// Admitted: inside now (exits are not recorded).
+  public var checkedIn: UInt32 = 0
+
+  /// Successful admissions (replays not counted) in each of the last 15 minutes:
+  /// 15 entries, oldest first; the last is the minute ending at as_of.
+  public var admissionsPerMinute: [UInt32] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _startsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _endsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+public nonisolated struct Inventory_GetHallOccupancyResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Ordered by start time, then hall name, then event id.
+  public var halls: [Inventory_HallOccupancy] = []
+
+  /// The database's clock when the counts were taken.
+  public var asOf: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_asOf ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_asOf = newValue}
+  }
+  /// Returns true if `asOf` has been explicitly set.
+  public var hasAsOf: Bool {self._asOf != nil}
+  /// Clears the value of `asOf`. Subsequent reads from it will return its default value.
+  public mutating func clearAsOf() {self._asOf = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _asOf: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "inventory"
@@ -1629,6 +1831,373 @@ nonisolated extension Inventory_MarkCheckedInResponse: SwiftProtobuf.Message, Sw
     if lhs.hallName != rhs.hallName {return false}
     if lhs.eventName != rhs.eventName {return false}
     if lhs.logID != rhs.logID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_ListHallSeatsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListHallSeatsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0\u{3}event_id\0\u{3}since_revision\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.sinceRevision) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.hallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 1)
+    }
+    if !self.eventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 2)
+    }
+    if self.sinceRevision != 0 {
+      try visitor.visitSingularInt64Field(value: self.sinceRevision, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_ListHallSeatsRequest, rhs: Inventory_ListHallSeatsRequest) -> Bool {
+    if lhs.hallID != rhs.hallID {return false}
+    if lhs.eventID != rhs.eventID {return false}
+    if lhs.sinceRevision != rhs.sinceRevision {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_HallSection: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HallSection"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}position\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.position) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.position != 0 {
+      try visitor.visitSingularUInt32Field(value: self.position, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_HallSection, rhs: Inventory_HallSection) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.position != rhs.position {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_HallSeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HallSeat"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}seat_id\0\u{3}section_index\0\u{1}row\0\u{3}row_position\0\u{1}number\0\u{1}status\0\u{1}revision\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.seatID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.sectionIndex) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.row) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.rowPosition) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.number) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.seatID.isEmpty {
+      try visitor.visitSingularStringField(value: self.seatID, fieldNumber: 1)
+    }
+    if self.sectionIndex != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sectionIndex, fieldNumber: 2)
+    }
+    if !self.row.isEmpty {
+      try visitor.visitSingularStringField(value: self.row, fieldNumber: 3)
+    }
+    if self.rowPosition != 0 {
+      try visitor.visitSingularUInt32Field(value: self.rowPosition, fieldNumber: 4)
+    }
+    if self.number != 0 {
+      try visitor.visitSingularUInt32Field(value: self.number, fieldNumber: 5)
+    }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 6)
+    }
+    if self.revision != 0 {
+      try visitor.visitSingularInt64Field(value: self.revision, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_HallSeat, rhs: Inventory_HallSeat) -> Bool {
+    if lhs.seatID != rhs.seatID {return false}
+    if lhs.sectionIndex != rhs.sectionIndex {return false}
+    if lhs.row != rhs.row {return false}
+    if lhs.rowPosition != rhs.rowPosition {return false}
+    if lhs.number != rhs.number {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.revision != rhs.revision {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_ListHallSeatsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListHallSeatsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0\u{3}hall_name\0\u{3}event_id\0\u{3}event_name\0\u{1}sections\0\u{1}seats\0\u{1}revision\0\u{1}complete\0\u{3}as_of\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hallName) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.eventName) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.sections) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.seats) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.complete) }()
+      case 9: try { try decoder.decodeSingularMessageField(value: &self._asOf) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.hallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 1)
+    }
+    if !self.hallName.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallName, fieldNumber: 2)
+    }
+    if !self.eventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 3)
+    }
+    if !self.eventName.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventName, fieldNumber: 4)
+    }
+    if !self.sections.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.sections, fieldNumber: 5)
+    }
+    if !self.seats.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.seats, fieldNumber: 6)
+    }
+    if self.revision != 0 {
+      try visitor.visitSingularInt64Field(value: self.revision, fieldNumber: 7)
+    }
+    if self.complete != false {
+      try visitor.visitSingularBoolField(value: self.complete, fieldNumber: 8)
+    }
+    try { if let v = self._asOf {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_ListHallSeatsResponse, rhs: Inventory_ListHallSeatsResponse) -> Bool {
+    if lhs.hallID != rhs.hallID {return false}
+    if lhs.hallName != rhs.hallName {return false}
+    if lhs.eventID != rhs.eventID {return false}
+    if lhs.eventName != rhs.eventName {return false}
+    if lhs.sections != rhs.sections {return false}
+    if lhs.seats != rhs.seats {return false}
+    if lhs.revision != rhs.revision {return false}
+    if lhs.complete != rhs.complete {return false}
+    if lhs._asOf != rhs._asOf {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_GetHallOccupancyRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetHallOccupancyRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.eventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_GetHallOccupancyRequest, rhs: Inventory_GetHallOccupancyRequest) -> Bool {
+    if lhs.eventID != rhs.eventID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_HallOccupancy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HallOccupancy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0\u{3}hall_name\0\u{3}event_id\0\u{3}event_name\0\u{3}starts_at\0\u{3}ends_at\0\u{1}capacity\0\u{1}available\0\u{1}held\0\u{1}sold\0\u{3}checked_in\0\u{3}admissions_per_minute\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hallName) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.eventName) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._startsAt) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._endsAt) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.capacity) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.available) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.held) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.sold) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.checkedIn) }()
+      case 12: try { try decoder.decodeRepeatedUInt32Field(value: &self.admissionsPerMinute) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.hallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 1)
+    }
+    if !self.hallName.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallName, fieldNumber: 2)
+    }
+    if !self.eventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 3)
+    }
+    if !self.eventName.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventName, fieldNumber: 4)
+    }
+    try { if let v = self._startsAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._endsAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    if self.capacity != 0 {
+      try visitor.visitSingularUInt32Field(value: self.capacity, fieldNumber: 7)
+    }
+    if self.available != 0 {
+      try visitor.visitSingularUInt32Field(value: self.available, fieldNumber: 8)
+    }
+    if self.held != 0 {
+      try visitor.visitSingularUInt32Field(value: self.held, fieldNumber: 9)
+    }
+    if self.sold != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sold, fieldNumber: 10)
+    }
+    if self.checkedIn != 0 {
+      try visitor.visitSingularUInt32Field(value: self.checkedIn, fieldNumber: 11)
+    }
+    if !self.admissionsPerMinute.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.admissionsPerMinute, fieldNumber: 12)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_HallOccupancy, rhs: Inventory_HallOccupancy) -> Bool {
+    if lhs.hallID != rhs.hallID {return false}
+    if lhs.hallName != rhs.hallName {return false}
+    if lhs.eventID != rhs.eventID {return false}
+    if lhs.eventName != rhs.eventName {return false}
+    if lhs._startsAt != rhs._startsAt {return false}
+    if lhs._endsAt != rhs._endsAt {return false}
+    if lhs.capacity != rhs.capacity {return false}
+    if lhs.available != rhs.available {return false}
+    if lhs.held != rhs.held {return false}
+    if lhs.sold != rhs.sold {return false}
+    if lhs.checkedIn != rhs.checkedIn {return false}
+    if lhs.admissionsPerMinute != rhs.admissionsPerMinute {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_GetHallOccupancyResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetHallOccupancyResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}halls\0\u{3}as_of\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.halls) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._asOf) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.halls.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.halls, fieldNumber: 1)
+    }
+    try { if let v = self._asOf {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_GetHallOccupancyResponse, rhs: Inventory_GetHallOccupancyResponse) -> Bool {
+    if lhs.halls != rhs.halls {return false}
+    if lhs._asOf != rhs._asOf {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -3,6 +3,7 @@ import Foundation
 import InventoryClient
 import Logging
 import ScanModel
+import UsherCore
 
 extension ScanTUICommand {
     /// The full-screen door terminal (the default).
@@ -33,11 +34,65 @@ extension ScanTUICommand {
         @Flag(help: "Also accept scanner bursts that end without Enter (some scanners send no suffix).")
         var acceptUnterminatedScans = false
 
+        @Option(help: ArgumentHelp("door: the door view only (unless --allow-views); supervisor: also the seat map and occupancy views (env USHER_ROLE).", valueName: "door|supervisor"))
+        var role: TerminalRole = TerminalRole(argument: ProcessInfo.processInfo.environment["USHER_ROLE"] ?? "door") ?? .door
+
+        @Flag(help: "Let a door terminal show the supervisor views too (env USHER_ALLOW_VIEWS=1).")
+        var allowViews = false
+
+        @Option(help: ArgumentHelp("The view to start on (default: door; occupancy for a supervisor).", valueName: "door|map|occupancy"))
+        var view: TerminalView?
+
+        @Option(help: ArgumentHelp("Seconds between refreshes of a seat map or occupancy table on screen.", valueName: "s"))
+        var pollInterval: Double = 1
+
+        @Option(help: ArgumentHelp("The venue file (JSON), to draw seat maps from a server without ListHallSeats.", valueName: "file"))
+        var venue: String?
+
+        @Option(help: ArgumentHelp("GetSeatOwner calls per refresh when drawing a map seat by seat.", valueName: "n"))
+        var perSeatBatch: Int = 48
+
         @Option(help: ArgumentHelp("Log file (the screen is never used for logs).", valueName: "file"))
         var logFile: String = ProcessInfo.processInfo.environment["USHER_LOG_FILE"] ?? "/tmp/scan-tui-\(getuid()).log"
 
+        func validate() throws {
+            guard pollInterval >= 0.1, pollInterval <= 3600 else { throw ValidationError("--poll-interval must be 0.1–3600 seconds") }
+            guard (1...1000).contains(perSeatBatch) else { throw ValidationError("--per-seat-batch must be 1–1000") }
+            if let view, view != .door, !terminalSettings(layouts: [:]).viewsEnabled {
+                throw ValidationError(
+                    "a door terminal shows the door view only; use --role supervisor or --allow-views for --view \(view.rawValue)")
+            }
+        }
+
+        func terminalSettings(layouts: [String: HallLayout]) -> TerminalSettings {
+            let allows = allowViews || ProcessInfo.processInfo.environment["USHER_ALLOW_VIEWS"] == "1"
+            return TerminalSettings(
+                role: role, allowsViews: allows,
+                initialView: view ?? (role == .supervisor ? .occupancy : .door),
+                pollInterval: .milliseconds(Int(pollInterval * 1000)), perSeatBatch: perSeatBatch,
+                fallbackLayouts: layouts)
+        }
+
+        /// The venue file's layouts, read before the screen starts so a bad file is a
+        /// plain error message, not a broken screen.
+        func layouts() throws -> [String: HallLayout] {
+            guard let venue else { return [:] }
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: venue))
+            } catch {
+                throw ValidationError("cannot read venue file \(venue): \(error.localizedDescription)")
+            }
+            do {
+                return HallLayout.layouts(of: try VenueFile.decode(data, now: Date()), now: Date())
+            } catch {
+                throw ValidationError("venue file \(venue): \(error)")
+            }
+        }
+
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
+            let layouts = try layouts()
             let sink = FileLogHandler.Sink(path: logFile)
             LoggingSystem.bootstrap { FileLogHandler(label: $0, sink: sink) }
             let logger = Logger(label: "usher.scan-tui")
@@ -54,8 +109,8 @@ extension ScanTUICommand {
                 successClearsAfter: successSeconds > 0 ? .milliseconds(Int(successSeconds * 1000)) : nil,
                 denialClearsAfter: denialSeconds > 0 ? .milliseconds(Int(denialSeconds * 1000)) : nil,
                 scanner: scanner)
-            try await DoorApp(
-                settings: settings, door: door, client: try connection.clientConfiguration(logger: logger),
+            try await TerminalApp(
+                settings: settings, terminalSettings: terminalSettings(layouts: layouts), door: door, client: try connection.clientConfiguration(logger: logger),
                 watchDirectory: watch ?? environment["USHER_WATCH"], logger: logger
             ).run()
         }

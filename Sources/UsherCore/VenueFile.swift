@@ -1,5 +1,4 @@
 import Foundation
-import UsherCore
 
 /// A venue to import: halls, events and their seat layouts. The JSON format is
 /// documented in docs/venue-format.md. Decoding validates everything up front, so
@@ -25,6 +24,10 @@ public struct VenueFile: Sendable {
         public var section: String
         public var row: String
         public var number: Int
+        /// The section's and the row's places in the venue file (0 first), so a seat
+        /// map draws them in the order the venue describes, not alphabetically.
+        public var sectionPosition: Int
+        public var rowPosition: Int
     }
 
     /// A seat's starting state, for demo and test venues: applied only to seats
@@ -81,7 +84,7 @@ public struct VenueFile: Sendable {
                       startsAt: startsAt, endsAt: endsAt))
             var sectionIDs = Set<String>()
             var sectionNames = Set<String>()
-            for section in event.sections {
+            for (sectionPosition, section) in event.sections.enumerated() {
                 let sectionID = try InputRules.identifier(section.id, field: "event \(id) sections[].id")
                 guard sectionIDs.insert(sectionID).inserted else {
                     throw InputError(field: "event \(id) sections[].id", problem: "repeats \(sectionID)")
@@ -97,7 +100,7 @@ public struct VenueFile: Sendable {
                 guard !section.rows.isEmpty, Set(section.rows).count == section.rows.count else {
                     throw InputError(field: "section \(sectionID) rows", problem: "must be non-empty and distinct")
                 }
-                for row in section.rows {
+                for (rowPosition, row) in section.rows.enumerated() {
                     guard row.utf8.count <= 8 else {
                         throw InputError(field: "section \(sectionID) rows", problem: "labels are at most 8 characters")
                     }
@@ -107,7 +110,8 @@ public struct VenueFile: Sendable {
                             "\(id).\(sectionID).\(row).\(number)", field: "seat id for event \(id)")
                         seats.append(
                             SeatPlace(seatID: seatID, eventID: id, hallID: event.hall, section: sectionName,
-                                      row: row, number: number))
+                                      row: row, number: number, sectionPosition: sectionPosition,
+                                      rowPosition: rowPosition))
                     }
                     guard seats.count <= maximumSeats else {
                         throw InputError(field: "venue file", problem: "has more than \(maximumSeats) seats")

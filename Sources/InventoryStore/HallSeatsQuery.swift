@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import PostgresNIO
+import UsherCore
+
+extension InventoryStore {
+    /// ListHallSeats: the seats of one hall for one event that changed since `since`
+    /// (every seat when `since` is 0), in venue order, with the cursor for the next poll.
+    ///
+    /// - `eventID` nil picks the hall's current event: the one on now, else the next
+    ///   to start, else the last to end. An explicit event must belong to the hall.
+    /// - One REPEATABLE READ READ ONLY transaction, so the rows and the cursor come
+    ///   from one snapshot. The cursor is that snapshot's xmin (see migration 2 for why
+    ///   `changed_xid >= cursor` can repeat a seat but never miss one).
+    /// - A delta is a range scan of `seats_hall_changes`; a poll with nothing new
+    ///   reads a single index page.
+    /// - Statuses are the stored ones: a lapsed hold stays HELD until the sweeper frees it.
+    public func hallSeats(hallID: String, eventID: String?, since: Int64) async throws(StoreError) -> HallSeatsChange {
+        guard since >= 0 else {
+            throw .invalidInput(InputError(field: "since_revision", problem: "must not be negative"))
+        }
+        let logger = self.logger
+        return try await transaction { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: DatabaseSettings.snapshotReadStatement), logger: logger)
+            // The first query takes the snapshot; the cursor and the clock come from it.
+            let halls = try await connection.query(
+                """
+                SELECT name, pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS cursor, now() AS as_of
+                FROM halls WHERE hall_id = \(hallID)
+                """, logger: logger
+            ).collect()
+            guard let hall = halls.first else { throw StoreError.notFound("hall \(hallID) does not exist") }
+            let (hallName, cursor, asOf) = try hall.decode((String, Int64, Date).self)
+
+            let events: [PostgresRow]
+            if let eventID {
+                events = try await connection.query(
+                    "SELECT event_id, name FROM events WHERE event_id = \(eventID) AND hall_id = \(hallID)",
+                    logger: logger
+                ).collect()
+                guard !events.isEmpty else {
+                    throw StoreError.notFound("event \(eventID) does not exist in hall \(hallID)")
+                }
+            } else {
+                events = try await connection.query(
+                    """
+                    SELECT event_id, name FROM events WHERE hall_id = \(hallID)
+                    ORDER BY CASE WHEN starts_at <= now() AND now() < ends_at THEN 0
+                                  WHEN starts_at > now() THEN 1 ELSE 2 END,
+                             -- on now: the latest to start; upcoming: the soonest; over: the last to end
+                             CASE WHEN starts_at <= now() AND now() < ends_at THEN starts_at END DESC NULLS LAST,
+                             CASE WHEN starts_at > now() THEN starts_at END ASC NULLS LAST,
+                             ends_at DESC, event_id
+                    LIMIT 1
+                    """, logger: logger
+                ).collect()
+                guard !events.isEmpty else { throw StoreError.notFound("hall \(hallID) has no events") }
+            }
+            let (resolvedEventID, eventName) = try events[0].decode((String, String).self)
+
+            let rows: PostgresRowSequence
+            if since == 0 {
+                rows = try await connection.query(
+                    """
+                    SELECT \(unescaped: Self.hallSeatColumns) FROM seats
+                    WHERE event_id = \(resolvedEventID) AND hall_id = \(hallID)
+                    ORDER BY \(unescaped: Self.hallSeatOrder)
+                    """, logger: logger)
+            } else {
+                // The number travels as text and becomes an xid8 server-side (there is
+                // no binary int64 → xid8 cast).
+                rows = try await connection.query(
+                    """
+                    SELECT \(unescaped: Self.hallSeatColumns) FROM seats
+                    WHERE event_id = \(resolvedEventID) AND hall_id = \(hallID)
+                      AND changed_xid >= \(String(since))::text::xid8
+                    ORDER BY \(unescaped: Self.hallSeatOrder)
+                    """, logger: logger)
+            }
+            var seats: [HallSeat] = []
+            for try await (seatID, section, sectionPosition, row, rowPosition, number, statusText, revision)
+                in rows.decode((String, String, Int32, String, Int32, Int32, String, Int64).self)
+            {
+                guard let status = SeatStatus(rawValue: statusText) else {
+                    throw StoreError.internalError("unknown seat status \(statusText)")
+                }
+                seats.append(
+                    HallSeat(
+                        seatID: seatID, section: section, sectionPosition: Int(sectionPosition), row: row,
+                        rowPosition: Int(rowPosition), number: Int(number), status: status, revision: revision))
+            }
+            return HallSeatsChange(
+                hallID: hallID, hallName: hallName, eventID: resolvedEventID, eventName: eventName, seats: seats,
+                cursor: cursor, isComplete: since == 0, asOf: asOf)
+        }
+    }
+
+    private static let hallSeatColumns =
+        "seat_id, section, section_position, row_label, row_position, seat_number, status, revision"
+    /// Venue order: as the venue file lists sections and rows, then by seat number.
+    private static let hallSeatOrder = "section_position, section, row_position, row_label, seat_number"
+}

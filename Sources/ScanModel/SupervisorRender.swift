@@ -1,0 +1,87 @@
+import Foundation
+import UsherCore
+
+extension TerminalState {
+    /// The screen for the view on show.
+    public func render() -> Screen {
+        switch view {
+        case .door:
+            return door.render()
+        case .seatMap, .occupancy:
+            var screen = Screen(width: door.width, height: door.height)
+            guard door.width >= 40, door.height >= 10 else {
+                screen.write("too small", x: 0, y: 0)
+                screen.write("need 40x10", x: 0, y: 1)
+                return screen
+            }
+            if view == .seatMap { renderSeatMap(&screen) } else { renderOccupancy(&screen) }
+            door.statusBar(&screen)
+            if helpShown { box(&screen, lines: helpLines) }
+            return screen
+        }
+    }
+
+    typealias Style = Screen.Style
+
+    /// The title on the left, the view tabs on the right.
+    func header(_ screen: inout Screen, title: String) {
+        screen.write(" USHER " + title, x: 0, y: 0, style: Style(bold: true))
+        var x = screen.width
+        for tab in TerminalView.allCases.reversed() where settings.allows(tab) {
+            let label = " \(TerminalView.allCases.firstIndex(of: tab)! + 1) \(tab.title) "
+            x -= label.count + 1
+            screen.write(label, x: x, y: 0, style: tab == view ? Style(bold: true, reverse: true) : .plain)
+        }
+    }
+
+    /// A line saying how fresh the numbers are; loud when they are not.
+    func freshness(lastUpdate: Date?, error: String?) -> (String, Style) {
+        let updated = lastUpdate.map { "updated \(door.clock($0))" } ?? "loading…"
+        if let error {
+            let warn = ascii ? "!!" : "⚠"
+            let style = color ? Style(foreground: .white, background: .red, bold: true) : Style(bold: true, reverse: true)
+            return ("\(warn) STALE: \(error) (last \(updated))", style)
+        }
+        return (ascii ? updated.replacingOccurrences(of: "…", with: "...") : updated, .plain)
+    }
+
+    /// A centred box over the view.
+    func box(_ screen: inout Screen, lines: [String]) {
+        let width = screen.width
+        let boxWidth = min(width - 2, max(40, (lines.map(\.count).max() ?? 0) + 4))
+        let left = (width - boxWidth) / 2
+        let top = max(1, (screen.height - lines.count - 2) / 2)
+        let style = Style(reverse: true)
+        screen.fill(x: left, y: top, width: boxWidth, height: lines.count + 2, style: style)
+        for (index, line) in lines.enumerated() {
+            screen.write(door.abbreviate(line, boxWidth - 4), x: left + 2, y: top + 1 + index, style: style)
+        }
+    }
+
+    private var helpLines: [String] {
+        [
+            "HELP: \(view.title)", "",
+            "1 2 3, Tab   door / seat map / occupancy",
+            "arrows       move (PgUp PgDn Home End jump)",
+            "Enter        seat details (map) / open the hall's map (occupancy)",
+            "z            overview: a block per section, and back",
+            "[ ]          previous / next hall",
+            "r            reload everything",
+            "Esc          close details / leave the overview",
+            "q            quit",
+            "a scan       checks the ticket on the door view", "",
+            "any key closes this help",
+        ]
+    }
+
+    /// "1 s", "2.5 s".
+    func seconds(_ duration: Duration) -> String {
+        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
+    }
+
+    /// `part` of `whole` as a whole percentage.
+    func percent(_ part: Int, of whole: Int) -> String {
+        whole > 0 ? "\(Int((Double(part) / Double(whole) * 100).rounded()))%" : "-"
+    }
+}

@@ -1,0 +1,356 @@
+import Foundation
+import InventoryClient
+import UsherCore
+
+extension TerminalState {
+    /// One event in, the new state and the effects out.
+    public mutating func update(_ event: TerminalEvent) -> [TerminalEffect] {
+        var effects: [TerminalEffect]
+        switch event {
+        case .door(.key(let key, let instant)) where view != .door:
+            effects = supervisorKey(key, at: instant)
+        case .door(.tick(let now, let instant)) where view != .door:
+            door.advanceClock(now: now, at: instant)
+            effects = []
+            for output in door.scanner.tick(at: instant) { effects += scannerOutput(output) }
+        case .door(let doorEvent):
+            effects = route(door.update(doorEvent))
+            if case .resized = doorEvent {
+                seatMap.scrollIntoView(geometry)
+                seatMap.moveTile(across: 0, down: 0, geometry: geometry)
+            }
+        case .hallSeats(let target, let since, let result, let instant):
+            seatMap.poll.finished(at: instant)
+            receive(result, for: target, since: since)
+            effects = []
+        case .seatsRead(let target, let results, let instant):
+            seatMap.poll.finished(at: instant)
+            receive(results, for: target)
+            effects = []
+        case .seatDetail(let seatID, let result):
+            guard case .loading(seatID)? = seatMap.detail else { return [] }
+            switch result {
+            case .success(let seat):
+                seatMap.detail = .seat(seat)
+                seatMap.map?.set(seat.seatID, status: seat.status, revision: seat.revision)
+            case .failure(let error): seatMap.detail = .failed(seatID: seatID, message: error.userMessage)
+            }
+            effects = []
+        case .occupancy(let result, let instant):
+            occupancy.poll.finished(at: instant)
+            switch result {
+            case .success(var report):
+                // Events on now first, then those to come; ended ones last.
+                let order = { (hall: HallOccupancy) in hall.endsAt <= report.asOf ? 2 : (hall.startsAt > report.asOf ? 1 : 0) }
+                report.halls = report.halls.enumerated()
+                    .sorted { (order($0.element), $0.offset) < (order($1.element), $1.offset) }
+                    .map(\.element)
+                occupancy.report = report
+                occupancy.selected = min(occupancy.selected, max(0, report.halls.count - 1))
+                occupancy.lastError = nil
+            case .failure(let error) where error.kind == .unimplemented:
+                occupancy.problem = "This server does not report occupancy (it has no GetHallOccupancy): \(error.userMessage)"
+            case .failure(let error):
+                occupancy.lastError = error.userMessage
+            }
+            effects = []
+        }
+        if case .door(.tick(_, let instant)) = event { effects += pollsDue(at: instant) }
+        return effects
+    }
+
+    /// Door effects pass through, except view switches, which the terminal decides.
+    private mutating func route(_ effects: [DoorEffect]) -> [TerminalEffect] {
+        var routed: [TerminalEffect] = []
+        for effect in effects {
+            if case .showView(let requested) = effect {
+                show(requested ?? view.next)
+            } else {
+                routed.append(.door(effect))
+            }
+        }
+        return routed
+    }
+
+    mutating func show(_ requested: TerminalView) {
+        var next = requested
+        // Tab skips views this terminal may not show.
+        while !settings.allows(next) { next = next.next }
+        guard next != view else { return }
+        view = next
+        helpShown = false
+        switch view {
+        case .seatMap: seatMap.poll.hurry()
+        case .occupancy: occupancy.poll.hurry()
+        case .door: break
+        }
+    }
+
+    // MARK: polling
+
+    /// Polls for the view on screen only: the others cost nothing.
+    private mutating func pollsDue(at instant: ContinuousClock.Instant) -> [TerminalEffect] {
+        switch view {
+        case .door:
+            return []
+        case .occupancy:
+            guard occupancy.problem == nil, occupancy.poll.start(at: instant) else { return [] }
+            return [.loadOccupancy]
+        case .seatMap:
+            guard seatMap.problem == nil, seatMap.poll.start(at: instant) else { return [] }
+            switch seatMap.source {
+            case .delta(let cursor):
+                return [.loadHallSeats(target: seatMap.target, since: cursor)]
+            case .perSeat:
+                let batch = seatMap.nextPerSeatBatch(size: settings.perSeatBatch, geometry: geometry)
+                guard !batch.isEmpty else {
+                    seatMap.poll.finished(at: instant)
+                    return []
+                }
+                return [.readSeats(target: seatMap.target, seatIDs: batch)]
+            }
+        }
+    }
+
+    private mutating func receive(_ result: Result<HallSeatsChange, InventoryClientError>, for target: SeatMapState.Target, since: Int64) {
+        // An answer for a hall no longer shown, or for a cursor since replaced, is dropped.
+        guard target == seatMap.target, seatMap.source == .delta(cursor: since) else { return }
+        switch result {
+        case .success(let change):
+            let previous = seatMap.map
+            if change.isComplete || previous == nil {
+                seatMap.map = SeatMap(
+                    hallID: change.hallID, hallName: change.hallName, eventID: change.eventID,
+                    eventName: change.eventName, seats: change.seats)
+                seatMap.placeCursorAfterLoad(previous: previous)
+                seatMap.source = .delta(cursor: change.cursor)
+            } else if seatMap.map?.apply(change.seats) == false {
+                // A seat the layout lacks: the venue changed. Load it all again.
+                seatMap.source = .delta(cursor: 0)
+                seatMap.poll.hurry()
+            } else {
+                seatMap.source = .delta(cursor: change.cursor)
+            }
+            // Pin the event the server chose, so a cursor is never used across events.
+            seatMap.target.eventID = change.eventID
+            seatMap.lastUpdate = change.asOf
+            seatMap.lastError = nil
+        case .failure(let error) where error.kind == .unimplemented:
+            guard let layout = settings.fallbackLayouts[target.hallID] else {
+                seatMap.problem = """
+                    This server cannot list hall seats (it has no ListHallSeats). Start scan-tui with \
+                    --venue <venue file> to draw the map and read it seat by seat.
+                    """
+                return
+            }
+            seatMap.map = SeatMap(
+                hallID: layout.hallID, hallName: layout.hallName, eventID: layout.eventID, eventName: layout.eventName,
+                seats: layout.seats, statusesKnown: false)
+            seatMap.placeCursorAfterLoad(previous: nil)
+            seatMap.source = .perSeat
+            seatMap.target.eventID = layout.eventID
+            seatMap.poll.hurry()
+        case .failure(let error):
+            seatMap.lastError = error.userMessage
+        }
+    }
+
+    private mutating func receive(_ results: [String: Result<Seat, InventoryClientError>], for target: SeatMapState.Target) {
+        guard target == seatMap.target, seatMap.source == .perSeat else { return }
+        var failure: String?
+        for (seatID, result) in results {
+            switch result {
+            case .success(let seat): seatMap.map?.set(seatID, status: seat.status, revision: seat.revision)
+            case .failure(let error): failure = error.userMessage
+            }
+        }
+        seatMap.lastError = failure
+        if failure == nil { seatMap.lastUpdate = door.now }
+    }
+
+    // MARK: keys in the supervisor views
+
+    private mutating func supervisorKey(_ key: TerminalKey, at instant: ContinuousClock.Instant) -> [TerminalEffect] {
+        switch key {
+        case .interrupt:
+            return [.door(.quit)]
+        case .character(let c):
+            // Through the scanner detector: a scan arriving here is still a scan.
+            var effects: [TerminalEffect] = []
+            for output in door.scanner.key(c, at: instant) { effects += scannerOutput(output) }
+            return effects
+        case .enter:
+            let outputs = door.scanner.enter(at: instant)
+            if outputs.isEmpty { return enter() }
+            var effects: [TerminalEffect] = []
+            for output in outputs {
+                effects += scannerOutput(output)
+                if case .command = output { effects += enter() }
+            }
+            return effects
+        case .backspace:
+            door.scanner.backspace()
+            return []
+        case .escape:
+            if helpShown {
+                helpShown = false
+            } else if seatMap.detail != nil {
+                seatMap.detail = nil
+            } else if view == .seatMap && seatMap.zoomedOut {
+                seatMap.zoomIn(geometry: geometry)
+            }
+            return []
+        case .tab:
+            show(view.next)
+            return []
+        case .up, .down, .left, .right, .pageUp, .pageDown, .home, .end:
+            helpShown = false
+            if view == .occupancy {
+                moveOccupancy(key)
+            } else if seatMap.detail == nil {
+                moveOnMap(key)
+            }
+            return []
+        }
+    }
+
+    private mutating func scannerOutput(_ output: ScannerInput.Output) -> [TerminalEffect] {
+        switch output {
+        case .scan(let code):
+            // A ticket scanned on a supervisor view: show the door with its verdict.
+            view = .door
+            helpShown = false
+            return route(door.scanned(code))
+        case .discarded:
+            return []
+        case .command(let c):
+            return command(c)
+        }
+    }
+
+    private mutating func command(_ c: Character) -> [TerminalEffect] {
+        if helpShown {
+            helpShown = false
+            return []
+        }
+        if let view = TerminalView(key: c) {
+            show(view)
+            return []
+        }
+        switch c {
+        case "q", "Q":
+            if door.inFlight > 0 {
+                // The door asks first: a scan is still being checked.
+                view = .door
+                door.overlay = .confirmQuit
+                return []
+            }
+            return [.door(.quit)]
+        case "?":
+            helpShown = true
+        case "z" where view == .seatMap, "Z" where view == .seatMap:
+            if seatMap.zoomedOut { seatMap.zoomIn(geometry: geometry) } else { seatMap.zoomOut(geometry: geometry) }
+        case "]" where view == .seatMap, "[" where view == .seatMap:
+            switchHall(by: c == "]" ? 1 : -1)
+        case "r", "R":
+            // Reload everything (e.g. after the venue changed).
+            if view == .seatMap, case .delta = seatMap.source { seatMap.source = .delta(cursor: 0) }
+            seatMap.problem = nil
+            occupancy.problem = nil
+            seatMap.poll.hurry()
+            occupancy.poll.hurry()
+        default:
+            break
+        }
+        return []
+    }
+
+    /// Enter: open the seat under the cursor, leave the overview at a section, close
+    /// a detail, or open the highlighted hall's map from the occupancy table.
+    private mutating func enter() -> [TerminalEffect] {
+        if helpShown {
+            helpShown = false
+            return []
+        }
+        switch view {
+        case .door:
+            return []
+        case .occupancy:
+            guard let hall = occupancy.selectedHall else { return [] }
+            open(SeatMapState.Target(hallID: hall.hallID, eventID: hall.eventID))
+            show(.seatMap)
+            return []
+        case .seatMap:
+            if seatMap.detail != nil {
+                seatMap.detail = nil
+                return []
+            }
+            if seatMap.zoomedOut {
+                seatMap.zoomIn(geometry: geometry)
+                return []
+            }
+            guard let place = seatMap.cursorPlace else { return [] }
+            seatMap.detail = .loading(seatID: place.seatID)
+            return [.readSeatDetail(seatID: place.seatID)]
+        }
+    }
+
+    /// Shows another hall's map from scratch.
+    private mutating func open(_ target: SeatMapState.Target) {
+        if target.hallID == seatMap.target.hallID, target.eventID == seatMap.map?.eventID { return }
+        var fresh = SeatMapState(target: target, pollInterval: settings.pollInterval)
+        fresh.poll.hurry()
+        seatMap = fresh
+    }
+
+    /// `[` and `]`: the previous or next hall in the occupancy list.
+    private mutating func switchHall(by step: Int) {
+        guard let halls = occupancy.report?.halls, !halls.isEmpty else {
+            seatMap.lastError = "open the occupancy view (3) once to list the halls"
+            return
+        }
+        let current = halls.firstIndex { $0.hallID == seatMap.target.hallID && $0.eventID == seatMap.map?.eventID } ?? -1
+        let next = halls[((current + step) % halls.count + halls.count) % halls.count]
+        open(SeatMapState.Target(hallID: next.hallID, eventID: next.eventID))
+    }
+
+    private mutating func moveOccupancy(_ key: TerminalKey) {
+        let count = occupancy.report?.halls.count ?? 0
+        guard count > 0 else { return }
+        switch key {
+        case .up: occupancy.selected -= 1
+        case .down: occupancy.selected += 1
+        case .pageUp, .home: occupancy.selected = 0
+        case .pageDown, .end: occupancy.selected = count - 1
+        default: break
+        }
+        occupancy.selected = max(0, min(count - 1, occupancy.selected))
+    }
+
+    private mutating func moveOnMap(_ key: TerminalKey) {
+        let g = geometry
+        if seatMap.zoomedOut {
+            switch key {
+            case .up: seatMap.moveTile(across: 0, down: -1, geometry: g)
+            case .down: seatMap.moveTile(across: 0, down: 1, geometry: g)
+            case .left: seatMap.moveTile(across: -1, down: 0, geometry: g)
+            case .right: seatMap.moveTile(across: 1, down: 0, geometry: g)
+            case .pageUp, .home: seatMap.moveTile(across: -seatMap.selectedSection, down: 0, geometry: g)
+            case .pageDown, .end: seatMap.moveTile(across: seatMap.map?.sections.count ?? 0, down: 0, geometry: g)
+            default: break
+            }
+            return
+        }
+        switch key {
+        case .up: seatMap.moveRows(-1, geometry: g)
+        case .down: seatMap.moveRows(1, geometry: g)
+        case .left: seatMap.moveSeats(-1, geometry: g)
+        case .right: seatMap.moveSeats(1, geometry: g)
+        case .pageUp: seatMap.moveRows(-max(1, g.areaHeight - 2), geometry: g)
+        case .pageDown: seatMap.moveRows(max(1, g.areaHeight - 2), geometry: g)
+        case .home: seatMap.moveToRowEdge(end: false, geometry: g)
+        case .end: seatMap.moveToRowEdge(end: true, geometry: g)
+        default: break
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import InventoryClient
+import Logging
+import ScanDecode
+import ScanModel
+import UsherCore
+
+/// Runs the terminal: the curses thread feeds events, the model decides, and this
+/// loop carries out the effects (checks, polls, image decoding, bells) as child
+/// tasks, so nothing outlives the screen and no request ever blocks a key.
+struct TerminalApp {
+    let settings: DoorSettings
+    let terminalSettings: TerminalSettings
+    let door: Door
+    let client: InventoryClientConfiguration
+    let watchDirectory: String?
+    let logger: Logger
+
+    /// GetSeatOwner calls in flight at once in the per-seat fallback.
+    static let perSeatConcurrency = 8
+
+    func run() async throws {
+        let (events, sink) = AsyncStream<TerminalEvent>.makeStream(bufferingPolicy: .unbounded)
+        let terminal = CursesTerminal(useColor: settings.color)
+        let size = await terminal.start(events: sink)
+        var state = TerminalState(
+            door: DoorState(settings: settings, width: size.width, height: size.height, now: Date()),
+            settings: terminalSettings)
+        var shown = state.render()
+        terminal.present(shown)
+        logger.info(
+            "terminal started",
+            metadata: ["server": "\(client.target)", "hall": "\(door.hallID)", "role": "\(terminalSettings.role.rawValue)"])
+        do {
+            try await withInventoryClient(client) { client in
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask {
+                        for await connection in client.connectionStates { sink.yield(.door(.connection(connection))) }
+                    }
+                    // A heartbeat, so the status bar tells the truth between scans: a
+                    // dead server shows OFFLINE before the next guest, and a server
+                    // that is back shows ONLINE without anyone scanning.
+                    tasks.addTask {
+                        while !Task.isCancelled {
+                            let online = client.connectionState.status == .online
+                            try await Task.sleep(for: online ? .seconds(5) : .seconds(1))
+                            _ = try? await client.health()
+                        }
+                    }
+                    if let watchDirectory {
+                        tasks.addTask {
+                            try await ImageFolderWatcher(path: watchDirectory).run { sink.yield(.door(.imageDropped(path: $0))) }
+                        }
+                    }
+                    loop: for await event in events {
+                        for effect in state.update(event) {
+                            if case .door(.quit) = effect { break loop }
+                            perform(effect, client: client, tasks: &tasks, sink: sink, terminal: terminal)
+                        }
+                        // Redraw only when something visible changed: an idle screen costs nothing.
+                        let screen = state.render()
+                        if screen != shown {
+                            shown = screen
+                            terminal.present(screen)
+                        }
+                    }
+                    tasks.cancelAll()
+                }
+            }
+        } catch {
+            await terminal.stop()
+            throw error
+        }
+        await terminal.stop()
+    }
+
+    private func perform(
+        _ effect: TerminalEffect, client: InventoryClient, tasks: inout ThrowingTaskGroup<Void, any Error>,
+        sink: AsyncStream<TerminalEvent>.Continuation, terminal: CursesTerminal
+    ) {
+        switch effect {
+        case .door(.quit), .door(.showView):
+            break  // handled by the loop and the model
+        case .door(.bell(let pattern)):
+            if settings.bell { terminal.bell(times: pattern.beeps) }
+        case .door(.decodeImage(let path)):
+            tasks.addTask { sink.yield(.door(Self.decode(path))) }
+        case .door(.check(let code, let admit)):
+            let door = self.door
+            let logger = self.logger
+            tasks.addTask {
+                let started = ContinuousClock.now
+                let outcome: Result<ScanReport, InventoryClientError>
+                do throws(InventoryClientError) {
+                    if admit {
+                        outcome = .success(
+                            try await client.markCheckedIn(code, at: door, scanID: UUID().uuidString.lowercased()))
+                    } else {
+                        outcome = .success(try await client.verifyTicket(code, at: door))
+                    }
+                } catch {
+                    outcome = .failure(error)
+                }
+                let finished = ContinuousClock.now
+                logger.info(
+                    "scan", metadata: [
+                        "admit": "\(admit)", "latency": "\(finished - started)",
+                        "result": "\((try? outcome.get().result.rawValue) ?? "error")",
+                    ])
+                sink.yield(.door(.checked(code: code, admission: admit, outcome: outcome, latency: finished - started, at: finished)))
+            }
+        case .loadHallSeats(let target, let since):
+            tasks.addTask {
+                let result = await Result.of { () async throws(InventoryClientError) in
+                    try await client.hallSeats(hallID: target.hallID, eventID: target.eventID, since: since)
+                }
+                sink.yield(.hallSeats(target: target, since: since, result, at: .now))
+            }
+        case .readSeats(let target, let seatIDs):
+            tasks.addTask {
+                let results = await Self.readSeats(seatIDs, client: client)
+                sink.yield(.seatsRead(target: target, results, at: .now))
+            }
+        case .readSeatDetail(let seatID):
+            tasks.addTask {
+                let result = await Result.of { () async throws(InventoryClientError) in try await client.seat(seatID) }
+                sink.yield(.seatDetail(seatID: seatID, result))
+            }
+        case .loadOccupancy:
+            tasks.addTask {
+                let result = await Result.of { () async throws(InventoryClientError) in try await client.hallOccupancy() }
+                sink.yield(.occupancy(result, at: .now))
+            }
+        }
+    }
+
+    /// GetSeatOwner for each seat, at most ``perSeatConcurrency`` at a time.
+    static func readSeats(_ seatIDs: [String], client: InventoryClient) async -> [String: Result<Seat, InventoryClientError>] {
+        await withTaskGroup(of: (String, Result<Seat, InventoryClientError>).self) { group in
+            var results: [String: Result<Seat, InventoryClientError>] = [:]
+            var pending = seatIDs[...]
+            func startNext() {
+                guard let seatID = pending.popFirst() else { return }
+                group.addTask {
+                    (seatID, await Result.of { () async throws(InventoryClientError) in try await client.seat(seatID) })
+                }
+            }
+            for _ in 0..<perSeatConcurrency { startNext() }
+            while let (seatID, result) = await group.next() {
+                results[seatID] = result
+                startNext()
+            }
+            return results
+        }
+    }
+
+    static func decode(_ path: String) -> DoorEvent {
+        do {
+            return .decoded(path: path, outcome: .codes(try QRCodeReader.codes(inImageAt: URL(fileURLWithPath: path))))
+        } catch {
+            return .decoded(path: path, outcome: .failed(error.description))
+        }
+    }
+}
+
+extension Result where Failure == InventoryClientError {
+    /// The outcome of a client call as a value, for the event that carries it.
+    static func of(_ body: () async throws(InventoryClientError) -> Success) async -> Self {
+        do {
+            return .success(try await body())
+        } catch {
+            return .failure(error)
+        }
+    }
+}
