@@ -51,8 +51,7 @@ struct DoorTerminalTests {
                 ("revoked.png", "✖  NOT FOUND  ✖", "revoked by transfer"),
             ]
             for (asset, banner, detail) in expected {
-                try await door.type(try Self.code(asset))
-                try await door.press("Enter")
+                try await door.scan(try Self.code(asset))
                 let screen = try await door.waitFor(detail)
                 #expect(screen.contains(banner), "\(asset):\n\(screen)")
                 try await door.press("Escape")
@@ -157,8 +156,7 @@ struct DoorTerminalTests {
         }
         // The server is gone.
         try await door.waitFor("OFFLINE", timeout: .seconds(15))
-        try await door.type(try Self.code("success.png"))
-        try await door.press("Enter")
+        try await door.scan(try Self.code("success.png"))
         let screen = try await door.waitFor("NOT CHECKED", timeout: .seconds(15))
         #expect(!screen.contains("SUCCESS"), "an unchecked scan must never look like a success:\n\(screen)")
         #expect(screen.contains("do not admit"))
@@ -166,8 +164,7 @@ struct DoorTerminalTests {
         try await withTestServer(database: database, venue: "", keyring: keyring, grpcPort: port) { _ in
             try await door.waitFor("ONLINE", timeout: .seconds(20))
             try await door.press("Escape")
-            try await door.type(try Self.code("success.png"))
-            try await door.press("Enter")
+            try await door.scan(try Self.code("success.png"))
             try await door.waitFor("✔  SUCCESS  ✔")
         }
     }

@@ -19,6 +19,12 @@ struct Tmux: Sendable {
 
     func press(_ key: String) async throws { try await run(["send-keys", key]) }
 
+    /// A scanner's whole scan: the code and Enter in one tmux command, so they arrive
+    /// milliseconds apart as from a real scanner. (Two tmux invocations can be more
+    /// than the idle gap apart on a loaded machine, and the terminal then rightly
+    /// drops the unterminated burst.)
+    func scan(_ code: String) async throws { try await run(["send-keys", "-l", code, ";", "send-keys", "Enter"]) }
+
     func resize(width: Int, height: Int) async throws { try await run(["resize-window", "-x", "\(width)", "-y", "\(height)"]) }
 
     /// Synchronous, for `defer`: kill-server does not leave a daemon behind.

@@ -123,6 +123,12 @@ struct Terminal {
         _ = state.update(.hallSeats(target: state.seatMap.target, since: since, .success(change), at: clock))
     }
 
+    /// The map's poll since `since` fails: the server is gone.
+    mutating func failMapPoll(since: Int64) {
+        let error = InventoryClientError(kind: .unreachable, userMessage: "server unreachable at 127.0.0.1:50051")
+        _ = state.update(.hallSeats(target: state.seatMap.target, since: since, .failure(error), at: clock))
+    }
+
     /// A terminal on the map view showing the fixture hall.
     static func mapLoaded(width: Int = 80, height: Int = 24, ascii: Bool = false, color: Bool = true) -> Terminal {
         var terminal = Terminal(view: .seatMap, width: width, height: height, ascii: ascii, color: color)

@@ -117,11 +117,7 @@ struct SupervisorModelTests {
     @Test func aFailedPollKeepsTheMapAndSaysItIsStale() {
         var terminal = Terminal.mapLoaded()
         terminal.wait(.seconds(1))
-        _ = terminal.send(
-            .hallSeats(
-                target: terminal.state.seatMap.target, since: 100,
-                .failure(InventoryClientError(kind: .unreachable, userMessage: "server unreachable at 127.0.0.1:50051")),
-                at: terminal.clock))
+        terminal.failMapPoll(since: 100)
         #expect(terminal.state.seatMap.map != nil)
         #expect(terminal.screen.contains("STALE: server unreachable"))
         #expect(terminal.wait(.seconds(1)) == [.loadHallSeats(target: terminal.state.seatMap.target, since: 100)], "and tries again")

@@ -55,11 +55,7 @@ struct SupervisorSnapshotTests {
     @Test func staleMap() throws {
         var terminal = Terminal.mapLoaded()
         terminal.wait(.seconds(1))
-        _ = terminal.send(
-            .hallSeats(
-                target: terminal.state.seatMap.target, since: 100,
-                .failure(InventoryClientError(kind: .unreachable, userMessage: "server unreachable at 127.0.0.1:50051")),
-                at: terminal.clock))
+        terminal.failMapPoll(since: 100)
         try Snapshot.assert(terminal.state.render(), named: "supervisor-map-stale-80x24")
     }
 
