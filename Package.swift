@@ -48,6 +48,8 @@ let package = Package(
         .systemLibrary(name: "CImageCodecs"),
         .systemLibrary(name: "CZbar"),
         .systemLibrary(name: "CNcursesw"),
+        // rabbitmq-c (Debian librabbitmq-dev): the broker links for hold expiry.
+        .systemLibrary(name: "CRabbitMQ"),
 
         // Image → codes: PNG/JPEG to 8-bit gray, zbar with only QR enabled.
         .target(name: "ScanDecode", dependencies: ["CImageCodecs", "CZbar"]),
@@ -69,12 +71,13 @@ let package = Package(
             ]
         ),
 
-        // Hold expiry: the database sweep (and, in a later issue, RabbitMQ dead-lettering).
+        // Hold expiry: the database sweep and RabbitMQ dead-lettering.
         .target(
             name: "InventoryEvents",
             dependencies: [
                 "UsherCore",
                 "InventoryStore",
+                "CRabbitMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -170,6 +173,7 @@ let package = Package(
             name: "InventoryServerTests",
             dependencies: [
                 "InventoryServer",
+                "InventoryEvents",
                 "InventoryService",
                 "InventoryClient",
                 "InventoryStore",

@@ -19,6 +19,8 @@ packages=(
   libncurses-dev        # ncursesw for scan-tui
   tmux                  # end-to-end tests drive scan-tui in a real terminal
   openssl               # TLS tests make a throwaway CA and certificates
+  librabbitmq-dev       # rabbitmq-c: hold expiry by RabbitMQ dead-lettering
+  rabbitmq-server       # tests start their own broker on loopback ports
   "$@"
 )
 

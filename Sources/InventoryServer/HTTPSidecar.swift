@@ -10,6 +10,7 @@ import ServiceLifecycle
 enum HTTPSidecar {
     static func make(
         host: String, port: Int, store: InventoryStore, registry: PrometheusCollectorRegistry,
+        readinessDetail: @escaping @Sendable () -> String? = { nil },
         logger: Logger, onBound: @escaping @Sendable (Int) async -> Void
     ) -> some Service {
         let readinessStore = {
@@ -21,14 +22,17 @@ enum HTTPSidecar {
         router.get("/healthz") { _, _ in
             "ok\n"
         }
+        // Readiness is the database's; the broker links are detail lines, because the
+        // server serves correctly without the broker (the sweep expires holds).
         router.get("/readyz") { _, _ -> Response in
+            let detail = readinessDetail().map { $0 + "\n" } ?? ""
             do {
                 try await readinessStore.ping()
-                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n" + detail)))
             } catch {
                 return Response(
                     status: .serviceUnavailable,
-                    body: .init(byteBuffer: ByteBuffer(string: "not ready: database unavailable\n")))
+                    body: .init(byteBuffer: ByteBuffer(string: "not ready: database unavailable\n" + detail)))
             }
         }
         router.get("/metrics") { _, _ -> Response in

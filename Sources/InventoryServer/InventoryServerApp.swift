@@ -11,7 +11,8 @@ import UnixSignals
 import UsherCore
 
 /// The server's composition: one ServiceGroup of the database client, the health
-/// monitor, the hold sweeper, the gRPC server and the HTTP sidecar. `serve` and the
+/// monitor, the hold sweeper, the RabbitMQ hold-expiry links (with --amqp-url),
+/// the gRPC server and the HTTP sidecar. `serve` and the
 /// integration tests both run exactly this.
 struct InventoryServerApp {
     struct Configuration: Sendable {
@@ -31,6 +32,8 @@ struct InventoryServerApp {
         /// Inventory methods to leave unregistered (UNIMPLEMENTED), so tests can run the
         /// real server as an older one (``InventoryServices/hallViewMethods``). Not a flag.
         var omittedMethods: Set<MethodDescriptor> = []
+        /// Hold expiry through RabbitMQ dead-lettering as well as the sweep, when set.
+        var amqp: DeadLetterHoldExpiry.Configuration?
     }
 
     /// Where the running server listens (the real ports when 0 was asked for).
@@ -53,6 +56,7 @@ struct InventoryServerApp {
         let store = InventoryStore(
             client: client, logger: logger, keyring: configuration.keyring, callTimeout: configuration.callTimeout)
         let servingState = ServingState()
+        let deadLetter = configuration.amqp.map { DeadLetterHoldExpiry(configuration: $0, store: store, logger: logger) }
 
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: configuration.listenHost, port: configuration.grpcPort),
@@ -61,23 +65,30 @@ struct InventoryServerApp {
         let grpcServer = GRPCServer(
             transport: transport,
             services: InventoryServices.make(
-                store: store, servingState: servingState, omittedMethods: configuration.omittedMethods, logger: logger),
+                store: store, servingState: servingState, holdExpiry: deadLetter ?? SweepOnlyHoldExpiry(),
+                omittedMethods: configuration.omittedMethods, logger: logger),
             interceptors: InventoryServices.interceptors())
 
         let (httpPorts, httpPortSink) = AsyncStream<Int>.makeStream()
         let sidecar = HTTPSidecar.make(
             host: configuration.listenHost, port: configuration.httpPort, store: store, registry: registry,
-            logger: logger, onBound: { port in httpPortSink.yield(port) })
+            readinessDetail: { deadLetter?.state.summary }, logger: logger, onBound: { port in httpPortSink.yield(port) })
 
+        // Services stop in reverse order: the gRPC server drains first, while the
+        // broker links can still announce the holds its last calls place.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: client),
+            .init(service: DatabaseHealthMonitor(
+                store: store, state: servingState, interval: configuration.healthInterval, logger: logger)),
+            .init(service: HoldSweeper(store: store, interval: configuration.sweepInterval, logger: logger)),
+        ]
+        if let deadLetter { services.append(.init(service: deadLetter)) }
+        services += [
+            .init(service: GRPCServerService(server: grpcServer, servingState: servingState)),
+            .init(service: sidecar),
+        ]
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                .init(service: client),
-                .init(service: DatabaseHealthMonitor(
-                    store: store, state: servingState, interval: configuration.healthInterval, logger: logger)),
-                .init(service: HoldSweeper(store: store, interval: configuration.sweepInterval, logger: logger)),
-                .init(service: GRPCServerService(server: grpcServer, servingState: servingState)),
-                .init(service: sidecar),
-            ],
+            services: services,
             gracefulShutdownSignals: configuration.gracefulShutdownSignals,
             logger: logger)
         // In-flight RPCs get this long to finish; then the rest is cancelled.

@@ -69,10 +69,15 @@ final class CursesTerminal: Sendable {
             if let screen { draw(screen, palette: &palette) }
             for count in beeps { ring(count) }
 
+            // One key (waiting up to 15 ms), then every key already queued behind it
+            // at once, all stamped with the same instant: keys that were waiting
+            // while this thread was busy or descheduled arrived together, and must not
+            // look like slow typing to the scanner-burst detector.
             var key: Int32 = 0
-            let result = usher_get_key(&key)
+            var result = usher_get_key(&key)
             let now = ContinuousClock.now
-            if result != usher_err() {
+            var drained = 0
+            while result != usher_err() {
                 if result == usher_key_code_yes() {
                     if key == usher_key_resize() {
                         send(.resized(width: Int(usher_cols()), height: Int(usher_lines())))
@@ -82,6 +87,11 @@ final class CursesTerminal: Sendable {
                 } else if let terminalKey = Self.key(for: key) {
                     send(.key(terminalKey, at: now))
                 }
+                drained += 1
+                guard drained < 8192 else { break }  // a stuck key cannot starve the screen
+                wtimeout(usher_stdscr(), 0)
+                result = usher_get_key(&key)
+                wtimeout(usher_stdscr(), 15)
             }
             if now - lastTick >= .milliseconds(50) {
                 lastTick = now

@@ -4,168 +4,170 @@ import UsherCore
 
 @testable import InventoryServer
 
-/// scan-tui driven in tmux against a real server with the demo venue, as door
-/// staff would use it.
-@Suite("scan-tui in a terminal", .serialized, .timeLimit(.minutes(5)))
-struct DoorTerminalTests {
-    static var scanTUI: String { ProcessLifecycleTests.binary.deletingLastPathComponent().appendingPathComponent("scan-tui").path }
-    static let repository = TicketPrintingTests.repository
+extension ExternalPrograms {
+    /// scan-tui driven in tmux against a real server with the demo venue, as door
+    /// staff would use it.
+    @Suite("scan-tui in a terminal", .serialized, .timeLimit(.minutes(5)))
+    struct DoorTerminalTests {
+        static var scanTUI: String { ProcessLifecycleTests.binary.deletingLastPathComponent().appendingPathComponent("scan-tui").path }
+        static let repository = TicketPrintingTests.repository
 
-    static func demo() throws -> (venue: String, keyring: TicketKeyring) {
-        let keyText = try String(contentsOf: repository.appendingPathComponent("assets/keys/DEMO-ONLY-signing-key"), encoding: .utf8)
-        guard let line = keyText.split(separator: "\n").first(where: { $0.hasPrefix("ed25519-private-key:") }),
-            let seed = Data(base64Encoded: line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces))
-        else { throw TestFailure("demo key unreadable") }
-        let venue = try String(contentsOf: repository.appendingPathComponent("assets/venues/demo.json"), encoding: .utf8)
-        return (venue, TicketKeyring(signer: try TicketSigningKey(rawRepresentation: seed)))
-    }
-
-    static func code(_ asset: String) throws -> String {
-        guard let code = try zbarDecode(repository.appendingPathComponent("assets/tickets/\(asset)")).first else {
-            throw TestFailure("zbar read nothing from \(asset)")
+        static func demo() throws -> (venue: String, keyring: TicketKeyring) {
+            let keyText = try String(contentsOf: repository.appendingPathComponent("assets/keys/DEMO-ONLY-signing-key"), encoding: .utf8)
+            guard let line = keyText.split(separator: "\n").first(where: { $0.hasPrefix("ed25519-private-key:") }),
+                let seed = Data(base64Encoded: line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces))
+            else { throw TestFailure("demo key unreadable") }
+            let venue = try String(contentsOf: repository.appendingPathComponent("assets/venues/demo.json"), encoding: .utf8)
+            return (venue, TicketKeyring(signer: try TicketSigningKey(rawRepresentation: seed)))
         }
-        return code
-    }
 
-    static func door(port: Int, extra: String = "") async throws -> Tmux {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("scan-tui-test-\(UUID().uuidString).log").path
-        return try await Tmux.start(
-            "\(scanTUI) --server 127.0.0.1:\(port) --hall main --staff tester --terminal-id door-e2e --no-bell --log-file \(log) \(extra)")
-    }
+        static func code(_ asset: String) throws -> String {
+            guard let code = try zbarDecode(repository.appendingPathComponent("assets/tickets/\(asset)")).first else {
+                throw TestFailure("zbar read nothing from \(asset)")
+            }
+            return code
+        }
 
-    @Test func everyDemoTicketShowsItsVerdict() async throws {
-        let (venue, keyring) = try Self.demo()
-        try await withTestServer(venue: venue, keyring: keyring) { server in
-            let door = try await Self.door(port: server.endpoints.grpcPort)
-            defer { door.kill() }
-            try await door.waitFor("READY")
-            try await door.waitFor("ONLINE")
-            let expected: [(String, String, String)] = [
-                ("success.png", "✔  SUCCESS  ✔", "owner guest-a01"),
-                ("success.png", "⟳  DUPLICATE  ⟳", "at terminal door-e2e"),
-                ("duplicate.png", "⟳  DUPLICATE  ⟳", "at terminal door-main-1"),
-                ("wrong-hall.png", "⇄  WRONG HALL  ⇄", "This ticket is for hall studio"),
-                ("unpaid.png", "$  UNPAID  $", "on hold and not paid"),
-                ("expired.png", "EXPIRED", "the event ended 2025-06-01"),
-                ("forged.png", "✖  NOT FOUND  ✖", "forged"),
-                ("revoked.png", "✖  NOT FOUND  ✖", "revoked by transfer"),
-            ]
-            for (asset, banner, detail) in expected {
-                try await door.scan(try Self.code(asset))
-                let screen = try await door.waitFor(detail)
-                #expect(screen.contains(banner), "\(asset):\n\(screen)")
+        static func door(port: Int, extra: String = "") async throws -> Tmux {
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("scan-tui-test-\(UUID().uuidString).log").path
+            return try await Tmux.start(
+                "\(scanTUI) --server 127.0.0.1:\(port) --hall main --staff tester --terminal-id door-e2e --no-bell --log-file \(log) \(extra)")
+        }
+
+        @Test func everyDemoTicketShowsItsVerdict() async throws {
+            let (venue, keyring) = try Self.demo()
+            try await withTestServer(venue: venue, keyring: keyring) { server in
+                let door = try await Self.door(port: server.endpoints.grpcPort)
+                defer { door.kill() }
+                try await door.waitFor("READY")
+                try await door.waitFor("ONLINE")
+                let expected: [(String, String, String)] = [
+                    ("success.png", "✔  SUCCESS  ✔", "owner guest-a01"),
+                    ("success.png", "⟳  DUPLICATE  ⟳", "at terminal door-e2e"),
+                    ("duplicate.png", "⟳  DUPLICATE  ⟳", "at terminal door-main-1"),
+                    ("wrong-hall.png", "⇄  WRONG HALL  ⇄", "This ticket is for hall studio"),
+                    ("unpaid.png", "$  UNPAID  $", "on hold and not paid"),
+                    ("expired.png", "EXPIRED", "the event ended 2025-06-01"),
+                    ("forged.png", "✖  NOT FOUND  ✖", "forged"),
+                    ("revoked.png", "✖  NOT FOUND  ✖", "revoked by transfer"),
+                ]
+                for (asset, banner, detail) in expected {
+                    try await door.scan(try Self.code(asset))
+                    let screen = try await door.waitFor(detail)
+                    #expect(screen.contains(banner), "\(asset):\n\(screen)")
+                    try await door.press("Escape")
+                    try await door.waitFor("READY")
+                }
+                let final = try await door.capture()
+                #expect(final.contains("In 1 │ Denied DUP 2 HALL 1 UNPAID 1 NOTFOUND 2 EXPIRED 1"), "\(final)")
+
+                // Resizing just re-renders.
+                try await door.resize(width: 70, height: 20)
+                try await Task.sleep(for: .milliseconds(300))
+                let small = try await door.capture().split(separator: "\n", omittingEmptySubsequences: false)
+                #expect(small.contains { $0.contains("READY") })
+                #expect(small.count <= 21)
+                try await door.press("q")
+                try await door.waitFor("EXIT_CODE=0")
+            }
+        }
+
+        @Test func openedImagesPhotoAndCorruptFile() async throws {
+            let (venue, keyring) = try Self.demo()
+            try await withTestServer(venue: venue, keyring: keyring) { server in
+                let door = try await Self.door(port: server.endpoints.grpcPort)
+                defer { door.kill() }
+                try await door.waitFor("READY")
+                try await door.type("o")
+                try await door.waitFor("Open an image")
+                try await door.type(Self.repository.appendingPathComponent("assets/tickets/photo-success.jpg").path)
+                try await door.press("Enter")
+                let screen = try await door.waitFor("✔  SUCCESS  ✔")
+                #expect(screen.contains("main-tonight.stalls.A.1"))
+
+                let corrupt = FileManager.default.temporaryDirectory.appendingPathComponent("usher-corrupt-\(UUID().uuidString).png")
+                try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4, 5]).write(to: corrupt)
+                defer { try? FileManager.default.removeItem(at: corrupt) }
+                try await door.press("Escape")
+                try await door.type("o")
+                try await door.waitFor("Open an image")
+                try await door.type(corrupt.path)
+                try await door.press("Enter")
+                try await door.waitFor("damaged image")
                 try await door.press("Escape")
                 try await door.waitFor("READY")
             }
-            let final = try await door.capture()
-            #expect(final.contains("In 1 │ Denied DUP 2 HALL 1 UNPAID 1 NOTFOUND 2 EXPIRED 1"), "\(final)")
-
-            // Resizing just re-renders.
-            try await door.resize(width: 70, height: 20)
-            try await Task.sleep(for: .milliseconds(300))
-            let small = try await door.capture().split(separator: "\n", omittingEmptySubsequences: false)
-            #expect(small.contains { $0.contains("READY") })
-            #expect(small.count <= 21)
-            try await door.press("q")
-            try await door.waitFor("EXIT_CODE=0")
         }
-    }
 
-    @Test func openedImagesPhotoAndCorruptFile() async throws {
-        let (venue, keyring) = try Self.demo()
-        try await withTestServer(venue: venue, keyring: keyring) { server in
-            let door = try await Self.door(port: server.endpoints.grpcPort)
-            defer { door.kill() }
-            try await door.waitFor("READY")
-            try await door.type("o")
-            try await door.waitFor("Open an image")
-            try await door.type(Self.repository.appendingPathComponent("assets/tickets/photo-success.jpg").path)
-            try await door.press("Enter")
-            let screen = try await door.waitFor("✔  SUCCESS  ✔")
-            #expect(screen.contains("main-tonight.stalls.A.1"))
-
-            let corrupt = FileManager.default.temporaryDirectory.appendingPathComponent("usher-corrupt-\(UUID().uuidString).png")
-            try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4, 5]).write(to: corrupt)
-            defer { try? FileManager.default.removeItem(at: corrupt) }
-            try await door.press("Escape")
-            try await door.type("o")
-            try await door.waitFor("Open an image")
-            try await door.type(corrupt.path)
-            try await door.press("Enter")
-            try await door.waitFor("damaged image")
-            try await door.press("Escape")
-            try await door.waitFor("READY")
-        }
-    }
-
-    @Test func imagesDroppedIntoTheWatchedFolderAreScanned() async throws {
-        let (venue, keyring) = try Self.demo()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("usher-watch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try await withTestServer(venue: venue, keyring: keyring) { server in
-            let door = try await Self.door(port: server.endpoints.grpcPort, extra: "--watch \(folder.path)")
-            defer { door.kill() }
-            try await door.waitFor("READY")
-            try FileManager.default.copyItem(
-                at: Self.repository.appendingPathComponent("assets/tickets/wrong-hall.png"),
-                to: folder.appendingPathComponent("dropped.png"))
-            try await door.waitFor("⇄  WRONG HALL  ⇄")
-        }
-    }
-
-    @Test func decodeAgreesWithZbarimgOnEveryAsset() async throws {
-        let assets = Self.repository.appendingPathComponent("assets/tickets")
-        for file in try FileManager.default.contentsOfDirectory(atPath: assets.path).sorted() {
-            let url = assets.appendingPathComponent(file)
-            let result = try await runBuiltBinary(Self.scanTUI, ["decode", url.path])
-            #expect(result.status == 0, "\(file): \(result.output)")
-            #expect(result.output.split(separator: "\n").map(String.init) == (try zbarDecode(url)), "\(file)")
-        }
-        let missing = try await runBuiltBinary(Self.scanTUI, ["decode", "/nonexistent.png"])
-        #expect(missing.status == 1 && missing.output.contains("no such file"), "\(missing.output)")
-    }
-
-    @Test func checkPrintsTheVerdictAndExitsWithItsCode() async throws {
-        let (venue, keyring) = try Self.demo()
-        try await withTestServer(venue: venue, keyring: keyring) { server in
-            let expected: [(String, Int32, String)] = [
-                ("success.png", 0, "SUCCESS"), ("duplicate.png", 10, "DUPLICATE"), ("wrong-hall.png", 11, "WRONG HALL"),
-                ("unpaid.png", 12, "UNPAID"), ("forged.png", 13, "NOT FOUND"), ("expired.png", 14, "EXPIRED"),
-            ]
-            for (asset, status, word) in expected {
-                let result = try await runBuiltBinary(
-                    Self.scanTUI, ["check", try Self.code(asset), "--hall", "main", "--server", "127.0.0.1:\(server.endpoints.grpcPort)"])
-                #expect(result.status == status && result.output.contains(word), "\(asset): \(result.status) \(result.output)")
+        @Test func imagesDroppedIntoTheWatchedFolderAreScanned() async throws {
+            let (venue, keyring) = try Self.demo()
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("usher-watch-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try await withTestServer(venue: venue, keyring: keyring) { server in
+                let door = try await Self.door(port: server.endpoints.grpcPort, extra: "--watch \(folder.path)")
+                defer { door.kill() }
+                try await door.waitFor("READY")
+                try FileManager.default.copyItem(
+                    at: Self.repository.appendingPathComponent("assets/tickets/wrong-hall.png"),
+                    to: folder.appendingPathComponent("dropped.png"))
+                try await door.waitFor("⇄  WRONG HALL  ⇄")
             }
-            // check only verifies: the SUCCESS ticket is still unused.
-            #expect(try await server.seat("main-tonight.stalls.A.1").status == .sold)
         }
-        let unreachable = try await runBuiltBinary(Self.scanTUI, ["check", "U1.x", "--hall", "main", "--server", "127.0.0.1:\(try freePort())"])
-        #expect(unreachable.status == 3 && unreachable.output.contains("server unreachable"), "\(unreachable.output)")
-    }
 
-    @Test func offlineNeverShowsSuccessAndOnlineReturns() async throws {
-        let (venue, keyring) = try Self.demo()
-        let database = try await TestCluster.shared.freshDatabase()
-        let port = try freePort()
-        let door = try await Self.door(port: port)
-        defer { door.kill() }
-        try await withTestServer(database: database, venue: venue, keyring: keyring, grpcPort: port) { _ in
-            try await door.waitFor("ONLINE", timeout: .seconds(20))
+        @Test func decodeAgreesWithZbarimgOnEveryAsset() async throws {
+            let assets = Self.repository.appendingPathComponent("assets/tickets")
+            for file in try FileManager.default.contentsOfDirectory(atPath: assets.path).sorted() {
+                let url = assets.appendingPathComponent(file)
+                let result = try await runBuiltBinary(Self.scanTUI, ["decode", url.path])
+                #expect(result.status == 0, "\(file): \(result.output)")
+                #expect(result.output.split(separator: "\n").map(String.init) == (try zbarDecode(url)), "\(file)")
+            }
+            let missing = try await runBuiltBinary(Self.scanTUI, ["decode", "/nonexistent.png"])
+            #expect(missing.status == 1 && missing.output.contains("no such file"), "\(missing.output)")
         }
-        // The server is gone.
-        try await door.waitFor("OFFLINE", timeout: .seconds(15))
-        try await door.scan(try Self.code("success.png"))
-        let screen = try await door.waitFor("NOT CHECKED", timeout: .seconds(15))
-        #expect(!screen.contains("SUCCESS"), "an unchecked scan must never look like a success:\n\(screen)")
-        #expect(screen.contains("do not admit"))
-        // It comes back on the same port.
-        try await withTestServer(database: database, venue: "", keyring: keyring, grpcPort: port) { _ in
-            try await door.waitFor("ONLINE", timeout: .seconds(20))
-            try await door.press("Escape")
+
+        @Test func checkPrintsTheVerdictAndExitsWithItsCode() async throws {
+            let (venue, keyring) = try Self.demo()
+            try await withTestServer(venue: venue, keyring: keyring) { server in
+                let expected: [(String, Int32, String)] = [
+                    ("success.png", 0, "SUCCESS"), ("duplicate.png", 10, "DUPLICATE"), ("wrong-hall.png", 11, "WRONG HALL"),
+                    ("unpaid.png", 12, "UNPAID"), ("forged.png", 13, "NOT FOUND"), ("expired.png", 14, "EXPIRED"),
+                ]
+                for (asset, status, word) in expected {
+                    let result = try await runBuiltBinary(
+                        Self.scanTUI, ["check", try Self.code(asset), "--hall", "main", "--server", "127.0.0.1:\(server.endpoints.grpcPort)"])
+                    #expect(result.status == status && result.output.contains(word), "\(asset): \(result.status) \(result.output)")
+                }
+                // check only verifies: the SUCCESS ticket is still unused.
+                #expect(try await server.seat("main-tonight.stalls.A.1").status == .sold)
+            }
+            let unreachable = try await runBuiltBinary(Self.scanTUI, ["check", "U1.x", "--hall", "main", "--server", "127.0.0.1:\(try freePort())"])
+            #expect(unreachable.status == 3 && unreachable.output.contains("server unreachable"), "\(unreachable.output)")
+        }
+
+        @Test func offlineNeverShowsSuccessAndOnlineReturns() async throws {
+            let (venue, keyring) = try Self.demo()
+            let database = try await TestCluster.shared.freshDatabase()
+            let port = try freePort()
+            let door = try await Self.door(port: port)
+            defer { door.kill() }
+            try await withTestServer(database: database, venue: venue, keyring: keyring, grpcPort: port) { _ in
+                try await door.waitFor("ONLINE", timeout: .seconds(20))
+            }
+            // The server is gone.
+            try await door.waitFor("OFFLINE", timeout: .seconds(15))
             try await door.scan(try Self.code("success.png"))
-            try await door.waitFor("✔  SUCCESS  ✔")
+            let screen = try await door.waitFor("NOT CHECKED", timeout: .seconds(15))
+            #expect(!screen.contains("SUCCESS"), "an unchecked scan must never look like a success:\n\(screen)")
+            #expect(screen.contains("do not admit"))
+            // It comes back on the same port.
+            try await withTestServer(database: database, venue: "", keyring: keyring, grpcPort: port) { _ in
+                try await door.waitFor("ONLINE", timeout: .seconds(20))
+                try await door.press("Escape")
+                try await door.scan(try Self.code("success.png"))
+                try await door.waitFor("✔  SUCCESS  ✔")
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import InventoryEvents
 import InventoryProto
 import InventoryService
 import InventoryStore
@@ -56,6 +57,7 @@ func withTestServer(
     tls: TestCertificates? = nil,
     callTimeout: Duration = .seconds(3),
     sweepInterval: Duration = .milliseconds(200),
+    amqp: DeadLetterHoldExpiry.Configuration? = nil,
     legacyAPI: Bool = false,
     _ body: @escaping @Sendable (TestServer) async throws -> Void
 ) async throws {
@@ -80,7 +82,7 @@ func withTestServer(
             healthInterval: .milliseconds(200),
             shutdownGrace: .seconds(5), gracefulShutdownSignals: [],
             // An older server: the real one without the seat-map and occupancy RPCs.
-            omittedMethods: legacyAPI ? InventoryServices.hallViewMethods : []),
+            omittedMethods: legacyAPI ? InventoryServices.hallViewMethods : [], amqp: amqp),
         logger: TestCluster.logger)
     let (ready, readySink) = AsyncStream<(InventoryServerApp.Endpoints, ServiceGroup)>.makeStream()
     try await withThrowingTaskGroup(of: Void.self) { group in

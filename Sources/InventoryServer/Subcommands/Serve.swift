@@ -1,4 +1,5 @@
 import ArgumentParser
+import InventoryEvents
 import Logging
 
 struct Serve: AsyncParsableCommand {
@@ -16,6 +17,14 @@ struct Serve: AsyncParsableCommand {
         valueName: "ip"))
     var listenHost: String = Environment.string("USHER_LISTEN_HOST") ?? "127.0.0.1"
 
+    @Option(help: ArgumentHelp(
+        "RabbitMQ broker for hold expiry by dead-lettering, amqp://user:password@host:5672/vhost (env AMQP_URL). Without it the database sweep alone expires holds.",
+        valueName: "url"))
+    var amqpURL: String? = Environment.string("AMQP_URL")
+
+    @Option(help: ArgumentHelp("Prefix of the RabbitMQ queue and exchange names (env USHER_AMQP_PREFIX).", valueName: "name"))
+    var amqpPrefix: String = Environment.string("USHER_AMQP_PREFIX") ?? "usher"
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var keys: TicketKeyOptions
     @OptionGroup var tls: TLSOptions
@@ -25,17 +34,29 @@ struct Serve: AsyncParsableCommand {
         for (name, port) in [("--grpc-port", grpcPort), ("--http-port", httpPort)] where !(0...65535).contains(port) {
             throw ValidationError("\(name) must be 0–65535")
         }
+        _ = try amqp()
+    }
+
+    func amqp() throws -> DeadLetterHoldExpiry.Configuration? {
+        guard let amqpURL, !amqpURL.isEmpty else { return nil }
+        do {
+            return DeadLetterHoldExpiry.Configuration(
+                endpoint: try AMQPEndpoint(url: amqpURL), topology: try HoldExpiryTopology(prefix: amqpPrefix))
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     func run() async throws {
         let logger = logging.makeLogger()
         let keyring = try keys.keyring(dataDir: database.dataDir, logger: logger)
         let tlsFiles = try tls.files()
+        let amqp = try amqp()
         try await database.withDatabase(logger: logger) { databaseConfiguration in
             let app = InventoryServerApp(
                 configuration: .init(
                     listenHost: listenHost, grpcPort: grpcPort, httpPort: httpPort, database: databaseConfiguration,
-                    keyring: keyring, tls: tlsFiles),
+                    keyring: keyring, tls: tlsFiles, amqp: amqp),
                 logger: logger)
             try await app.run()
         }
