@@ -46,7 +46,7 @@ tmux -S "$work/tmux.sock" new-session -d -x 200 -y 60 \
   "env TERM=xterm-256color LANG=C.UTF-8 $bin/scan-tui --server 127.0.0.1:50071 --hall arena --role supervisor --view map --no-bell --log-file $work/tui.log"
 for _ in $(seq 1 100); do tmux -S "$work/tmux.sock" capture-pane -p | grep -q "Inside 0/20000" && break; sleep 0.1; done
 tmux -S "$work/tmux.sock" capture-pane -p | grep -q "Inside 0/20000" || { echo "FAILED: scan-tui did not show the arena map"; exit 1; }
-pid="$(pgrep -f "$bin/scan-tui --server 127.0.0.1:50071" | head -1)"
+pid="$(pgrep -n -x scan-tui)"  # the program itself, not the shell tmux runs it in
 sleep 2
 hz="$(getconf CLK_TCK)"
 before="$(awk '{print $14 + $15}' "/proc/$pid/stat")"

@@ -20,7 +20,7 @@ final class AMQPConnection {
             let state = usher_amqp_connect(
                 endpoint.host, Int32(endpoint.port), endpoint.user, endpoint.password, endpoint.virtualHost,
                 milliseconds, Int32(heartbeatSeconds), &error, error.count)
-        else { throw AMQPError(String(cString: error)) }
+        else { throw AMQPError(Self.text(error)) }
         return AMQPConnection(state: state)
     }
 
@@ -68,8 +68,8 @@ final class AMQPConnection {
         }
         switch result {
         case 1: return .confirmed
-        case 0: return .refused(String(cString: error))
-        default: return .broken(String(cString: error))
+        case 0: return .refused(Self.text(error))
+        default: return .broken(Self.text(error))
         }
     }
 
@@ -92,7 +92,7 @@ final class AMQPConnection {
         var redelivered: Int32 = 0
         let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         let result = usher_amqp_next(state, milliseconds, &body, &length, &tag, &redelivered, &error, error.count)
-        guard result >= 0 else { throw AMQPError(String(cString: error)) }
+        guard result >= 0 else { throw AMQPError(Self.text(error)) }
         guard result == 1, let body else { return nil }
         defer { free(body) }
         return Delivery(body: Data(bytes: body, count: length), tag: tag, redelivered: redelivered != 0)
@@ -109,6 +109,11 @@ final class AMQPConnection {
     private func check(_ body: (UnsafeMutablePointer<CChar>) -> Int32) throws(AMQPError) {
         var error = [CChar](repeating: 0, count: 512)
         let ok = error.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
-        guard ok != 0 else { throw AMQPError(String(cString: error)) }
+        guard ok != 0 else { throw AMQPError(Self.text(error)) }
+    }
+
+    /// The NUL-terminated message a shim call wrote.
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

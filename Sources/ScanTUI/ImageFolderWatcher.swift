@@ -6,13 +6,21 @@ import Foundation
 struct ImageFolderWatcher {
     let path: String
     var interval: Duration = .milliseconds(250)
+    /// What was there when the door started (taken before the screen shows READY,
+    /// so a file dropped once the door is up is always new).
+    private let existing: Set<String>
+
+    init(path: String) {
+        self.path = path
+        existing = Set(Self.listing(path).keys)
+    }
 
     func run(_ found: @Sendable (String) -> Void) async throws {
-        var known = Set(listing().keys)
+        var known = existing
         var pending: [String: Int] = [:]
         while !Task.isCancelled {
             try await Task.sleep(for: interval)
-            let now = listing()
+            let now = Self.listing(path)
             for (name, size) in now where !known.contains(name) {
                 if pending[name] == size {
                     known.insert(name)
@@ -25,7 +33,7 @@ struct ImageFolderWatcher {
         }
     }
 
-    private func listing() -> [String: Int] {
+    private static func listing(_ path: String) -> [String: Int] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         var result: [String: Int] = [:]
         for name in names where ["png", "jpg", "jpeg"].contains((name as NSString).pathExtension.lowercased()) {

@@ -21,6 +21,7 @@ struct TerminalApp {
 
     func run() async throws {
         let (events, sink) = AsyncStream<TerminalEvent>.makeStream(bufferingPolicy: .unbounded)
+        let watcher = watchDirectory.map { ImageFolderWatcher(path: $0) }
         let terminal = CursesTerminal(useColor: settings.color)
         let size = await terminal.start(events: sink)
         var state = TerminalState(
@@ -33,7 +34,7 @@ struct TerminalApp {
             metadata: ["server": "\(client.target)", "hall": "\(door.hallID)", "role": "\(terminalSettings.role.rawValue)"])
         do {
             try await withInventoryClient(client) { client in
-                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask {
                         for await connection in client.connectionStates { sink.yield(.door(.connection(connection))) }
                     }
@@ -47,17 +48,24 @@ struct TerminalApp {
                             _ = try? await client.health()
                         }
                     }
-                    if let watchDirectory {
-                        tasks.addTask {
-                            try await ImageFolderWatcher(path: watchDirectory).run { sink.yield(.door(.imageDropped(path: $0))) }
-                        }
+                    if let watcher {
+                        tasks.addTask { try await watcher.run { sink.yield(.door(.imageDropped(path: $0))) } }
                     }
+                    var lastRender = ContinuousClock.now
                     loop: for await event in events {
-                        for effect in state.update(event) {
+                        let effects = state.update(event)
+                        for effect in effects {
                             if case .door(.quit) = effect { break loop }
                             perform(effect, client: client, tasks: &tasks, sink: sink, terminal: terminal)
                         }
-                        // Redraw only when something visible changed: an idle screen costs nothing.
+                        // A quiet clock tick (20 a second) redraws at most 4 times a second:
+                        // enough for the clock and a verdict that clears itself, and an
+                        // idle screen then costs next to nothing. Keys and answers redraw at once.
+                        if case .door(.tick) = event, effects.isEmpty, ContinuousClock.now - lastRender < .milliseconds(250) {
+                            continue
+                        }
+                        lastRender = .now
+                        // Redraw only when something visible changed.
                         let screen = state.render()
                         if screen != shown {
                             shown = screen

@@ -76,7 +76,15 @@ struct TestBroker: Sendable {
     func start() async throws {
         try await run("rabbitmq-server", ["-detached"])
         // `wait` follows the pid file the node writes, so it also notices a node that
-        // died while booting (rather than waiting out the timeout).
+        // died while booting. It fails on a half-written pid file, so let the node
+        // finish writing it first.
+        let pidFile = directory + "/rabbitmq.pid"
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let text = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
+            if text.hasSuffix("\n") || Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) != nil { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let (status, output) = try await run(
             "rabbitmqctl", ["-n", nodeName, "wait", directory + "/rabbitmq.pid", "--timeout", "90"], allowFailure: true)
         guard status == 0 else {
