@@ -15,7 +15,7 @@ final class AMQPConnection {
     /// Connects and logs in, waiting at most `timeout` for the broker.
     static func open(_ endpoint: AMQPEndpoint, timeout: Duration, heartbeatSeconds: Int) throws(AMQPError) -> AMQPConnection {
         var error = [CChar](repeating: 0, count: 512)
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Self.milliseconds(timeout)
         guard
             let state = usher_amqp_connect(
                 endpoint.host, Int32(endpoint.port), endpoint.user, endpoint.password, endpoint.virtualHost,
@@ -60,7 +60,7 @@ final class AMQPConnection {
     /// milliseconds, and waits for the broker's confirm.
     func publish(_ body: Data, to queue: String, expirationMilliseconds: Int, confirmTimeout: Duration) -> PublishOutcome {
         var error = [CChar](repeating: 0, count: 512)
-        let timeout = Int32(confirmTimeout.components.seconds * 1000 + confirmTimeout.components.attoseconds / 1_000_000_000_000_000)
+        let timeout = Self.milliseconds(confirmTimeout)
         let result = body.withUnsafeBytes { bytes in
             usher_amqp_publish_confirmed(
                 state, queue, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, String(expirationMilliseconds),
@@ -90,7 +90,7 @@ final class AMQPConnection {
         var length = 0
         var tag: UInt64 = 0
         var redelivered: Int32 = 0
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Self.milliseconds(timeout)
         let result = usher_amqp_next(state, milliseconds, &body, &length, &tag, &redelivered, &error, error.count)
         guard result >= 0 else { throw AMQPError(Self.text(error)) }
         guard result == 1, let body else { return nil }
@@ -110,6 +110,11 @@ final class AMQPConnection {
         var error = [CChar](repeating: 0, count: 512)
         let ok = error.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
         guard ok != 0 else { throw AMQPError(Self.text(error)) }
+    }
+
+    /// A timeout as the shim takes it.
+    private static func milliseconds(_ duration: Duration) -> Int32 {
+        Int32(clamping: duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// The NUL-terminated message a shim call wrote.

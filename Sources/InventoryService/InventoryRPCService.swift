@@ -211,9 +211,6 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 request.eventID.isEmpty ? nil : try InputRules.identifier(request.eventID, field: "event_id")
             )
         }
-        guard request.sinceRevision >= 0 else {
-            throw RPCError(code: .invalidArgument, message: "since_revision must not be negative")
-        }
         let change = try await call(context) { () throws(StoreError) in
             try await store.hallSeats(hallID: hallID, eventID: eventID, since: request.sinceRevision)
         }

@@ -208,9 +208,15 @@ extension DoorState {
         case .openImage(let path):
             lines = ["Open an image (PNG or JPEG):", "", "> " + path + "_", "", "Enter opens, Esc cancels"]
         }
-        let boxWidth = min(width - 2, max(40, (lines.map(\.count).max() ?? 0) + 4))
-        let left = (width - boxWidth) / 2
-        let top = max(1, (height - lines.count - 2) / 2)
+        box(&screen, lines: lines)
+    }
+
+    /// A centred reverse-video box of `lines` over whatever is on screen (help,
+    /// questions, prompts, seat details).
+    func box(_ screen: inout Screen, lines: [String]) {
+        let boxWidth = min(screen.width - 2, max(40, (lines.map(\.count).max() ?? 0) + 4))
+        let left = (screen.width - boxWidth) / 2
+        let top = max(1, (screen.height - lines.count - 2) / 2)
         let style = Style(reverse: true)
         screen.fill(x: left, y: top, width: boxWidth, height: lines.count + 2, style: style)
         for (index, line) in lines.enumerated() {

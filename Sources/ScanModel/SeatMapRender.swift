@@ -22,7 +22,7 @@ extension TerminalState {
         legend(&screen, y: 2)
         if state.zoomedOut { overview(&screen, map: map) } else { seats(&screen, map: map) }
         cursorLine(&screen, map: map, y: screen.height - 2)
-        if let detail = state.detail { box(&screen, lines: detailLines(detail)) }
+        if let detail = state.detail { door.box(&screen, lines: detailLines(detail)) }
     }
 
     private func summary(_ screen: inout Screen, map: SeatMap, y: Int) {

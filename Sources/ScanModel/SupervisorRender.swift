@@ -16,7 +16,7 @@ extension TerminalState {
             }
             if view == .seatMap { renderSeatMap(&screen) } else { renderOccupancy(&screen) }
             door.statusBar(&screen)
-            if helpShown { box(&screen, lines: helpLines) }
+            if helpShown { door.box(&screen, lines: helpLines) }
             return screen
         }
     }
@@ -43,19 +43,6 @@ extension TerminalState {
             return ("\(warn) STALE: \(error) (last \(updated))", style)
         }
         return (ascii ? updated.replacingOccurrences(of: "…", with: "...") : updated, .plain)
-    }
-
-    /// A centred box over the view.
-    func box(_ screen: inout Screen, lines: [String]) {
-        let width = screen.width
-        let boxWidth = min(width - 2, max(40, (lines.map(\.count).max() ?? 0) + 4))
-        let left = (width - boxWidth) / 2
-        let top = max(1, (screen.height - lines.count - 2) / 2)
-        let style = Style(reverse: true)
-        screen.fill(x: left, y: top, width: boxWidth, height: lines.count + 2, style: style)
-        for (index, line) in lines.enumerated() {
-            screen.write(door.abbreviate(line, boxWidth - 4), x: left + 2, y: top + 1 + index, style: style)
-        }
     }
 
     private var helpLines: [String] {

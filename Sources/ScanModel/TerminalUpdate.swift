@@ -218,8 +218,7 @@ extension TerminalState {
         switch output {
         case .scan(let code):
             // A ticket scanned on a supervisor view: show the door with its verdict.
-            view = .door
-            helpShown = false
+            show(.door)
             return route(door.scanned(code))
         case .discarded:
             return []
@@ -241,7 +240,7 @@ extension TerminalState {
         case "q", "Q":
             if door.inFlight > 0 {
                 // The door asks first: a scan is still being checked.
-                view = .door
+                show(.door)
                 door.overlay = .confirmQuit
                 return []
             }

@@ -157,16 +157,9 @@ extension ExternalPrograms {
 
         @Test func aBrokerThatCannotStartFailsLoudly() async throws {
             // Its AMQP port is taken: the node cannot boot, and the launcher says so.
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let (fd, taken) = try boundSocket()
             defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-            #expect(bound == 0 && listen(fd, 1) == 0)
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-            let taken = Int(UInt16(bigEndian: address.sin_port))
+            #expect(listen(fd, 1) == 0)
             let error = await #expect(throws: TestFailure.self) { _ = try await TestBroker.start(amqpPort: taken) }
             #expect(error?.description.contains("RabbitMQ did not start") == true, "\(String(describing: error))")
         }
