@@ -2,8 +2,10 @@ import Foundation
 import Metrics
 import Synchronization
 
-/// Whether each broker link is up, for /readyz and the metrics. Written by the
-/// link threads, read by anyone.
+/// Whether each broker link is up. Written by the link threads; each change is
+/// passed on as a line ("amqp publisher: connected to …") to `onChange`, which the
+/// server feeds into its one serving status (/readyz), and to the
+/// `usher_amqp_connected` gauge.
 public final class AMQPLinkState: Sendable {
     public enum Link: String, Sendable, CaseIterable {
         case publisher
@@ -19,9 +21,12 @@ public final class AMQPLinkState: Sendable {
 
     private let statuses = Mutex<[Link: Status]>([:])
     let endpoint: String
+    private let onChange: @Sendable (Link, String) -> Void
 
-    init(endpoint: String) {
+    public init(endpoint: String, onChange: @escaping @Sendable (Link, String) -> Void = { _, _ in }) {
         self.endpoint = endpoint
+        self.onChange = onChange
+        for link in Link.allCases { onChange(link, line(link, nil)) }
     }
 
     public func status(_ link: Link) -> Status? { statuses.withLock { $0[link] } }
@@ -37,16 +42,15 @@ public final class AMQPLinkState: Sendable {
             return old?.connected != connected || old == nil
         }
         Gauge(label: "usher_amqp_connected", dimensions: [("link", link.rawValue)]).record(connected ? 1 : 0)
+        onChange(link, line(link, status(link)))
         return changed
     }
 
-    /// One line per link for /readyz: "amqp publisher: connected to amqp://…".
-    public var summary: String {
-        Link.allCases.map { link in
-            guard let status = status(link) else { return "amqp \(link.rawValue): connecting to \(endpoint)" }
-            return status.connected
-                ? "amqp \(link.rawValue): connected to \(endpoint)"
-                : "amqp \(link.rawValue): down (\(status.problem ?? "not connected")); holds still expire through the database sweep"
-        }.joined(separator: "\n")
+    /// The link's line for /readyz: "amqp publisher: connected to amqp://…".
+    private func line(_ link: Link, _ status: Status?) -> String {
+        guard let status else { return "amqp \(link.rawValue): connecting to \(endpoint)" }
+        return status.connected
+            ? "amqp \(link.rawValue): connected to \(endpoint)"
+            : "amqp \(link.rawValue): down (\(status.problem ?? "not connected")); holds still expire through the database sweep"
     }
 }

@@ -39,8 +39,12 @@ public final class DeadLetterHoldExpiry: Service, HoldExpiryScheduling, Sendable
     private let deliveries: AsyncStream<ExpiryDelivery>
     private let maximumAttempts: Int
 
-    public init(configuration: Configuration, store: InventoryStore, logger: Logger) {
-        let state = AMQPLinkState(endpoint: configuration.endpoint.description)
+    /// `onLinkChange` hears each link's line for /readyz whenever it changes.
+    public init(
+        configuration: Configuration, store: InventoryStore, logger: Logger,
+        onLinkChange: @escaping @Sendable (AMQPLinkState.Link, String) -> Void = { _, _ in }
+    ) {
+        let state = AMQPLinkState(endpoint: configuration.endpoint.description, onChange: onLinkChange)
         let (deliveries, sink) = AsyncStream<ExpiryDelivery>.makeStream(bufferingPolicy: .unbounded)
         self.state = state
         self.store = store

@@ -1,6 +1,5 @@
 import Hummingbird
 import InventoryService
-import InventoryStore
 import Logging
 import NIOCore
 import Prometheus
@@ -9,31 +8,21 @@ import ServiceLifecycle
 /// The operator's HTTP port: liveness, readiness and Prometheus metrics.
 enum HTTPSidecar {
     static func make(
-        host: String, port: Int, store: InventoryStore, registry: PrometheusCollectorRegistry,
-        readinessDetail: @escaping @Sendable () -> String? = { nil },
+        host: String, port: Int, servingState: ServingState, registry: PrometheusCollectorRegistry,
         logger: Logger, onBound: @escaping @Sendable (Int) async -> Void
     ) -> some Service {
-        let readinessStore = {
-            var bounded = store
-            bounded.callTimeout = .seconds(2)  // a readiness probe must answer fast
-            return bounded
-        }()
         let router = Router()
         router.get("/healthz") { _, _ in
             "ok\n"
         }
-        // Readiness is the database's; the broker links are detail lines, because the
-        // server serves correctly without the broker (the sweep expires holds).
+        // Readiness is the server's one serving status (the database probe, the
+        // drain), never a probe of its own: /readyz, gRPC health and usher_serving
+        // cannot disagree. The broker links are detail lines in it.
         router.get("/readyz") { _, _ -> Response in
-            let detail = readinessDetail().map { $0 + "\n" } ?? ""
-            do {
-                try await readinessStore.ping()
-                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n" + detail)))
-            } catch {
-                return Response(
-                    status: .serviceUnavailable,
-                    body: .init(byteBuffer: ByteBuffer(string: "not ready: database unavailable\n" + detail)))
-            }
+            let status = servingState.current
+            return Response(
+                status: status.isServing ? .ok : .serviceUnavailable,
+                body: .init(byteBuffer: ByteBuffer(string: status.report)))
         }
         router.get("/metrics") { _, _ -> Response in
             var bytes: [UInt8] = []

@@ -26,7 +26,10 @@ struct InventoryServerApp {
         var tls: TLSFiles?
         var callTimeout: Duration = .seconds(3)
         var sweepInterval: Duration = .seconds(5)
-        var healthInterval: Duration = .seconds(1)
+        /// The database probe: how often, and how long one may take. Together they
+        /// bound how late health sees an outage (the promise is 3 s).
+        var healthInterval: Duration = .milliseconds(500)
+        var healthProbeTimeout: Duration = .seconds(1)
         var shutdownGrace: Duration = .seconds(10)
         var gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
         /// Inventory methods to leave unregistered (UNIMPLEMENTED), so tests can run the
@@ -56,7 +59,11 @@ struct InventoryServerApp {
         let store = InventoryStore(
             client: client, logger: logger, keyring: configuration.keyring, callTimeout: configuration.callTimeout)
         let servingState = ServingState()
-        let deadLetter = configuration.amqp.map { DeadLetterHoldExpiry(configuration: $0, store: store, logger: logger) }
+        let deadLetter = configuration.amqp.map {
+            DeadLetterHoldExpiry(configuration: $0, store: store, logger: logger) { link, line in
+                servingState.update { $0.link("amqp \(link.rawValue)", line) }
+            }
+        }
 
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: configuration.listenHost, port: configuration.grpcPort),
@@ -71,15 +78,16 @@ struct InventoryServerApp {
 
         let (httpPorts, httpPortSink) = AsyncStream<Int>.makeStream()
         let sidecar = HTTPSidecar.make(
-            host: configuration.listenHost, port: configuration.httpPort, store: store, registry: registry,
-            readinessDetail: { deadLetter?.state.summary }, logger: logger, onBound: { port in httpPortSink.yield(port) })
+            host: configuration.listenHost, port: configuration.httpPort, servingState: servingState, registry: registry,
+            logger: logger, onBound: { port in httpPortSink.yield(port) })
 
         // Services stop in reverse order: the gRPC server drains first, while the
         // broker links can still announce the holds its last calls place.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: client),
             .init(service: DatabaseHealthMonitor(
-                store: store, state: servingState, interval: configuration.healthInterval, logger: logger)),
+                store: store, state: servingState, interval: configuration.healthInterval,
+                probeTimeout: configuration.healthProbeTimeout, logger: logger)),
             .init(service: HoldSweeper(store: store, interval: configuration.sweepInterval, logger: logger)),
         ]
         if let deadLetter { services.append(.init(service: deadLetter)) }

@@ -13,14 +13,23 @@ import UsherCore
 struct InventoryRPCService {
     let store: InventoryStore
     let holdExpiry: any HoldExpiryScheduling
+    let servingState: ServingState
     let logger: Logger
 
     /// Runs a store call and turns its error into the right status. Failures the
     /// operator should see (database trouble, broken invariants) are logged with the
     /// request's method and peer.
+    ///
+    /// While the health probe finds the database failing, the call fails at once
+    /// with UNAVAILABLE instead of waiting out its bound for a connection that will
+    /// not come: a door learns "not checked" inside its own deadline and can retry,
+    /// and the server does not pile up waiting calls. (The monitor's log says why.)
     private func call<T>(
         _ context: ServerContext, _ body: () async throws(StoreError) -> T
     ) async throws(RPCError) -> T {
+        if case .failing(let why) = servingState.current.database {
+            throw RPCError(StoreError.unavailable(why))
+        }
         do {
             return try await body()
         } catch {

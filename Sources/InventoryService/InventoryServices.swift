@@ -4,7 +4,7 @@ import InventoryStore
 import Logging
 
 /// What the server registers: the inventory and health services plus the metrics
-/// interceptor. The concrete types (which speak generated protobuf types) stay
+/// and caller-deadline interceptors. The concrete types (which speak generated protobuf types) stay
 /// internal to this module.
 public enum InventoryServices {
     /// - Parameter omittedMethods: inventory methods to leave out, so the server
@@ -15,7 +15,7 @@ public enum InventoryServices {
         holdExpiry: any HoldExpiryScheduling = SweepOnlyHoldExpiry(), omittedMethods: Set<MethodDescriptor> = [],
         logger: Logger
     ) -> [any RegistrableRPCService] {
-        let inventory = InventoryRPCService(store: store, holdExpiry: holdExpiry, logger: logger)
+        let inventory = InventoryRPCService(store: store, holdExpiry: holdExpiry, servingState: servingState, logger: logger)
         return [
             omittedMethods.isEmpty ? inventory : OmittingMethods(service: inventory, omitted: omittedMethods),
             HealthRPCService(state: servingState),
@@ -29,7 +29,7 @@ public enum InventoryServices {
     ]
 
     public static func interceptors() -> [any ServerInterceptor] {
-        [RPCMetricsInterceptor()]
+        [RPCMetricsInterceptor(), CallerDeadlineInterceptor()]
     }
 }
 

@@ -8,7 +8,9 @@ import UsherCore
 ///   hall that does not hold it counts as not existing there: the request is
 ///   well-formed, and would succeed once such an event is imported).
 /// - FAILED_PRECONDITION: the seat is in the wrong state; fix that first.
-/// - ABORTED: lost a race for the seat's lock; retry the whole read-modify-write.
+/// - ABORTED: a box-office write lost a race for the seat's lock; retry the whole
+///   read-modify-write. Never a scan's answer: scans wait briefly and retry inside
+///   the server, and what remains is UNAVAILABLE (InventoryStore.scanTransaction).
 /// - UNAVAILABLE: the database is down or slow; retrying the same call is safe.
 /// Messages are ours; database text never reaches a client.
 extension RPCError {

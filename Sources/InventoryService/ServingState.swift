@@ -1,42 +1,57 @@
+import Metrics
 import Synchronization
 
-/// Whether the server can do its job right now (the database answers). Written by
-/// ``DatabaseHealthMonitor``, read by grpc.health.v1 and the HTTP sidecar. Watchers
-/// get every change.
+/// The server's one ``ServingStatus``, shared: the database monitor, the broker
+/// links and the drain write it; grpc.health.v1, `/readyz` and the `usher_serving`
+/// gauge read it. Health watchers get every change of the serving answer.
 public final class ServingState: Sendable {
     private struct Inner {
-        var serving = false
-        var shutDown = false
+        var status: ServingStatus
         var watchers: [Int: AsyncStream<Bool>.Continuation] = [:]
         var nextID = 0
     }
 
-    private let inner = Mutex(Inner())
+    private let inner: Mutex<Inner>
 
-    public init() {}
-
-    public var isServing: Bool { inner.withLock { $0.serving } }
-
-    public func set(serving: Bool) {
-        let toNotify: [AsyncStream<Bool>.Continuation] = inner.withLock { state in
-            guard !state.shutDown, state.serving != serving else { return [] }
-            state.serving = serving
-            return Array(state.watchers.values)
-        }
-        for watcher in toNotify { watcher.yield(serving) }
+    public init() {
+        inner = Mutex(Inner(status: ServingStatus()))
+        Self.record(serving: false)
     }
 
-    /// The current value first, then each change, until the consumer stops listening.
+    /// Made per call, not kept: a gauge made before the metrics system is
+    /// bootstrapped would stay a no-op forever.
+    private static func record(serving: Bool) {
+        Gauge(label: "usher_serving").record(serving ? 1 : 0)
+    }
+
+    public var current: ServingStatus { inner.withLock { $0.status } }
+    public var isServing: Bool { current.isServing }
+
+    /// Applies one event (a ``ServingStatus`` method) and tells watchers if the
+    /// serving answer changed. Returns whether it did.
+    @discardableResult
+    public func update(_ event: (inout ServingStatus) -> Bool) -> Bool {
+        let (serving, changed, toNotify) = inner.withLock { inner -> (Bool, Bool, [AsyncStream<Bool>.Continuation]) in
+            guard event(&inner.status) else { return (inner.status.isServing, false, []) }
+            return (inner.status.isServing, true, Array(inner.watchers.values))
+        }
+        Self.record(serving: serving)
+        for watcher in toNotify { watcher.yield(serving) }
+        return changed
+    }
+
+    /// The current answer first, then each change, until the consumer stops
+    /// listening or the server drains.
     public func updates() -> AsyncStream<Bool> {
         let (stream, continuation) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let id = inner.withLock { state in
-            let id = state.nextID
-            state.nextID += 1
-            continuation.yield(state.serving)
-            if state.shutDown {
+        let id = inner.withLock { inner in
+            let id = inner.nextID
+            inner.nextID += 1
+            continuation.yield(inner.status.isServing)
+            if inner.status.draining {
                 continuation.finish()
             } else {
-                state.watchers[id] = continuation
+                inner.watchers[id] = continuation
             }
             return id
         }
@@ -46,15 +61,15 @@ public final class ServingState: Sendable {
         return stream
     }
 
-    /// The server is draining: report NOT_SERVING from now on and end every watch
-    /// stream, so open health watches do not hold the drain open.
+    /// The server is draining: NOT_SERVING from now on, and every watch stream ends,
+    /// so open health watches do not hold the drain open.
     public func shutDown() {
-        let watchers = inner.withLock { state in
-            state.serving = false
-            state.shutDown = true
-            defer { state.watchers.removeAll() }
-            return Array(state.watchers.values)
+        let watchers = inner.withLock { inner in
+            _ = inner.status.drain()
+            defer { inner.watchers.removeAll() }
+            return Array(inner.watchers.values)
         }
+        Self.record(serving: false)
         for watcher in watchers {
             watcher.yield(false)
             watcher.finish()

@@ -3,9 +3,10 @@ import PostgresNIO
 import UsherCore
 
 /// The PostgreSQL-backed inventory. One method per use case, each in its own file;
-/// each method owns its SQL. Every call is bounded by ``callTimeout`` so nothing
-/// hangs when the database goes away (the pool would otherwise wait for a
-/// connection forever).
+/// each method owns its SQL. Every call answers within ``callTimeout`` (see
+/// ``withCallBound``) so nothing hangs when the database goes away: the pool would
+/// otherwise wait for a connection forever, and a query already sent ignores
+/// cancellation.
 public struct InventoryStore: Sendable {
     public let client: PostgresClient
     public let logger: Logger
@@ -20,25 +21,29 @@ public struct InventoryStore: Sendable {
         self.callTimeout = callTimeout
     }
 
-    /// Runs `body` within ``callTimeout`` and turns every failure into a ``StoreError``.
+    /// When whoever asked stops waiting (an RPC's deadline), if known. Set per call
+    /// by the gRPC layer; store calls then answer before it, so a client hears
+    /// UNAVAILABLE inside its deadline instead of DEADLINE_EXCEEDED from its own clock.
+    @TaskLocal public static var callerDeadline: ContinuousClock.Instant?
+
+    /// How much earlier than ``callerDeadline`` a call answers: room for the reply.
+    static let replyAllowance: Duration = .milliseconds(100)
+
+    /// ``callTimeout``, cut short to answer before ``callerDeadline``.
+    var effectiveTimeout: Duration {
+        guard let deadline = Self.callerDeadline else { return callTimeout }
+        return max(.milliseconds(10), min(callTimeout, ContinuousClock.now.duration(to: deadline) - Self.replyAllowance))
+    }
+
+    /// Runs `body` within ``effectiveTimeout`` and turns every failure into a ``StoreError``.
     func bounded<T: Sendable>(
         seatID: String? = nil,
         _ body: @escaping @Sendable () async throws -> T
     ) async throws(StoreError) -> T {
-        let timeout = callTimeout
+        let timeout = effectiveTimeout
         do {
-            return try await withThrowingTaskGroup(of: T.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw StoreError.unavailable("the database did not answer within \(timeout)")
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next() else {
-                    throw StoreError.internalError("bounded call produced no result")
-                }
-                return first
-            }
+            return try await withCallBound(
+                timeout, onTimeout: { StoreError.unavailable("the database did not answer within \(timeout)") }, body)
         } catch {
             let classified = DatabaseErrorClassifier.classify(error, seatID: seatID)
             if case .internalError = classified {
@@ -60,6 +65,20 @@ public struct InventoryStore: Sendable {
             try await client.withTransaction(logger: logger) { connection in
                 try await body(connection)
             }
+        }
+    }
+
+    /// A scan's transaction (VerifyTicket, MarkCheckedIn): like ``transaction(seatID:_:)``,
+    /// except that a lock it could not get is UNAVAILABLE, never "busy" (ABORTED). A
+    /// scan is safe to repeat as it is (same scan id), and a door must never show
+    /// "busy" to a guest as if it were a verdict.
+    func scanTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws(StoreError) -> T {
+        do {
+            return try await transaction(body)
+        } catch .seatBusy {
+            throw .unavailable("the seat stayed locked by another request; retry the scan")
         }
     }
 

@@ -7,7 +7,7 @@ extension InventoryStore {
     public func verifyTicket(_ request: ScanRequest) async throws(StoreError) -> ScanOutcome {
         let logger = self.logger
         let keyring = self.keyring
-        return try await transaction { connection in
+        return try await scanTransaction { connection in
             let (lookup, found, now) = try await ScanLookup.lookUp(
                 request.ticketCode, keyring: keyring, on: connection, logger: logger)
             let verdict = ScanVerdict.decide(lookup, doorHallID: request.doorHallID, now: now, action: .verify)

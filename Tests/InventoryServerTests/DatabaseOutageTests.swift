@@ -2,59 +2,191 @@ import Foundation
 import GRPCCore
 import InventoryProto
 import InventoryStore
+import Synchronization
 import Testing
 
-/// Stops PostgreSQL under a running server: calls fail fast with UNAVAILABLE,
-/// readiness and gRPC health go red, and everything recovers after a restart.
+/// Takes PostgreSQL away under a running server, idle and under load: within 3 s
+/// gRPC health says NOT_SERVING and /readyz answers 503 with the reason, calls fail
+/// UNAVAILABLE inside their deadline (never hang, never a wrong verdict), and
+/// within 3 s of the database's return the server is SERVING again by itself.
 @Suite("Database outage", .timeLimit(.minutes(5)))
 struct DatabaseOutageTests {
-    @Test func outageIsUnavailableAndRecovers() async throws {
-        let cluster = try TestCluster.makeCluster(name: "outage")
+    /// The promise: an outage, and its end, are seen within this.
+    static let promise = Duration.seconds(3)
+    /// A door's deadline in these tests; the server's own call bound is 2 s.
+    static let deadline = Duration.milliseconds(2500)
+
+    enum Fault: String {
+        /// pg_ctl stop: connections are closed, new ones refused.
+        case stopped
+        /// Every PostgreSQL process SIGSTOPped: connections stay open and nothing answers.
+        case frozen
+    }
+
+    @Test func stoppedWhileIdle() async throws { try await outage(.stopped, underLoad: false) }
+    @Test func stoppedUnderLoad() async throws { try await outage(.stopped, underLoad: true) }
+    @Test func frozenWhileIdle() async throws { try await outage(.frozen, underLoad: false) }
+    @Test func frozenUnderLoad() async throws { try await outage(.frozen, underLoad: true) }
+
+    struct Observation: Sendable, CustomStringConvertible {
+        var health: Grpc_Health_V1_HealthCheckResponse.ServingStatus
+        var ready: Int
+        var readyBody: String
+        var description: String { "health \(health), /readyz \(ready) \(readyBody.debugDescription)" }
+    }
+
+    static func observe(_ server: TestServer) async throws -> Observation {
+        var options = CallOptions.defaults
+        options.timeout = .seconds(1)
+        let health = try await server.health.check(request: .init(message: .with { $0.service = "" }), options: options) {
+            try $0.message.status
+        }
+        let (ready, body) = try await server.http("/readyz")
+        return Observation(health: health, ready: ready, readyBody: body)
+    }
+
+    func outage(_ fault: Fault, underLoad: Bool) async throws {
+        let cluster = try TestCluster.makeCluster(name: "outage-\(fault.rawValue)-\(underLoad ? "load" : "idle")")
         try await cluster.start()
         ClusterReaper.register(cluster)
-        defer { ClusterReaper.unregister(cluster) }
+        defer {
+            cluster.thaw()  // a failed frozen test must not leave a stopped postmaster behind
+            ClusterReaper.unregister(cluster)
+        }
         try await withTestServer(database: cluster.clientConfiguration(), callTimeout: .seconds(2)) { server in
             let code = try await server.sell("gala.stalls.A.1", to: "alice")
-            try await eventually("/readyz 200 before the outage") { try await server.http("/readyz").0 == 200 }
-
-            try await cluster.stop()
-
-            let started = ContinuousClock.now
-            let status = await rpcCode { _ = try await server.admit(code, scanID: "outage-scan") }
-            let elapsed = ContinuousClock.now - started
-            #expect(status == .unavailable)
-            #expect(elapsed < .seconds(5), "took \(elapsed)")
-            #expect(await rpcCode { try await server.reserve("gala.stalls.A.2", by: "bob") } == .unavailable)
-            #expect(try await server.http("/readyz").0 == 503)
-            #expect(try await server.http("/healthz").0 == 200, "the process itself is alive")
-            try await eventually("gRPC health NOT_SERVING") {
-                try await server.health.check(.with { $0.service = "" }).status == .notServing
+            let other = try await server.sell("gala.stalls.A.2", to: "bob")
+            try await waitUntil("SERVING before the outage", observe: { try await Self.observe(server) }) {
+                $0.health == .serving && $0.ready == 200
             }
+            let load = underLoad ? DoorLoad(server: server, code: other, doors: 8, deadline: Self.deadline) : nil
+            try await withDoorLoad(load) {
+                switch fault {
+                case .stopped: try await cluster.stop()
+                case .frozen: cluster.freeze()
+                }
+                let down = try await waitUntil("NOT_SERVING and /readyz 503", within: Self.promise, observe: {
+                    try await Self.observe(server)
+                }) { $0.health == .notServing && $0.ready == 503 }
+                #expect(down.value.readyBody.contains("not ready: database unavailable"), "\(down.value)")
+                print("database \(fault.rawValue)\(underLoad ? " under load" : ""): NOT_SERVING after \(down.after)")
 
-            try await cluster.start()
+                let started = ContinuousClock.now
+                let status = await rpcCode {
+                    var options = CallOptions.defaults
+                    options.timeout = Self.deadline
+                    _ = try await server.inventory.markCheckedIn(
+                        request: .init(message: .with {
+                            $0.ticketCode = code
+                            $0.hallID = "main"
+                            $0.staffID = "staff-1"
+                            $0.terminalID = "door-1"
+                            $0.scanID = "outage-scan"
+                        }), options: options) { try $0.message }
+                }
+                let elapsed = ContinuousClock.now - started
+                #expect(status == .unavailable, "a scan during the outage")
+                #expect(elapsed < Self.deadline, "answered within the door's deadline: took \(elapsed)")
+                #expect(try await server.http("/healthz").0 == 200, "the process itself is alive")
 
-            try await eventually("readiness after restart") { try await server.http("/readyz").0 == 200 }
-            try await eventually("gRPC health SERVING") {
-                try await server.health.check(.with { $0.service = "" }).status == .serving
+                switch fault {
+                case .stopped: try await cluster.start()
+                case .frozen: cluster.thaw()
+                }
+                let up = try await waitUntil("SERVING again", within: Self.promise, observe: {
+                    try await Self.observe(server)
+                }) { $0.health == .serving && $0.ready == 200 }
+                print("database \(fault.rawValue)\(underLoad ? " under load" : ""): SERVING again after \(up.after)")
             }
-            // The retried scan is admitted exactly once.
-            try await eventually("admission after restart") {
-                (try? await server.admit(code, scanID: "outage-scan").result) == .success
+            if let load {
+                let told = load.told
+                #expect(told[.success, default: 0] + told[.duplicate, default: 0] > 0, "the load ran: \(told)")
+                let wrong = told.filter { ![.success, .duplicate, .unavailable].contains($0.key) }
+                #expect(wrong.isEmpty, "doors got only verdicts or UNAVAILABLE: \(told)")
             }
+            // The scan that got UNAVAILABLE is retried with its scan id: admitted once.
+            let retried = try await server.admit(code, scanID: "outage-scan")
+            #expect(retried.result == .success)
             #expect(try await server.admit(code).result == .duplicate)
         }
         try await cluster.stop()
     }
 }
 
-/// Polls `condition` until it holds, failing after `timeout`.
-func eventually(
-    _ what: String, timeout: Duration = .seconds(15), _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return }
-        try await Task.sleep(for: .milliseconds(200))
+/// Doors verifying one ticket over and over until told to stop, counting what
+/// they were told: a verdict, or a failed call's status.
+final class DoorLoad: Sendable {
+    enum Told: Hashable, Sendable, CustomStringConvertible {
+        case success, duplicate, otherVerdict, unavailable, deadlineExceeded, otherError(RPCError.Code)
+        var description: String {
+            switch self {
+            case .success: "SUCCESS"
+            case .duplicate: "DUPLICATE"
+            case .otherVerdict: "other verdict"
+            case .unavailable: "UNAVAILABLE"
+            case .deadlineExceeded: "DEADLINE_EXCEEDED"
+            case .otherError(let code): "\(code)"
+            }
+        }
     }
-    Issue.record("\(what): not reached within \(timeout)")
+
+    let server: TestServer
+    let code: String
+    let doors: Int
+    let deadline: Duration
+    private let counts = Mutex<[Told: Int]>([:])
+
+    init(server: TestServer, code: String, doors: Int, deadline: Duration) {
+        self.server = server
+        self.code = code
+        self.doors = doors
+        self.deadline = deadline
+    }
+
+    var told: [Told: Int] { counts.withLock { $0 } }
+
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            for door in 0..<doors {
+                group.addTask { await self.door(door) }
+            }
+        }
+    }
+
+    private func door(_ door: Int) async {
+        var options = CallOptions.defaults
+        options.timeout = deadline
+        while !Task.isCancelled {
+            let request = Inventory_VerifyTicketRequest.with {
+                $0.ticketCode = code
+                $0.hallID = "main"
+                $0.staffID = "staff-\(door)"
+                $0.terminalID = "load-\(door)"
+            }
+            let outcome: Told
+            do {
+                let result = try await server.inventory.verifyTicket(request: .init(message: request), options: options) {
+                    try $0.message.result
+                }
+                outcome = result == .success ? .success : result == .duplicate ? .duplicate : .otherVerdict
+            } catch let error as RPCError {
+                if Task.isCancelled { return }  // the load was stopped mid-call: not the server's answer
+                outcome = error.code == .unavailable ? .unavailable : error.code == .deadlineExceeded ? .deadlineExceeded : .otherError(error.code)
+            } catch {
+                return
+            }
+            counts.withLock { $0[outcome, default: 0] += 1 }
+            if outcome != .success && outcome != .duplicate { try? await Task.sleep(for: .milliseconds(50)) }
+        }
+    }
+}
+
+/// Runs `body` while `load` (if any) runs beside it, then stops the load.
+func withDoorLoad(_ load: DoorLoad?, _ body: @Sendable () async throws -> Void) async throws {
+    guard let load else { return try await body() }
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await load.run() }
+        defer { group.cancelAll() }
+        try await body()
+    }
 }

@@ -26,16 +26,6 @@ extension ExternalPrograms {
         /// No sweep after the first one at start-up: only the broker can release a hold.
         static let sweeperOff: Duration = .seconds(3600)
 
-        /// Polls `condition` every 100 ms until it holds or `limit` passes.
-        static func eventually(within limit: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
-            let deadline = ContinuousClock.now + limit
-            while ContinuousClock.now < deadline {
-                if try await condition() { return true }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            return try await condition()
-        }
-
         static func status(_ server: TestServer, _ seat: String) async throws -> Inventory_SeatStatus {
             try await server.seat(seat).status
         }
@@ -50,10 +40,9 @@ extension ExternalPrograms {
                 try await withTestServer(sweepInterval: Self.sweeperOff, amqp: try Self.configuration(broker)) { server in
                     let placed = ContinuousClock.now
                     try await server.reserve("gala.stalls.A.1", by: "alice", holdSeconds: 2)
-                    let released = try await Self.eventually(within: .seconds(8)) {
+                    try await eventually("the hold released through the broker", timeout: .seconds(8)) {
                         try await Self.status(server, "gala.stalls.A.1") == .available
                     }
-                    #expect(released, "the hold was not released through the broker")
                     #expect(ContinuousClock.now - placed >= .seconds(2), "not before its time")
                     #expect(try await Self.expiries(server, "gala.stalls.A.1") == 1)
                     let (_, ready) = try await server.http("/readyz")
@@ -75,7 +64,7 @@ extension ExternalPrograms {
                     try await server.reserve("gala.stalls.A.3", by: "carol", holdSeconds: 60)
                     // A control hold that does expire, so we know the messages came through.
                     try await server.reserve("gala.stalls.A.4", by: "dave", holdSeconds: 2)
-                    #expect(try await Self.eventually(within: .seconds(8)) { try await Self.status(server, "gala.stalls.A.4") == .available })
+                    try await eventually("gala.stalls.A.4 available", timeout: .seconds(8)) { try await Self.status(server, "gala.stalls.A.4") == .available }
                     try await Task.sleep(for: .seconds(1))
                     #expect(try await Self.status(server, "gala.stalls.A.2") == .sold)
                     let seat = try await server.seat("gala.stalls.A.3")
@@ -102,7 +91,7 @@ extension ExternalPrograms {
                         Issue.record("the duplicate was not published: \(outcome)")
                         return
                     }
-                    #expect(try await Self.eventually(within: .seconds(8)) { try await Self.status(server, "gala.stalls.B.1") == .available })
+                    try await eventually("gala.stalls.B.1 available", timeout: .seconds(8)) { try await Self.status(server, "gala.stalls.B.1") == .available }
                     // Both messages have had their time; one release.
                     try await Task.sleep(for: .seconds(1))
                     #expect(try await Self.expiries(server, "gala.stalls.B.1") == 1)
@@ -114,13 +103,13 @@ extension ExternalPrograms {
         @Test func aReservationSucceedsWithTheBrokerDownAndTheSweepReleasesIt() async throws {
             try await withTestBroker { broker in
                 try await withTestServer(sweepInterval: .milliseconds(200), amqp: try Self.configuration(broker)) { server in
-                    #expect(try await Self.eventually(within: .seconds(10)) {
+                    try await eventually("amqp publisher connected", timeout: .seconds(10)) {
                         try await server.http("/readyz").1.contains("amqp publisher: connected")
-                    })
+                    }
                     await broker.stop()
                     let hold = try await server.reserve("gala.stalls.A.5", by: "alice", holdSeconds: 1)
                     #expect(hold.seat.status == .held, "the reservation stands without the broker")
-                    #expect(try await Self.eventually(within: .seconds(8)) { try await Self.status(server, "gala.stalls.A.5") == .available })
+                    try await eventually("gala.stalls.A.5 available", timeout: .seconds(8)) { try await Self.status(server, "gala.stalls.A.5") == .available }
                     #expect(try await Self.expiries(server, "gala.stalls.A.5", path: "sweep") == 1)
                     let (status, ready) = try await server.http("/readyz")
                     #expect(status == 200, "the database is fine, so the server is ready")
@@ -136,20 +125,21 @@ extension ExternalPrograms {
             try await withTestBroker { broker in
                 try await withTestServer(sweepInterval: Self.sweeperOff, amqp: try Self.configuration(broker)) { server in
                     try await server.reserve("gala.stalls.A.6", by: "alice", holdSeconds: 2)
-                    #expect(try await Self.eventually(within: .seconds(8)) { try await Self.status(server, "gala.stalls.A.6") == .available })
+                    try await eventually("gala.stalls.A.6 available", timeout: .seconds(8)) { try await Self.status(server, "gala.stalls.A.6") == .available }
 
                     await broker.stop()
-                    #expect(try await Self.eventually(within: .seconds(15)) {
+                    try await eventually("amqp consumer down", timeout: .seconds(15)) {
                         try await server.http("/readyz").1.contains("amqp consumer: down")
-                    })
+                    }
                     try await broker.start()
-                    #expect(try await Self.eventually(within: .seconds(20)) {
+                    // Both links come back without a server restart.
+                    try await eventually("both amqp links connected again", timeout: .seconds(20)) {
                         let ready = try await server.http("/readyz").1
                         return ready.contains("amqp consumer: connected") && ready.contains("amqp publisher: connected")
-                    }, "both links come back without a server restart")
+                    }
 
                     try await server.reserve("gala.stalls.A.7", by: "bob", holdSeconds: 2)
-                    #expect(try await Self.eventually(within: .seconds(8)) { try await Self.status(server, "gala.stalls.A.7") == .available })
+                    try await eventually("gala.stalls.A.7 available", timeout: .seconds(8)) { try await Self.status(server, "gala.stalls.A.7") == .available }
                     #expect(try await Self.expiries(server, "gala.stalls.A.7") == 1)
                 }
             }

@@ -6,10 +6,11 @@ import Testing
 
 @Suite("Lost replies and several servers", .timeLimit(.minutes(5)))
 struct RetryAndMultiServerTests {
-    /// The terminal gives up (deadline) while its admission is still running; the
-    /// server finishes and commits anyway. The retry with the same scan id must
-    /// get that SUCCESS back, never DUPLICATE.
-    @Test func retryAfterDeadlineSeesItsOwnAdmission() async throws {
+    /// A scan that got no answer in time (the seat was locked past the door's
+    /// deadline) is retried with the same scan id: the guest is admitted once and
+    /// never told DUPLICATE against their own scan, whether the first attempt
+    /// committed after all (the retry replays it) or gave up (the retry admits).
+    @Test func retryAfterNoAnswerIsNeverDuplicate() async throws {
         try await withTestServer { server in
             let seat = "gala.stalls.B.6"
             let code = try await server.sell(seat, to: "alice")
@@ -22,20 +23,22 @@ struct RetryAndMultiServerTests {
             }
             try await withClient(server.database) { database in
                 try await database.withTransaction(logger: TestCluster.logger) { connection in
-                    // Block the admission on the seat's row lock past the client's deadline.
+                    // Hold the seat's row lock past the door's deadline.
                     try await connection.query("SELECT 1 FROM seats WHERE seat_id = \(seat) FOR UPDATE", logger: TestCluster.logger)
                     var options = CallOptions.defaults
                     options.timeout = .milliseconds(400)
                     let code = await rpcCode {
                         _ = try await server.inventory.markCheckedIn(request: .init(message: request), options: options)
                     }
-                    #expect(code == .deadlineExceeded)
-                }  // commit: the server-side admission proceeds
+                    // The server answers just before the deadline (UNAVAILABLE); on a
+                    // starved machine the door's own clock may win (DEADLINE_EXCEEDED).
+                    #expect(code == .unavailable || code == .deadlineExceeded, "no verdict: \(String(describing: code))")
+                }
             }
             let retry = try await server.inventory.markCheckedIn(request)
             #expect(retry.result == .success, "got \(retry.result): \(retry.message)")
-            #expect(retry.replayed)
             #expect(try await server.count("SELECT count(*) FROM entry_logs WHERE result = 'SUCCESS' AND replay_of IS NULL") == 1)
+            #expect(try await server.count("SELECT count(*) FROM entry_logs WHERE result = 'DUPLICATE'") == 0)
         }
     }
 
@@ -51,6 +54,35 @@ struct RetryAndMultiServerTests {
                 #expect(results.filter { $0 == .duplicate }.count == 63)
                 #expect(try await second.entryLogCount() == 64)
             }
+        }
+    }
+
+    /// Doors that lose the race must not queue behind each other. A READ COMMITTED
+    /// UPDATE that waited for the winner keeps the row lock its re-check took, even
+    /// though it updates nothing; without the check-in's savepoint every loser held
+    /// the seat until its own commit and the last door waited for all the others
+    /// (then lock_timeout: a door told ABORTED). A trigger makes each DUPLICATE's
+    /// transaction take 300 ms, as on a loaded database: 15 losers queued one by
+    /// one would need 4.5 s, far past every bound; standing aside, they overlap.
+    @Test func slowLosersDoNotQueueBehindEachOther() async throws {
+        try await withTestServer { server in
+            try await withClient(server.database) { database in
+                try await database.query(
+                    """
+                    CREATE FUNCTION slow_duplicate() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF NEW.result = 'DUPLICATE' THEN PERFORM pg_sleep(0.3); END IF;
+                        RETURN NEW;
+                    END $$
+                    """, logger: TestCluster.logger)
+                try await database.query(
+                    "CREATE TRIGGER slow_duplicate BEFORE INSERT ON entry_logs FOR EACH ROW EXECUTE FUNCTION slow_duplicate()",
+                    logger: TestCluster.logger)
+            }
+            let code = try await server.sell("gala.stalls.B.8", to: "alice")
+            let results = try await server.admitFromDoors(code, doors: 16)
+            #expect(results.filter { $0 == .success }.count == 1)
+            #expect(results.filter { $0 == .duplicate }.count == 15)
         }
     }
 }

@@ -42,13 +42,15 @@ actor TestCluster {
 
     /// A private cluster under /tmp (the postgres user must be able to enter it when
     /// tests run as root), with durability off: test data need not survive a crash.
-    static func makeCluster(name: String) throws -> EmbeddedPostgres {
+    /// `durableCommits` keeps synchronous commit, for tests that crash PostgreSQL and
+    /// count what an acknowledged commit left (fsync stays off: the machine survives).
+    static func makeCluster(name: String, durableCommits: Bool = false) throws -> EmbeddedPostgres {
         let base = URL(fileURLWithPath: "/tmp").appendingPathComponent("usher-test-\(getpid())-\(name)")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: base.path)
         return EmbeddedPostgres(
             directory: base.appendingPathComponent("pg"), logger: logger,
-            settings: ["fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"])
+            settings: ["fsync": "off", "synchronous_commit": durableCommits ? "on" : "off", "full_page_writes": "off"])
     }
 
     private static func start() async throws -> EmbeddedPostgres {

@@ -30,11 +30,7 @@ struct TestServer: Sendable {
 
     /// GET on the HTTP sidecar: (status, body).
     func http(_ path: String) async throws -> (Int, String) {
-        let url = URL(string: "http://\(endpoints.host):\(endpoints.httpPort)\(path)")!
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 10
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        try await httpGet(port: endpoints.httpPort, path)
     }
 
     /// Runs one SQL query against the test's database and returns its single Int64.
@@ -118,6 +114,14 @@ func withTestServer(
     }
 }
 
+/// GET http://127.0.0.1:`port``path`: (status, body), within 10 s.
+func httpGet(port: Int, _ path: String) async throws -> (Int, String) {
+    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+    request.timeoutInterval = 10
+    let (data, response) = try await URLSession.shared.data(for: request)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
@@ -150,6 +154,27 @@ enum TestVenue {
           ]
         }
         """
+}
+
+extension TestVenue {
+    /// One hall, one event on now, 25 rows (A–Y) of 40: 1,000 seats for tests that
+    /// need many fresh tickets.
+    static let arenaRows = (0..<25).map { String(UnicodeScalar(UInt8(65 + $0))) }
+    static let arena = """
+        {
+          "halls": [{"id": "main", "name": "Main Hall"}],
+          "events": [
+            {"id": "gala", "hall": "main", "name": "Gala", "starts": "now-1h", "ends": "now+3h",
+             "sections": [{"id": "stalls", "name": "Stalls", "rows": [\(arenaRows.map { "\"\($0)\"" }.joined(separator: ", "))],
+                           "seats_per_row": 40}]}
+          ]
+        }
+        """
+
+    /// The seat ids of rows `rows` of ``arena``, in venue order.
+    static func arenaSeats(rows: Range<Int>) -> [String] {
+        arenaRows[rows].flatMap { row in (1...40).map { "gala.stalls.\(row).\($0)" } }
+    }
 }
 
 extension String {

@@ -1,0 +1,56 @@
+import Foundation
+import InventoryStore
+
+/// Faults a test can inflict on its own PostgreSQL cluster, beyond a clean stop.
+extension EmbeddedPostgres {
+    /// The postmaster's pid, from its pid file (nil when the cluster is down).
+    var postmasterPID: pid_t? {
+        guard let text = try? String(contentsOf: dataDirectory.appendingPathComponent("postmaster.pid"), encoding: .utf8),
+            let first = text.split(separator: "\n").first, let pid = pid_t(first), kill(pid, 0) == 0
+        else { return nil }
+        return pid
+    }
+
+    /// The postmaster and every backend and helper process it forked.
+    var serverPIDs: [pid_t] {
+        guard let postmaster = postmasterPID else { return [] }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        let children = entries.compactMap(pid_t.init).filter { pid in
+            // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == postmaster
+        }
+        return [postmaster] + children
+    }
+
+    /// The database stops answering without closing anything: every server process
+    /// is stopped (SIGSTOP), as a hung host or a network partition looks to clients.
+    func freeze() { for pid in serverPIDs { kill(pid, SIGSTOP) } }
+
+    func thaw() { for pid in serverPIDs.reversed() { kill(pid, SIGCONT) } }
+
+    /// A crash: SIGKILL to the postmaster and its children, no shutdown at all.
+    /// The next ``start()`` runs crash recovery from the WAL.
+    ///
+    /// Returns once the processes are reaped, not merely dead: pg_ctl judges "is it
+    /// running" by kill(pid, 0), which a zombie postmaster still passes, and the
+    /// launcher would then adopt a cluster that is gone. (Orphans are reaped by
+    /// pid 1, which here takes up to a few seconds.)
+    func crash() async throws {
+        let pids = serverPIDs
+        for pid in pids { kill(pid, SIGKILL) }
+        let deadline = ContinuousClock.now + .seconds(15)
+        while pids.contains(where: { kill($0, 0) == 0 }) {
+            guard ContinuousClock.now < deadline else { throw ClusterFaultError("postgres processes not reaped 15 s after SIGKILL: \(pids.filter { kill($0, 0) == 0 })") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
+
+struct ClusterFaultError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

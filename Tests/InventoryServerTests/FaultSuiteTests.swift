@@ -1,0 +1,203 @@
+import Foundation
+import GRPCCore
+import InventoryProto
+import InventoryStore
+import PostgresNIO
+import Synchronization
+import Testing
+
+@testable import InventoryServer
+
+/// The fault suite: racing doors while something breaks, then the database is
+/// checked against what the doors were told. Each case prints one line: scans,
+/// acknowledged (told SUCCESS), present (that admission is in the database), lost,
+/// double, wrong.
+@Suite("Faults under load", .timeLimit(.minutes(6)))
+struct FaultSuiteTests {
+    static let tickets = 150
+    static let doors = 6
+    /// A door gives up on a scan after this and shows NOT CHECKED.
+    static let doorDeadline = Duration.seconds(4)
+    /// Failures a door may see while a server or its database is down: no verdict,
+    /// never a wrong one.
+    static let noVerdict: Set<RPCError.Code> = [.unavailable, .deadlineExceeded]
+
+    /// A cluster that keeps acknowledged commits across a PostgreSQL crash, with the
+    /// arena venue imported and `tickets` sold; `body` gets the cluster, the box
+    /// office (an in-process server on it), the seats and their codes.
+    func withSoldArena(
+        _ name: String,
+        _ body: @escaping @Sendable (EmbeddedPostgres, TestServer, [String], [String]) async throws -> Void
+    ) async throws {
+        let cluster = try TestCluster.makeCluster(name: name, durableCommits: true)
+        try await cluster.start()
+        ClusterReaper.register(cluster)
+        defer { ClusterReaper.unregister(cluster) }
+        try await withTestServer(database: cluster.clientConfiguration(), venue: TestVenue.arena) { boxOffice in
+            let seats = Array(TestVenue.arenaSeats(rows: 0..<(Self.tickets / 40 + 1)).prefix(Self.tickets))
+            let codes = try await ExactlyOnceTests.sell(seats, at: boxOffice)
+            do {
+                try await body(cluster, boxOffice, seats, codes)
+            } catch let error as PSQLError {
+                // PostgresNIO's description is generic on purpose; a failing test needs the detail.
+                throw TestFailure(String(reflecting: error))
+            }
+        }
+        try await cluster.stop()
+    }
+
+    /// Racing doors beside `fault`, which starts once the doors have been at it for a second.
+    static func doorsDuring(
+        _ doors: RacingDoors, _ fault: @escaping @Sendable () async throws -> Void
+    ) async throws -> [RacingDoors.Scan] {
+        async let scans = doors.run()
+        try await Task.sleep(for: .seconds(1))
+        try await fault()
+        return try await scans
+    }
+
+    static func directory(_ name: String) -> URL {
+        URL(fileURLWithPath: "/tmp").appendingPathComponent("usher-fault-\(name)-\(UUID().uuidString.prefix(8))")
+    }
+
+    @Test func serverKilledWithSIGKILLUnderLoadThenRestarted() async throws {
+        try await withSoldArena("kill-server") { cluster, _, seats, codes in
+            let directory = Self.directory("kill-server")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let database = cluster.clientConfiguration()
+            let first = try await ServerProcess.start(database: database, directory: directory, name: "server")
+            defer { first.signal(SIGKILL) }
+            let restarted = Mutex<ServerProcess?>(nil)
+            defer { restarted.withLock { $0?.signal(SIGKILL) } }
+            let doors = RacingDoors(
+                codes: codes, ports: [first.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10))
+            let scans = try await Self.doorsDuring(doors) {
+                first.signal(SIGKILL)
+                #expect(try await first.waitForExit(within: .seconds(5)) != nil, "the server died")
+                let started = ContinuousClock.now
+                let again = try await ServerProcess.start(
+                    database: database, directory: directory, name: "server-restarted",
+                    grpcPort: first.grpcPort, httpPort: first.httpPort)
+                let ready = ContinuousClock.now - started
+                restarted.withLock { $0 = again }
+                print("fault kill -9 server: ready again after \(ready)")
+                #expect(ready <= .seconds(3), "ready again within 3 s of the restart")
+            }
+            let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: Self.noVerdict, database: database)
+            print("fault kill -9 server: \(outcome)")
+            #expect(outcome.acknowledged > 0 && outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
+                    "\(outcome): lost \(outcome.lost.prefix(3)) double \(outcome.double.prefix(3)) wrong \(outcome.wrong.prefix(3))")
+
+            // Every door whose SUCCESS reply it saw retries with the same scan id: the
+            // same SUCCESS, marked as a replay.
+            let acknowledged = scans.filter { $0.told == .verdict(.success) && !$0.replayed }
+            try await withRawInventoryClient(port: first.grpcPort) { inventory in
+                for scan in acknowledged {
+                    let retry = try await RacingDoors.scan(
+                        codes[scan.ticket], ticket: scan.ticket, scanID: scan.scanID, door: scan.door, via: inventory,
+                        options: .defaults)
+                    #expect(retry.told == .verdict(.success) && retry.replayed, "retry of \(scan.scanID): \(retry.told) \(retry.message)")
+                }
+            }
+        }
+    }
+
+    @Test func postgresStoppedForFiveSecondsUnderLoad() async throws {
+        try await withSoldArena("pg-stopped") { cluster, _, seats, codes in
+            let directory = Self.directory("pg-stopped")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let database = cluster.clientConfiguration()
+            let server = try await ServerProcess.start(database: database, directory: directory, name: "server")
+            defer { server.signal(SIGKILL) }
+            let doors = RacingDoors(
+                codes: codes, ports: [server.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10))
+            let scans = try await Self.doorsDuring(doors) {
+                try await cluster.stop()
+                try await Task.sleep(for: .seconds(5))
+                try await cluster.start()
+                let back = try await waitUntil("the server SERVING again by itself", within: .seconds(3), observe: {
+                    try await httpGet(port: server.httpPort, "/readyz")
+                }) { $0.0 == 200 }
+                print("fault PostgreSQL stopped 5 s: ready again \(back.after) after its restart")
+            }
+            let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [.unavailable], database: database)
+            print("fault PostgreSQL stopped 5 s: \(outcome)")
+            #expect(scans.contains { $0.told == .failed(.unavailable) }, "the outage was felt")
+            #expect(outcome.acknowledged > 0 && outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
+                    "\(outcome): lost \(outcome.lost.prefix(3)) double \(outcome.double.prefix(3)) wrong \(outcome.wrong.prefix(3))")
+            await server.stop()
+        }
+    }
+
+    @Test func postgresKilledWithSIGKILLAndRestarted() async throws {
+        try await withSoldArena("pg-killed") { cluster, _, seats, codes in
+            let directory = Self.directory("pg-killed")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let database = cluster.clientConfiguration()
+            let server = try await ServerProcess.start(database: database, directory: directory, name: "server")
+            defer { server.signal(SIGKILL) }
+            let doors = RacingDoors(
+                codes: codes, ports: [server.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10))
+            let scans = try await Self.doorsDuring(doors) {
+                try await cluster.crash()
+                try await Task.sleep(for: .seconds(1))
+                try await cluster.start()  // crash recovery from the WAL
+                let back = try await waitUntil("the server SERVING again by itself", within: .seconds(5), observe: {
+                    try await httpGet(port: server.httpPort, "/readyz")
+                }) { $0.0 == 200 }
+                print("fault PostgreSQL kill -9: ready again \(back.after) after its restart")
+            }
+            let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [.unavailable], database: database)
+            print("fault PostgreSQL kill -9: \(outcome)")
+            #expect(outcome.acknowledged > 0 && outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
+                    "\(outcome): lost \(outcome.lost.prefix(3)) double \(outcome.double.prefix(3)) wrong \(outcome.wrong.prefix(3))")
+            await server.stop()
+        }
+    }
+}
+
+extension ExternalPrograms {
+    /// With a broker: in the serialized external-programs suite (a booting Erlang VM
+    /// takes both cores for seconds).
+    @Suite("Faults under load: RabbitMQ", .timeLimit(.minutes(5)))
+    struct BrokerFaultTests {
+        @Test func brokerStoppedUnderLoad() async throws {
+            try await withTestBroker { broker in
+                let database = try await TestCluster.shared.freshDatabase()
+                try await withTestServer(
+                    database: database, venue: TestVenue.arena, sweepInterval: .milliseconds(500),
+                    amqp: try DeadLetterExpiryTests.configuration(broker)
+                ) { server in
+                    let seats = TestVenue.arenaSeats(rows: 0..<5)
+                    let codes = try await ExactlyOnceTests.sell(seats, at: server)
+                    try await eventually("amqp publisher connected") {
+                        try await server.http("/readyz").1.contains("amqp publisher: connected")
+                    }
+                    let holds = TestVenue.arenaSeats(rows: 10..<11).prefix(5)
+                    let doors = RacingDoors(
+                        codes: codes, ports: [server.endpoints.grpcPort], doors: FaultSuiteTests.doors,
+                        deadline: FaultSuiteTests.doorDeadline, pause: .milliseconds(5))
+                    let scans = try await FaultSuiteTests.doorsDuring(doors) {
+                        await broker.stop()
+                        for seat in holds { try await server.reserve(seat, by: "holder", holdSeconds: 2) }
+                        // Released on time: 2 s hold + one 0.5 s sweep + slack for a busy machine.
+                        for seat in holds {
+                            try await waitUntil("\(seat)'s hold released by the sweep", within: .seconds(5), observe: {
+                                try await server.seat(seat).status
+                            }) { $0 == .available }
+                        }
+                    }
+                    let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [], database: database)
+                    print("fault RabbitMQ stopped: \(outcome)")
+                    #expect(outcome.acknowledged == seats.count, "every ticket admitted once")
+                    #expect(outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
+                            "check-ins unaffected: \(outcome) \(outcome.wrong.prefix(3))")
+                    for seat in holds {
+                        #expect(try await server.count(
+                            "SELECT count(*) FROM seat_history WHERE seat_id = \(seat) AND action = 'EXPIRE' AND detail = 'expired (sweep)'") == 1)
+                    }
+                }
+            }
+        }
+    }
+}
