@@ -9,10 +9,14 @@ demo:
 # At most 6 tests at once: every integration test starts its own server and
 # database pools, and on a 2-core machine running all of them together made
 # deadline-bound tests fail for lack of CPU, not for a bug.
+# Under a watchdog: a hung test must fail the run, not hold it until CI's 90-minute
+# limit. The test run gets 20 minutes (USHER_TEST_TIMEOUT, in seconds), then the
+# watchdog names the tests still running, prints the test process's stacks and
+# stops everything the tests started; the build gets 60. (Both fit in CI's 90.)
 test:
 	scripts/bootstrap.sh
-	swift build --build-tests
-	swift test --skip-build --experimental-maximum-parallelization-width 6
+	scripts/test-with-watchdog.sh --timeout 3600 --what build -- swift build --build-tests
+	scripts/test-with-watchdog.sh -- swift test --skip-build --experimental-maximum-parallelization-width 6
 
 build:
 	scripts/bootstrap.sh

@@ -21,6 +21,8 @@ packages=(
   openssl               # TLS tests make a throwaway CA and certificates
   librabbitmq-dev       # rabbitmq-c: hold expiry by RabbitMQ dead-lettering
   rabbitmq-server       # tests start their own broker on loopback ports
+  gdb                   # scripts/test-with-watchdog.sh: stacks of a hung test process
+  jq                    # scripts/test-with-watchdog.sh: reads Swift Testing's event stream
   "$@"
 )
 
