@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        // swift-subprocess's own dependency; named here for FileDescriptor (output to a file).
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
         // Pure domain: seat state machine, scan verdicts, ticket codes, input rules. No I/O.
@@ -43,6 +46,14 @@ let package = Package(
 
         // posix_spawn extras for ProcessRunner (a header-only shim over glibc).
         .systemLibrary(name: "CSpawn"),
+        // The one way to start a child process (swift-subprocess underneath).
+        .target(
+            name: "ChildProcess",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         // libqrencode and libpng (Debian packages), for printing tickets.
         .systemLibrary(name: "CQRencode"),
         .systemLibrary(name: "CImageCodecs"),
@@ -165,6 +176,7 @@ let package = Package(
             ]),
 
         .testTarget(name: "UsherCoreTests", dependencies: ["UsherCore"]),
+        .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
         .testTarget(name: "InventoryClientTests", dependencies: ["InventoryClient"]),
         .testTarget(name: "ScanDecodeTests", dependencies: ["ScanDecode"], exclude: ["Fixtures"]),
         .testTarget(name: "ScanModelTests", dependencies: ["ScanModel", "InventoryClient", "UsherCore"], exclude: ["Snapshots"]),
