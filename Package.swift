@@ -44,8 +44,6 @@ let package = Package(
             ]
         ),
 
-        // posix_spawn extras for ProcessRunner (a header-only shim over glibc).
-        .systemLibrary(name: "CSpawn"),
         // The one way to start a child process (swift-subprocess underneath).
         .target(
             name: "ChildProcess",
@@ -73,7 +71,7 @@ let package = Package(
             name: "InventoryStore",
             dependencies: [
                 "UsherCore",
-                "CSpawn",
+                "ChildProcess",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 // Only to classify the pool's own errors (circuit breaker, shutdown) as UNAVAILABLE.
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
@@ -191,6 +189,7 @@ let package = Package(
                 "InventoryStore",
                 "InventoryProto",
                 "UsherCore",
+                "ChildProcess",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
