@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import GRPCCore
 import InventoryProto
@@ -116,14 +117,7 @@ func runServerBinary(_ arguments: [String]) async throws -> (status: Int32, outp
 
 /// Runs a built executable with `arguments`; returns its status and combined output.
 func runBuiltBinary(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-    let log = FileManager.default.temporaryDirectory.appendingPathComponent("usher-cmd-\(UUID().uuidString).log")
-    defer { try? FileManager.default.removeItem(at: log) }
-    let process = try Process.start([path] + arguments, log: log)
-    let deadline = ContinuousClock.now + .seconds(120)
-    while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-    if process.isRunning {
-        process.terminate()
-        throw TestFailure("\(arguments) did not finish")
-    }
-    return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+    let result = try await Command(path, arguments, environment: ProcessInfo.processInfo.environment)
+        .run(timeout: .seconds(120), allowFailure: true)
+    return (result.status, result.output)
 }
