@@ -63,6 +63,9 @@ let package = Package(
         // Image → codes: PNG/JPEG to 8-bit gray, zbar with only QR enabled.
         .target(name: "ScanDecode", dependencies: ["CImageCodecs", "CZbar"]),
 
+        // zbarimg, the reference QR reader the tests and the bench compare with.
+        .target(name: "ZbarReference", dependencies: ["ChildProcess"]),
+
         // Ticket printing: QR PNGs (error correction M, quiet zone) and a manifest.
         .target(name: "TicketExport", dependencies: ["CQRencode", "CImageCodecs"]),
 
@@ -167,7 +170,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "UsherCore", "TicketExport", "ScanDecode", "ScanModel", "InventoryClient", "InventoryProto",
+                "UsherCore", "TicketExport", "ScanDecode", "ScanModel", "InventoryClient", "InventoryProto", "ZbarReference",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -176,7 +179,7 @@ let package = Package(
         .testTarget(name: "UsherCoreTests", dependencies: ["UsherCore"]),
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
         .testTarget(name: "InventoryClientTests", dependencies: ["InventoryClient"]),
-        .testTarget(name: "ScanDecodeTests", dependencies: ["ScanDecode"], exclude: ["Fixtures"]),
+        .testTarget(name: "ScanDecodeTests", dependencies: ["ScanDecode", "ZbarReference"], exclude: ["Fixtures"]),
         .testTarget(name: "ScanModelTests", dependencies: ["ScanModel", "InventoryClient", "UsherCore"], exclude: ["Snapshots"]),
         // Runs the real server wiring against a real PostgreSQL started by the project's launcher.
         .testTarget(
@@ -190,6 +193,7 @@ let package = Package(
                 "InventoryProto",
                 "UsherCore",
                 "ChildProcess",
+                "ZbarReference",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
