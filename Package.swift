@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        // swift-subprocess's own dependency; named here for FileDescriptor (output to a file).
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
         // Pure domain: seat state machine, scan verdicts, ticket codes, input rules. No I/O.
@@ -41,8 +44,14 @@ let package = Package(
             ]
         ),
 
-        // posix_spawn extras for ProcessRunner (a header-only shim over glibc).
-        .systemLibrary(name: "CSpawn"),
+        // The one way to start a child process (swift-subprocess underneath).
+        .target(
+            name: "ChildProcess",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         // libqrencode and libpng (Debian packages), for printing tickets.
         .systemLibrary(name: "CQRencode"),
         .systemLibrary(name: "CImageCodecs"),
@@ -54,6 +63,9 @@ let package = Package(
         // Image → codes: PNG/JPEG to 8-bit gray, zbar with only QR enabled.
         .target(name: "ScanDecode", dependencies: ["CImageCodecs", "CZbar"]),
 
+        // zbarimg, the reference QR reader the tests and the bench compare with.
+        .target(name: "ZbarReference", dependencies: ["ChildProcess"]),
+
         // Ticket printing: QR PNGs (error correction M, quiet zone) and a manifest.
         .target(name: "TicketExport", dependencies: ["CQRencode", "CImageCodecs"]),
 
@@ -62,7 +74,7 @@ let package = Package(
             name: "InventoryStore",
             dependencies: [
                 "UsherCore",
-                "CSpawn",
+                "ChildProcess",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 // Only to classify the pool's own errors (circuit breaker, shutdown) as UNAVAILABLE.
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
@@ -158,15 +170,16 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "UsherCore", "TicketExport", "ScanDecode", "ScanModel", "InventoryClient", "InventoryProto",
+                "UsherCore", "TicketExport", "ScanDecode", "ScanModel", "InventoryClient", "InventoryProto", "ZbarReference",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
 
         .testTarget(name: "UsherCoreTests", dependencies: ["UsherCore"]),
+        .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
         .testTarget(name: "InventoryClientTests", dependencies: ["InventoryClient"]),
-        .testTarget(name: "ScanDecodeTests", dependencies: ["ScanDecode"], exclude: ["Fixtures"]),
+        .testTarget(name: "ScanDecodeTests", dependencies: ["ScanDecode", "ZbarReference"], exclude: ["Fixtures"]),
         .testTarget(name: "ScanModelTests", dependencies: ["ScanModel", "InventoryClient", "UsherCore"], exclude: ["Snapshots"]),
         // Runs the real server wiring against a real PostgreSQL started by the project's launcher.
         .testTarget(
@@ -179,6 +192,8 @@ let package = Package(
                 "InventoryStore",
                 "InventoryProto",
                 "UsherCore",
+                "ChildProcess",
+                "ZbarReference",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -4,6 +4,7 @@ import ScanDecode
 import ScanModel
 import TicketExport
 import UsherCore
+import ZbarReference
 
 /// `bench`: speed checks that would be flaky as unit tests. Each prints one line
 /// per measurement; scripts/bench.sh runs them in a release build.
@@ -29,7 +30,7 @@ struct Bench {
         case "export": seconds = try await export(count: count)
         case "verify": seconds = verify(count: count)
         case "decode":
-            try decode(files: Array(arguments.dropFirst()))
+            try await decode(files: Array(arguments.dropFirst()))
             return
         case "scan" where arguments.count >= 3:
             let count = arguments.count > 3 ? Int(arguments[3]) ?? 200 : 200
@@ -99,7 +100,7 @@ struct Bench {
 
     /// Decoding each file: ours (in process) against zbarimg (a process per run,
     /// as a script would use it), medians of several runs.
-    static func decode(files: [String]) throws {
+    static func decode(files: [String]) async throws {
         for file in files {
             let url = URL(fileURLWithPath: file)
             let clock = ContinuousClock()
@@ -113,13 +114,7 @@ struct Bench {
             var theirs: [Duration] = []
             for _ in 0..<10 {
                 let start = clock.now
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/zbarimg")
-                process.arguments = ["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", file]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                process.waitUntilExit()
+                _ = try await Zbarimg.codes(inImageAt: file)
                 theirs.append(clock.now - start)
             }
             print(String(format: "decode %@ (%d code): ours %.2f ms, zbarimg %.2f ms (median)",

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Logging
 import PostgresNIO
@@ -85,7 +86,7 @@ public struct EmbeddedPostgres: Sendable {
             try await run(runAs, [
                 "\(bin)/initdb", "-D", dataDirectory.path, "-U", Self.superuser, "--auth=trust",
                 "-E", "UTF8", "--locale=C", "--no-instructions",
-            ])
+            ], timeout: .seconds(120))
         }
         if try await isRunning(bin: bin, runAs: runAs) {
             if owner {
@@ -113,7 +114,7 @@ public struct EmbeddedPostgres: Sendable {
             try await run(runAs, [
                 "\(bin)/pg_ctl", "start", "-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60",
                 "-o", options.joined(separator: " "),
-            ])
+            ], timeout: .seconds(90))
         } catch {
             let tail = (try? String(contentsOf: logFile, encoding: .utf8))?.split(separator: "\n").suffix(5)
                 .joined(separator: "\n") ?? ""
@@ -129,13 +130,42 @@ public struct EmbeddedPostgres: Sendable {
         defer { ownership.release() }
         let bin = try Self.binDirectory()
         let runAs = try Self.runAsUser()
-        guard try await isRunning(bin: bin, runAs: runAs) else { return }
-        try await run(runAs, ["\(bin)/pg_ctl", "stop", "-D", dataDirectory.path, "-m", "fast", "-w", "-t", "60"])
+        // Even from a cancelled task: a postmaster we started must not outlive us.
+        guard try await isRunning(bin: bin, runAs: runAs, evenIfCancelled: true) else { return }
+        try await run(
+            runAs, ["\(bin)/pg_ctl", "stop", "-D", dataDirectory.path, "-m", "fast", "-w", "-t", "60"], timeout: .seconds(90),
+            evenIfCancelled: true)
         logger.info("embedded PostgreSQL stopped")
     }
 
-    private func isRunning(bin: String, runAs: String?) async throws -> Bool {
-        let (status, _) = try await run(runAs, ["\(bin)/pg_ctl", "status", "-D", dataDirectory.path], allowFailure: true)
+    /// Stops the cluster at once, as `pg_ctl stop -m immediate` does (SIGQUIT to the
+    /// postmaster named in postmaster.pid: no checkpoint, crash recovery on the next
+    /// start), but synchronously and without starting a process. That makes it safe
+    /// in an `atexit` handler, where a child process cannot be trusted:
+    /// swift-subprocess learns of exits on a monitor thread that its own `atexit`
+    /// handler may already have stopped, and async work has no one left to run it.
+    /// Waits up to `timeout` for the postmaster to go, then kills it. A pid that no
+    /// longer belongs to a `postgres` process (reused after a crash) is left alone.
+    public func stopImmediately(timeout: Duration = .seconds(10)) {
+        let pidFile = dataDirectory.appendingPathComponent("postmaster.pid").path
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+            let line = text.split(separator: "\n").first, let pid = Int32(line), pid > 0
+        else { return }
+        func isPostgres() -> Bool {
+            let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+            let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?
+                .split(separator: ")").last?.split(separator: " ").first
+            return comm == "postgres\n" && state != "Z"  // a zombie has already stopped
+        }
+        guard isPostgres(), kill(pid, SIGQUIT) == 0 else { return }
+        let deadline = ContinuousClock.now + timeout
+        while isPostgres() && ContinuousClock.now < deadline { usleep(20_000) }
+        if isPostgres() { kill(pid, SIGKILL) }
+    }
+
+    private func isRunning(bin: String, runAs: String?, evenIfCancelled: Bool = false) async throws -> Bool {
+        let (status, _) = try await run(
+            runAs, ["\(bin)/pg_ctl", "status", "-D", dataDirectory.path], allowFailure: true, evenIfCancelled: evenIfCancelled)
         return status == 0
     }
 
@@ -194,13 +224,21 @@ public struct EmbeddedPostgres: Sendable {
         }
     }
 
+    /// Runs a PostgreSQL program (as the postgres user when we are root). Its output
+    /// is captured to a file, not a pipe: `pg_ctl start` leaves the postmaster behind.
     @discardableResult
-    private func run(_ runAs: String?, _ arguments: [String], allowFailure: Bool = false) async throws -> (Int32, String) {
+    private func run(
+        _ runAs: String?, _ arguments: [String], timeout: Duration = .seconds(60), allowFailure: Bool = false,
+        evenIfCancelled: Bool = false
+    ) async throws -> (Int32, String) {
         let command = runAs.map { ["/usr/sbin/runuser", "-u", $0, "--"] + arguments } ?? arguments
         // A clean environment: the caller's PG* variables must not steer pg_ctl elsewhere.
         var environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8"]
         if let home = ProcessInfo.processInfo.environment["HOME"] { environment["HOME"] = home }
-        let result = try await ProcessRunner.run(command, environment: environment, allowFailure: allowFailure)
+        let program = Command(command[0], Array(command.dropFirst()), environment: environment)
+        let result = evenIfCancelled
+            ? try await program.runEvenIfCancelled(timeout: timeout, allowFailure: allowFailure)
+            : try await program.run(timeout: timeout, allowFailure: allowFailure)
         return (result.status, result.output)
     }
 

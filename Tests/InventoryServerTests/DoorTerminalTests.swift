@@ -21,8 +21,8 @@ extension ExternalPrograms {
             return (venue, TicketKeyring(signer: try TicketSigningKey(rawRepresentation: seed)))
         }
 
-        static func code(_ asset: String) throws -> String {
-            guard let code = try zbarDecode(repository.appendingPathComponent("assets/tickets/\(asset)")).first else {
+        static func code(_ asset: String) async throws -> String {
+            guard let code = try await zbarDecode(repository.appendingPathComponent("assets/tickets/\(asset)")).first else {
                 throw TestFailure("zbar read nothing from \(asset)")
             }
             return code
@@ -52,7 +52,7 @@ extension ExternalPrograms {
                     ("revoked.png", "✖  NOT FOUND  ✖", "revoked by transfer"),
                 ]
                 for (asset, banner, detail) in expected {
-                    try await door.scan(try Self.code(asset))
+                    try await door.scan(try await Self.code(asset))
                     let screen = try await door.waitFor(detail)
                     #expect(screen.contains(banner), "\(asset):\n\(screen)")
                     try await door.press("Escape")
@@ -121,7 +121,7 @@ extension ExternalPrograms {
                 let url = assets.appendingPathComponent(file)
                 let result = try await runBuiltBinary(Self.scanTUI, ["decode", url.path])
                 #expect(result.status == 0, "\(file): \(result.output)")
-                #expect(result.output.split(separator: "\n").map(String.init) == (try zbarDecode(url)), "\(file)")
+                #expect(result.output.split(separator: "\n").map(String.init) == (try await zbarDecode(url)), "\(file)")
             }
             let missing = try await runBuiltBinary(Self.scanTUI, ["decode", "/nonexistent.png"])
             #expect(missing.status == 1 && missing.output.contains("no such file"), "\(missing.output)")
@@ -136,7 +136,7 @@ extension ExternalPrograms {
                 ]
                 for (asset, status, word) in expected {
                     let result = try await runBuiltBinary(
-                        Self.scanTUI, ["check", try Self.code(asset), "--hall", "main", "--server", "127.0.0.1:\(server.endpoints.grpcPort)"])
+                        Self.scanTUI, ["check", try await Self.code(asset), "--hall", "main", "--server", "127.0.0.1:\(server.endpoints.grpcPort)"])
                     #expect(result.status == status && result.output.contains(word), "\(asset): \(result.status) \(result.output)")
                 }
                 // check only verifies: the SUCCESS ticket is still unused.
@@ -157,7 +157,7 @@ extension ExternalPrograms {
             }
             // The server is gone.
             try await door.waitFor("OFFLINE", timeout: .seconds(15))
-            try await door.scan(try Self.code("success.png"))
+            try await door.scan(try await Self.code("success.png"))
             let screen = try await door.waitFor("NOT CHECKED", timeout: .seconds(15))
             #expect(!screen.contains("SUCCESS"), "an unchecked scan must never look like a success:\n\(screen)")
             #expect(screen.contains("do not admit"))
@@ -165,7 +165,7 @@ extension ExternalPrograms {
             try await withTestServer(database: database, venue: "", keyring: keyring, grpcPort: port) { _ in
                 try await door.waitFor("ONLINE", timeout: .seconds(20))
                 try await door.press("Escape")
-                try await door.scan(try Self.code("success.png"))
+                try await door.scan(try await Self.code("success.png"))
                 try await door.waitFor("✔  SUCCESS  ✔")
             }
         }

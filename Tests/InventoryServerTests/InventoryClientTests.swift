@@ -193,7 +193,7 @@ struct InventoryClientIntegrationTests {
     }
 
     @Test func tlsRoundTripAndClearFailures() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try await withTestServer(tls: certificates) { server in
             try await withInventoryClient(configuration(server, security: .tls(caCertificate: certificates.ca))) { client in
@@ -220,11 +220,7 @@ struct InventoryClientIntegrationTests {
     }
 
     @Test func mutualTLSNeedsTheClientCertificate() async throws {
-        let certificates = try {
-            var made = try TestCertificates.make()
-            made.requireClientCertificates = true
-            return made
-        }()
+        let certificates = try await TestCertificates.make(requireClientCertificates: true)
         defer { certificates.remove() }
         try await withTestServer(tls: certificates) { (server: TestServer) async throws in
             let withCertificate = configuration(

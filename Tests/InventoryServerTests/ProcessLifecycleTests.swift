@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -25,70 +26,71 @@ struct ProcessLifecycleTests {
         let imported = try await runServerBinary(["venue", "import", venueFile.path, "--data-dir", dataDir.path])
         #expect(imported.status == 0, "venue import: \(imported.output)")
 
-        let log = base.appendingPathComponent("server.log")
-        let server = try Process.start(
-            [Self.binary.path, "serve", "--data-dir", dataDir.path, "--grpc-port", "0", "--http-port", "0"], log: log)
-        defer { if server.isRunning { server.terminate() } }
-        let (grpcPort, _) = try await waitForReady(log: log)
+        let serve = Command(
+            Self.binary.path, ["serve", "--data-dir", dataDir.path, "--grpc-port", "0", "--http-port", "0"],
+            environment: ProcessInfo.processInfo.environment)
+        // withRunning stops the server if anything below fails or the test times out.
+        let (exited, log) = try await serve.withRunning(grace: .seconds(15)) { server in
+            let (grpcPort, _) = try await waitForReady(server)
 
-        try await withGRPCClient(
-            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: grpcPort), transportSecurity: .plaintext)
-        ) { client in
-            let inventory = Inventory_InventoryService.Client(wrapping: client)
-            let health = Grpc_Health_V1_Health.Client(wrapping: client)
-            // An open health watch must see NOT_SERVING and end when the drain starts,
-            // not hold the shutdown open.
-            async let watched: [Grpc_Health_V1_HealthCheckResponse.ServingStatus] = health.watch(
-                request: .init(message: .init())
-            ) { response in
-                var statuses: [Grpc_Health_V1_HealthCheckResponse.ServingStatus] = []
-                for try await message in response.messages { statuses.append(message.status) }
-                return statuses
-            }
-            let seat = "gala.stalls.A.1"
-            _ = try await inventory.reserveSeat(.with { $0.seatID = seat; $0.userID = "alice" })
-            let code = try await inventory.confirmSeat(.with { $0.seatID = seat; $0.userID = "alice"; $0.orderID = "o" }).ticketCode
+            try await withGRPCClient(
+                transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: grpcPort), transportSecurity: .plaintext)
+            ) { client in
+                let inventory = Inventory_InventoryService.Client(wrapping: client)
+                let health = Grpc_Health_V1_Health.Client(wrapping: client)
+                // An open health watch must see NOT_SERVING and end when the drain starts,
+                // not hold the shutdown open.
+                async let watched: [Grpc_Health_V1_HealthCheckResponse.ServingStatus] = health.watch(
+                    request: .init(message: .init())
+                ) { response in
+                    var statuses: [Grpc_Health_V1_HealthCheckResponse.ServingStatus] = []
+                    for try await message in response.messages { statuses.append(message.status) }
+                    return statuses
+                }
+                let seat = "gala.stalls.A.1"
+                _ = try await inventory.reserveSeat(.with { $0.seatID = seat; $0.userID = "alice" })
+                let code = try await inventory.confirmSeat(.with { $0.seatID = seat; $0.userID = "alice"; $0.orderID = "o" }).ticketCode
 
-            // Hold the seat's row lock so the admission is still in flight when SIGTERM arrives.
-            let (locked, lockedSink) = AsyncStream<Void>.makeStream()
-            async let lockHolder: Void = withClient(embedded.clientConfiguration()) { database in
-                try await database.withTransaction(logger: TestCluster.logger) { connection in
-                    try await connection.query(
-                        "SELECT 1 FROM seats WHERE seat_id = \(seat) FOR UPDATE", logger: TestCluster.logger)
-                    lockedSink.yield()
-                    try await Task.sleep(for: .milliseconds(500))
-                    #expect(kill(server.processIdentifier, SIGTERM) == 0)
-                    try await Task.sleep(for: .milliseconds(700))
-                    #expect(server.isRunning, "the server must wait for the in-flight call")
-                }  // commit: the lock is released and the admission goes through
+                // Hold the seat's row lock so the admission is still in flight when SIGTERM arrives.
+                let (locked, lockedSink) = AsyncStream<Void>.makeStream()
+                async let lockHolder: Void = withClient(embedded.clientConfiguration()) { database in
+                    try await database.withTransaction(logger: TestCluster.logger) { connection in
+                        try await connection.query(
+                            "SELECT 1 FROM seats WHERE seat_id = \(seat) FOR UPDATE", logger: TestCluster.logger)
+                        lockedSink.yield()
+                        try await Task.sleep(for: .milliseconds(500))
+                        try server.send(SIGTERM)
+                        try await Task.sleep(for: .milliseconds(700))
+                        #expect(server.isRunning, "the server must wait for the in-flight call")
+                    }  // commit: the lock is released and the admission goes through
+                }
+                for await _ in locked { break }
+                let admission = try await inventory.markCheckedIn(.with {
+                    $0.ticketCode = code
+                    $0.hallID = "main"
+                    $0.staffID = "s"
+                    $0.terminalID = "door-1"
+                    $0.scanID = "drain-1"
+                })
+                try await lockHolder
+                #expect(admission.result == .success, "the in-flight call completes during the drain")
+                let statuses = try await watched
+                #expect(statuses.first == .serving && statuses.last == .notServing, "\(statuses)")
             }
-            for await _ in locked { break }
-            let admission = try await inventory.markCheckedIn(.with {
-                $0.ticketCode = code
-                $0.hallID = "main"
-                $0.staffID = "s"
-                $0.terminalID = "door-1"
-                $0.scanID = "drain-1"
-            })
-            try await lockHolder
-            #expect(admission.result == .success, "the in-flight call completes during the drain")
-            let statuses = try await watched
-            #expect(statuses.first == .serving && statuses.last == .notServing, "\(statuses)")
+            // Well inside the 10 s drain bound: nothing was left to wait for.
+            return (try await server.waitForExit(timeout: .seconds(8)), server.output())
         }
-        // Well inside the 10 s drain bound: nothing was left to wait for.
-        let exited = try await waitForExit(server, timeout: .seconds(8))
-        #expect(exited == 0, "exit status; log:\n\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        #expect(exited == .exited(0), "log:\n\(log)")
         #expect(!FileManager.default.fileExists(atPath: embedded.dataDirectory.appendingPathComponent("postmaster.pid").path),
                 "the embedded database must be stopped")
         ClusterReaper.unregister(embedded)
         try? FileManager.default.removeItem(at: base)
     }
 
-    private func waitForReady(log: URL) async throws -> (grpc: Int, http: Int) {
+    private func waitForReady(_ server: RunningCommand) async throws -> (grpc: Int, http: Int) {
         let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.contains("inventory-server ready") }),
+        while ContinuousClock.now < deadline && server.isRunning {
+            if let line = server.output().split(separator: "\n").first(where: { $0.contains("inventory-server ready") }),
                 let grpc = line.firstMatch(of: /grpc=[0-9.]+:([0-9]+)/), let http = line.firstMatch(of: /http=[0-9.]+:([0-9]+)/),
                 let grpcPort = Int(grpc.1), let httpPort = Int(http.1)
             {
@@ -96,28 +98,6 @@ struct ProcessLifecycleTests {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw TestFailure("server not ready within 60 s:\n\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
-    }
-
-    private func waitForExit(_ process: Process, timeout: Duration) async throws -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-        return process.isRunning ? nil : process.terminationStatus
-    }
-}
-
-extension Process {
-    /// Starts `arguments` with stdout and stderr appended to `log`.
-    static func start(_ arguments: [String], log: URL) throws -> Process {
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
+        throw TestFailure("server not ready within 60 s (\(server.termination.map { "\($0)" } ?? "still running")):\n\(server.output())")
     }
 }

@@ -1,5 +1,5 @@
+import ChildProcess
 import Foundation
-import InventoryStore
 
 /// A private RabbitMQ node for tests: Debian's rabbitmq-server, started by us on
 /// loopback with its own node name, ports (AMQP, distribution, epmd), HOME, data
@@ -29,7 +29,7 @@ struct TestBroker: Sendable {
         try FileManager.default.createDirectory(atPath: directory + "/home", withIntermediateDirectories: true)
         try "[].\n".write(toFile: directory + "/enabled_plugins", atomically: true, encoding: .utf8)
         if getuid() == 0 {
-            try await ProcessRunner.run(["/bin/chown", "-R", "rabbitmq:rabbitmq", directory], environment: [:])
+            try await Command("/bin/chown", ["-R", "rabbitmq:rabbitmq", directory]).run()
         }
         do {
             try await broker.start()
@@ -64,12 +64,19 @@ struct TestBroker: Sendable {
 
     /// Runs one of the broker's commands as its user with the node's environment.
     @discardableResult
-    private func run(_ command: String, _ arguments: [String], allowFailure: Bool = false) async throws -> (Int32, String) {
+    private func run(_ command: String, _ arguments: [String], allowFailure: Bool = false, cleanup: Bool = false)
+        async throws -> (Int32, String)
+    {
         let settings = environment.map { "\($0.key)=\($0.value)" }.sorted()
-        // Every broker command is bounded: a hung rabbitmqctl must fail the test, not hang it.
-        let argv = ["/usr/bin/timeout", "120"] + (getuid() == 0 ? ["/usr/sbin/runuser", "-u", "rabbitmq", "--"] : [])
+        // `env -i` after runuser, which would otherwise set HOME and SHELL its own way.
+        let argv = (getuid() == 0 ? ["/usr/sbin/runuser", "-u", "rabbitmq", "--"] : [])
             + ["/usr/bin/env", "-i"] + settings + [command.hasPrefix("/") ? command : "\(Self.binaries)/\(command)"] + arguments
-        return try await ProcessRunner.run(argv, environment: ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"], allowFailure: allowFailure)
+        // Every broker command is bounded: a hung rabbitmqctl must fail the test, not hang it.
+        let command = Command(argv[0], Array(argv.dropFirst()), environment: ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"])
+        let result = cleanup
+            ? try await command.runEvenIfCancelled(timeout: .seconds(120), allowFailure: allowFailure)
+            : try await command.run(timeout: .seconds(120), allowFailure: allowFailure)
+        return (result.status, result.output)
     }
 
     /// Starts the node (again, after ``stop()``: the queues are durable and kept).
@@ -103,13 +110,14 @@ struct TestBroker: Sendable {
         // and rabbitmqctl then waits for the file forever.
         let pid = (try? String(contentsOfFile: directory + "/rabbitmq.pid", encoding: .utf8))
             .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        _ = try? await run("rabbitmqctl", ["-n", nodeName, "stop"], allowFailure: true)
+        // Even in a cancelled (timed-out) test: the node is a daemon, not our child.
+        _ = try? await run("rabbitmqctl", ["-n", nodeName, "stop"], allowFailure: true, cleanup: true)
         if let pid {
             let deadline = ContinuousClock.now + .seconds(30)
             while kill(pid, 0) == 0 && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(100)) }
             if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
         }
-        _ = try? await run("/usr/bin/epmd", ["-port", "\(epmdPort)", "-kill"], allowFailure: true)
+        _ = try? await run("/usr/bin/epmd", ["-port", "\(epmdPort)", "-kill"], allowFailure: true, cleanup: true)
     }
 
     /// Stops the node and deletes its files.

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import GRPCNIOTransportHTTP2
 
@@ -28,21 +29,21 @@ struct TestCertificates: Sendable {
         ) { $0.trustRoots = .certificates([.file(path: ca, format: .pem)]) }
     }
 
-    static func make() throws -> TestCertificates {
+    static func make(requireClientCertificates: Bool = false) async throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("usher-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let certificates = TestCertificates(directory: directory)
+        let certificates = TestCertificates(directory: directory, requireClientCertificates: requireClientCertificates)
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try openssl(["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Usher Test CA"], in: directory)
-        try openssl(["req", "-x509"] + ec + ["-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=Somebody Else"], in: directory)
-        try openssl(["req"] + ec + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"], in: directory)
+        try await openssl(["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Usher Test CA"], in: directory)
+        try await openssl(["req", "-x509"] + ec + ["-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=Somebody Else"], in: directory)
+        try await openssl(["req"] + ec + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"], in: directory)
         try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(
             to: directory.appendingPathComponent("san.ext"), atomically: true, encoding: .utf8)
-        try openssl(
+        try await openssl(
             ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
              "-out", "server.pem", "-days", "2", "-extfile", "san.ext"], in: directory)
-        try openssl(["req"] + ec + ["-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=door-7"], in: directory)
-        try openssl(
+        try await openssl(["req"] + ec + ["-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=door-7"], in: directory)
+        try await openssl(
             ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
              "-out", "client.pem", "-days", "2"], in: directory)
         return certificates
@@ -50,19 +51,7 @@ struct TestCertificates: Sendable {
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
 
-    private static func openssl(_ arguments: [String], in directory: URL) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let output = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure("openssl \(arguments.first ?? ""): \(String(decoding: output, as: UTF8.self))")
-        }
+    private static func openssl(_ arguments: [String], in directory: URL) async throws {
+        try await Command("/usr/bin/openssl", arguments, workingDirectory: directory.path).run(timeout: .seconds(30))
     }
 }

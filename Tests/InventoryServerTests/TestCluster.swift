@@ -116,6 +116,7 @@ enum ClusterReaper {
     }
 
     /// Synchronous on purpose: it runs inside atexit, where nothing async can.
+    /// (Swift Testing has no "after all tests" hook, so atexit it is.)
     static func stopAll() {
         for cluster in clusters.withLock({ $0 }) { stopImmediately(cluster) }
     }
@@ -130,17 +131,12 @@ enum ClusterReaper {
         }
     }
 
+    /// No child process here (not pg_ctl): this runs inside atexit, after
+    /// swift-subprocess may have stopped its own exit monitor, and blocking on async
+    /// work there could wait forever. EmbeddedPostgres.stopImmediately does what
+    /// `pg_ctl stop -m immediate` does (SIGQUIT to the postmaster), synchronously.
     private static func stopImmediately(_ cluster: EmbeddedPostgres) {
-        let process = Process()
-        var arguments = ["pg_ctl", "stop", "-D", cluster.dataDirectory.path, "-m", "immediate", "-w"]
-        if let bin = try? EmbeddedPostgres.binDirectory() { arguments[0] = "\(bin)/pg_ctl" }
-        if geteuid() == 0 { arguments = ["-u", "postgres", "--"] + arguments }
-        process.executableURL = URL(fileURLWithPath: geteuid() == 0 ? "/usr/sbin/runuser" : arguments.removeFirst())
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
-        process.waitUntilExit()
+        cluster.stopImmediately()
         try? FileManager.default.removeItem(at: cluster.directory.deletingLastPathComponent())
     }
 }

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import GRPCCore
 import InventoryProto
@@ -5,23 +6,12 @@ import InventoryStore
 import PostgresNIO
 import Testing
 import UsherCore
+import ZbarReference
 
 @testable import InventoryServer
 
-/// zbarimg (package zbar-tools) is the independent reader: what it decodes is
-/// what a door scanner will see.
-func zbarDecode(_ file: URL) throws -> [String] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/zbarimg")
-    process.arguments = ["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", file.path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
-}
+/// The codes zbarimg, the independent reader, finds in `file`.
+func zbarDecode(_ file: URL) async throws -> [String] { try await Zbarimg.codes(inImageAt: file.path) }
 
 @Suite("Printing tickets", .timeLimit(.minutes(5)))
 struct TicketPrintingTests {
@@ -57,7 +47,7 @@ struct TicketPrintingTests {
                 let (seat, owner, code, file) = (row[0], row[1], row[2], row[3])
                 #expect(sold[seat] == code, "the printed code is the issued one")
                 #expect(owner == "owner-\(seat.split(separator: ".").last!)")
-                let decoded = try zbarDecode(out.appendingPathComponent("gala").appendingPathComponent(file))
+                let decoded = try await zbarDecode(out.appendingPathComponent("gala").appendingPathComponent(file))
                 #expect(decoded == [code], "\(file) decodes to its manifest code")
                 #expect(try TicketCode.verify(decoded.first ?? "", keyring: TestKeys.keyring).get().seatID == seat)
             }
@@ -99,7 +89,7 @@ struct TicketPrintingTests {
                 ("photo-success.jpg", .success, .valid),
             ]
             for (file, result, reason) in expected {
-                let decoded = try zbarDecode(Self.repository.appendingPathComponent("assets/tickets/\(file)"))
+                let decoded = try await zbarDecode(Self.repository.appendingPathComponent("assets/tickets/\(file)"))
                 #expect(decoded.count == 1, "\(file): zbar read \(decoded.count) codes")
                 guard let code = decoded.first else { continue }
                 let verdict = try await server.verify(code, hall: "main")
@@ -116,14 +106,7 @@ func runServerBinary(_ arguments: [String]) async throws -> (status: Int32, outp
 
 /// Runs a built executable with `arguments`; returns its status and combined output.
 func runBuiltBinary(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-    let log = FileManager.default.temporaryDirectory.appendingPathComponent("usher-cmd-\(UUID().uuidString).log")
-    defer { try? FileManager.default.removeItem(at: log) }
-    let process = try Process.start([path] + arguments, log: log)
-    let deadline = ContinuousClock.now + .seconds(120)
-    while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-    if process.isRunning {
-        process.terminate()
-        throw TestFailure("\(arguments) did not finish")
-    }
-    return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+    let result = try await Command(path, arguments, environment: ProcessInfo.processInfo.environment)
+        .run(timeout: .seconds(120), allowFailure: true)
+    return (result.status, result.output)
 }

@@ -1,14 +1,22 @@
+import ChildProcess
 import Foundation
-import InventoryStore
 
 /// A private tmux server for driving a terminal program as a person would:
 /// type, press keys, resize, read the screen.
 struct Tmux: Sendable {
     let socket: String
+    /// The tmux server's pid, for ``kill()``.
+    private(set) var serverPID: Int32 = 0
 
     static func start(_ command: String, width: Int = 100, height: Int = 30) async throws -> Tmux {
-        let tmux = Tmux(socket: FileManager.default.temporaryDirectory.appendingPathComponent("usher-tmux-\(UUID().uuidString).sock").path)
+        var tmux = Tmux(socket: FileManager.default.temporaryDirectory.appendingPathComponent("usher-tmux-\(UUID().uuidString).sock").path)
         try await tmux.run(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "env LANG=C.UTF-8 TERM=xterm-256color \(command); echo EXIT_CODE=$?; sleep 600"])
+        let pid = try? await tmux.run(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let serverPID = pid.flatMap({ Int32($0) }), serverPID > 0 else {
+            _ = try? await tmux.run(["kill-server"])
+            throw TestFailure("tmux did not say its server's pid: \(pid ?? "no answer")")
+        }
+        tmux.serverPID = serverPID
         return tmux
     }
 
@@ -27,15 +35,13 @@ struct Tmux: Sendable {
 
     func resize(width: Int, height: Int) async throws { try await run(["resize-window", "-x", "\(width)", "-y", "\(height)"]) }
 
-    /// Synchronous, for `defer`: kill-server does not leave a daemon behind.
+    /// Synchronous, for `defer` (which also runs when a test is cancelled or times
+    /// out). SIGTERM is what `tmux kill-server` sends the server; sent directly, no
+    /// child process is needed. The server hangs up its panes (scan-tui and the
+    /// trailing sleep get SIGHUP) and removes its socket.
     func kill() {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        process.arguments = ["-S", socket, "kill-server"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
-        process.waitUntilExit()
+        if serverPID > 0 { _ = Glibc.kill(serverPID, SIGTERM) }
+        unlink(socket)
     }
 
     /// Polls the screen until `text` is on it; returns the screen.
@@ -51,16 +57,16 @@ struct Tmux: Sendable {
         throw TestFailure("\"\(text)\" did not appear within \(timeout); the screen:\n\(screen)")
     }
 
-    /// Through ProcessRunner, not Foundation.Process: `new-session` leaves the tmux
-    /// server running as a daemon, which Foundation would wait for forever.
+    /// `new-session` leaves the tmux server running as a daemon; Command returns
+    /// when the tmux client exits all the same.
     @discardableResult
     private func run(_ arguments: [String]) async throws -> String {
         var environment = ProcessInfo.processInfo.environment
         environment["TMUX"] = nil
-        let (status, output) = try await ProcessRunner.run(
-            ["/usr/bin/tmux", "-S", socket] + arguments, environment: environment, allowFailure: true)
-        guard status == 0 else { throw TestFailure("tmux \(arguments.first ?? "") failed: \(output)") }
-        return output
+        let result = try await Command("/usr/bin/tmux", ["-S", socket] + arguments, environment: environment)
+            .run(timeout: .seconds(20), allowFailure: true)
+        guard result.succeeded else { throw TestFailure("tmux \(arguments.first ?? "") \(result.termination): \(result.output)") }
+        return result.output
     }
 }
 
