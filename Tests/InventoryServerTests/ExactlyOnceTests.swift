@@ -20,31 +20,27 @@ struct ExactlyOnceTests {
         let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("usher-exactly-once-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: directory) }
         try await withTestServer(database: database, venue: TestVenue.arena) { boxOffice in
-            _ = try ServerProcess.keyFile(in: directory)
-            let first = try await ServerProcess.start(database: database, directory: directory, name: "server-1")
-            defer { first.signal(SIGKILL) }
-            let second = try await ServerProcess.start(database: database, directory: directory, name: "server-2")
-            defer { second.signal(SIGKILL) }
-
-            for round in 0..<Self.rounds {
-                let seats = TestVenue.arenaSeats(rows: (round * 5)..<(round * 5 + 5))
-                let codes = try await Self.sell(seats, at: boxOffice)
-                let scans = try await RacingDoors(
-                    codes: codes, ports: [first.grpcPort, second.grpcPort], doors: 2 * Self.doorsPerServer, deadline: .seconds(10)
-                ).run()
-                let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [], database: database)
-                let logged = try await boxOffice.count(
-                    "SELECT count(*) FROM entry_logs WHERE seat_id = ANY(\(seats)) AND action = 'ADMIT'")
-                print("exactly-once round \(round + 1): \(outcome), logged \(logged)")
-                #expect(scans.count == seats.count * 2 * Self.doorsPerServer)
-                #expect(outcome.acknowledged == seats.count, "one SUCCESS per ticket")
-                #expect(outcome.present == seats.count)
-                #expect(outcome.double.isEmpty, "\(outcome.double.prefix(5))")
-                #expect(outcome.wrong.isEmpty, "every other scan DUPLICATE, no error: \(outcome.wrong.prefix(5))")
-                #expect(logged == Int64(scans.count), "one entry_logs row per scan")
+            try await withServerProcess(database: database, directory: directory) { first in
+                try await withServerProcess(database: database, directory: directory) { second in
+                    for round in 0..<Self.rounds {
+                        let seats = TestVenue.arenaSeats(rows: (round * 5)..<(round * 5 + 5))
+                        let codes = try await Self.sell(seats, at: boxOffice)
+                        let scans = try await RacingDoors(
+                            codes: codes, ports: [first.grpcPort, second.grpcPort], doors: 2 * Self.doorsPerServer, deadline: .seconds(10)
+                        ).run()
+                        let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [], database: database)
+                        let logged = try await boxOffice.count(
+                            "SELECT count(*) FROM entry_logs WHERE seat_id = ANY(\(seats)) AND action = 'ADMIT'")
+                        print("exactly-once round \(round + 1): \(outcome), logged \(logged)")
+                        #expect(scans.count == seats.count * 2 * Self.doorsPerServer)
+                        #expect(outcome.acknowledged == seats.count, "one SUCCESS per ticket")
+                        #expect(outcome.present == seats.count)
+                        #expect(outcome.double.isEmpty, "\(outcome.double.prefix(5))")
+                        #expect(outcome.wrong.isEmpty, "every other scan DUPLICATE, no error: \(outcome.wrong.prefix(5))")
+                        #expect(logged == Int64(scans.count), "one entry_logs row per scan")
+                    }
+                }
             }
-            await first.stop()
-            await second.stop()
         }
     }
 

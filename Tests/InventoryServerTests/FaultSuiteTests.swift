@@ -3,7 +3,6 @@ import GRPCCore
 import InventoryProto
 import InventoryStore
 import PostgresNIO
-import Synchronization
 import Testing
 
 @testable import InventoryServer
@@ -48,7 +47,7 @@ struct FaultSuiteTests {
 
     /// Racing doors beside `fault`, which starts once the doors have been at it for a second.
     static func doorsDuring(
-        _ doors: RacingDoors, _ fault: @escaping @Sendable () async throws -> Void
+        _ doors: RacingDoors, _ fault: () async throws -> Void
     ) async throws -> [RacingDoors.Scan] {
         async let scans = doors.run()
         try await Task.sleep(for: .seconds(1))
@@ -65,38 +64,44 @@ struct FaultSuiteTests {
             let directory = Self.directory("kill-server")
             defer { try? FileManager.default.removeItem(at: directory) }
             let database = cluster.clientConfiguration()
-            let first = try await ServerProcess.start(database: database, directory: directory, name: "server")
-            defer { first.signal(SIGKILL) }
-            let restarted = Mutex<ServerProcess?>(nil)
-            defer { restarted.withLock { $0?.signal(SIGKILL) } }
-            let doors = RacingDoors(
-                codes: codes, ports: [first.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10))
-            let scans = try await Self.doorsDuring(doors) {
-                first.signal(SIGKILL)
-                #expect(try await first.waitForExit(within: .seconds(5)) != nil, "the server died")
-                let started = ContinuousClock.now
-                let again = try await ServerProcess.start(
-                    database: database, directory: directory, name: "server-restarted",
-                    grpcPort: first.grpcPort, httpPort: first.httpPort)
-                let ready = ContinuousClock.now - started
-                restarted.withLock { $0 = again }
-                print("fault kill -9 server: ready again after \(ready)")
-                #expect(ready <= .seconds(3), "ready again within 3 s of the restart")
-            }
-            let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: Self.noVerdict, database: database)
-            print("fault kill -9 server: \(outcome)")
-            #expect(outcome.acknowledged > 0 && outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
-                    "\(outcome): lost \(outcome.lost.prefix(3)) double \(outcome.double.prefix(3)) wrong \(outcome.wrong.prefix(3))")
+            try await withServerProcess(database: database, directory: directory) { first in
+                let doors = RacingDoors(
+                    codes: codes, ports: [first.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10))
+                try await withThrowingTaskGroup(of: [RacingDoors.Scan].self) { group in
+                    group.addTask { try await doors.run() }
+                    try await Task.sleep(for: .seconds(1))
+                    try first.send(SIGKILL)
+                    try await first.waitForExit(within: .seconds(5))
+                    let started = ContinuousClock.now
+                    try await withServerProcess(
+                        database: database, directory: directory, grpcPort: first.grpcPort, httpPort: first.httpPort
+                    ) { again in
+                        let ready = ContinuousClock.now - started
+                        print("fault kill -9 server: ready again after \(ready)")
+                        #expect(ready <= .seconds(3), "ready again within 3 s of the restart")
 
-            // Every door whose SUCCESS reply it saw retries with the same scan id: the
-            // same SUCCESS, marked as a replay.
-            let acknowledged = scans.filter { $0.told == .verdict(.success) && !$0.replayed }
-            try await withRawInventoryClient(port: first.grpcPort) { inventory in
-                for scan in acknowledged {
-                    let retry = try await RacingDoors.scan(
-                        codes[scan.ticket], ticket: scan.ticket, scanID: scan.scanID, door: scan.door, via: inventory,
-                        options: .defaults)
-                    #expect(retry.told == .verdict(.success) && retry.replayed, "retry of \(scan.scanID): \(retry.told) \(retry.message)")
+                        let scans = try await group.next() ?? []
+                        let outcome = try await Reconciliation.check(
+                            scans, seats: seats, allowedFailures: Self.noVerdict, database: database)
+                        print("fault kill -9 server: \(outcome)")
+                        #expect(outcome.acknowledged > 0 && outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
+                                "\(outcome): lost \(outcome.lost.prefix(3)) double \(outcome.double.prefix(3)) wrong \(outcome.wrong.prefix(3))")
+                        #expect(scans.contains { $0.told == .failed(.unavailable) || $0.told == .failed(.deadlineExceeded) },
+                                "the kill was felt")
+
+                        // Every door whose SUCCESS reply it saw retries with the same scan id:
+                        // the same SUCCESS, marked as a replay.
+                        let acknowledged = scans.filter { $0.told == .verdict(.success) && !$0.replayed }
+                        try await withRawInventoryClient(port: again.grpcPort) { inventory in
+                            for scan in acknowledged {
+                                let retry = try await RacingDoors.scan(
+                                    codes[scan.ticket], ticket: scan.ticket, scanID: scan.scanID, door: scan.door, via: inventory,
+                                    options: .defaults)
+                                #expect(retry.told == .verdict(.success) && retry.replayed,
+                                        "retry of \(scan.scanID): \(retry.told) \(retry.message)")
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -107,25 +112,24 @@ struct FaultSuiteTests {
             let directory = Self.directory("pg-stopped")
             defer { try? FileManager.default.removeItem(at: directory) }
             let database = cluster.clientConfiguration()
-            let server = try await ServerProcess.start(database: database, directory: directory, name: "server")
-            defer { server.signal(SIGKILL) }
-            let doors = RacingDoors(
-                codes: codes, ports: [server.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10))
-            let scans = try await Self.doorsDuring(doors) {
-                try await cluster.stop()
-                try await Task.sleep(for: .seconds(5))
-                try await cluster.start()
-                let back = try await waitUntil("the server SERVING again by itself", within: .seconds(3), observe: {
-                    try await httpGet(port: server.httpPort, "/readyz")
-                }) { $0.0 == 200 }
-                print("fault PostgreSQL stopped 5 s: ready again \(back.after) after its restart")
+            try await withServerProcess(database: database, directory: directory) { server in
+                let doors = RacingDoors(
+                    codes: codes, ports: [server.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10))
+                let scans = try await Self.doorsDuring(doors) {
+                    try await cluster.stop()
+                    try await Task.sleep(for: .seconds(5))
+                    try await cluster.start()
+                    let back = try await waitUntil("the server SERVING again by itself", within: .seconds(3), observe: {
+                        try await httpGet(port: server.httpPort, "/readyz")
+                    }) { $0.0 == 200 }
+                    print("fault PostgreSQL stopped 5 s: ready again \(back.after) after its restart")
+                }
+                let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [.unavailable], database: database)
+                print("fault PostgreSQL stopped 5 s: \(outcome)")
+                #expect(scans.contains { $0.told == .failed(.unavailable) }, "the outage was felt")
+                #expect(outcome.acknowledged > 0 && outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
+                        "\(outcome): lost \(outcome.lost.prefix(3)) double \(outcome.double.prefix(3)) wrong \(outcome.wrong.prefix(3))")
             }
-            let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [.unavailable], database: database)
-            print("fault PostgreSQL stopped 5 s: \(outcome)")
-            #expect(scans.contains { $0.told == .failed(.unavailable) }, "the outage was felt")
-            #expect(outcome.acknowledged > 0 && outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
-                    "\(outcome): lost \(outcome.lost.prefix(3)) double \(outcome.double.prefix(3)) wrong \(outcome.wrong.prefix(3))")
-            await server.stop()
         }
     }
 
@@ -134,24 +138,23 @@ struct FaultSuiteTests {
             let directory = Self.directory("pg-killed")
             defer { try? FileManager.default.removeItem(at: directory) }
             let database = cluster.clientConfiguration()
-            let server = try await ServerProcess.start(database: database, directory: directory, name: "server")
-            defer { server.signal(SIGKILL) }
-            let doors = RacingDoors(
-                codes: codes, ports: [server.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10))
-            let scans = try await Self.doorsDuring(doors) {
-                try await cluster.crash()
-                try await Task.sleep(for: .seconds(1))
-                try await cluster.start()  // crash recovery from the WAL
-                let back = try await waitUntil("the server SERVING again by itself", within: .seconds(5), observe: {
-                    try await httpGet(port: server.httpPort, "/readyz")
-                }) { $0.0 == 200 }
-                print("fault PostgreSQL kill -9: ready again \(back.after) after its restart")
+            try await withServerProcess(database: database, directory: directory) { server in
+                let doors = RacingDoors(
+                    codes: codes, ports: [server.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10))
+                let scans = try await Self.doorsDuring(doors) {
+                    try await cluster.crash()
+                    try await Task.sleep(for: .seconds(1))
+                    try await cluster.start()  // crash recovery from the WAL
+                    let back = try await waitUntil("the server SERVING again by itself", within: .seconds(5), observe: {
+                        try await httpGet(port: server.httpPort, "/readyz")
+                    }) { $0.0 == 200 }
+                    print("fault PostgreSQL kill -9: ready again \(back.after) after its restart")
+                }
+                let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [.unavailable], database: database)
+                print("fault PostgreSQL kill -9: \(outcome)")
+                #expect(outcome.acknowledged > 0 && outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
+                        "\(outcome): lost \(outcome.lost.prefix(3)) double \(outcome.double.prefix(3)) wrong \(outcome.wrong.prefix(3))")
             }
-            let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [.unavailable], database: database)
-            print("fault PostgreSQL kill -9: \(outcome)")
-            #expect(outcome.acknowledged > 0 && outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
-                    "\(outcome): lost \(outcome.lost.prefix(3)) double \(outcome.double.prefix(3)) wrong \(outcome.wrong.prefix(3))")
-            await server.stop()
         }
     }
 }

@@ -31,7 +31,7 @@ struct ProcessLifecycleTests {
             environment: ProcessInfo.processInfo.environment)
         // withRunning stops the server if anything below fails or the test times out.
         let (exited, log) = try await serve.withRunning(grace: .seconds(15)) { server in
-            let (grpcPort, _) = try await waitForReady(server)
+            let (grpcPort, _) = try await ServerProcess.waitForReady(server)
 
             try await withGRPCClient(
                 transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: grpcPort), transportSecurity: .plaintext)
@@ -85,19 +85,5 @@ struct ProcessLifecycleTests {
                 "the embedded database must be stopped")
         ClusterReaper.unregister(embedded)
         try? FileManager.default.removeItem(at: base)
-    }
-
-    private func waitForReady(_ server: RunningCommand) async throws -> (grpc: Int, http: Int) {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline && server.isRunning {
-            if let line = server.output().split(separator: "\n").first(where: { $0.contains("inventory-server ready") }),
-                let grpc = line.firstMatch(of: /grpc=[0-9.]+:([0-9]+)/), let http = line.firstMatch(of: /http=[0-9.]+:([0-9]+)/),
-                let grpcPort = Int(grpc.1), let httpPort = Int(http.1)
-            {
-                return (grpcPort, httpPort)
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw TestFailure("server not ready within 60 s (\(server.termination.map { "\($0)" } ?? "still running")):\n\(server.output())")
     }
 }

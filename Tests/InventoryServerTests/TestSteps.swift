@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import InventoryProto
+import PostgresNIO
 
 /// Short names for the calls the tests make again and again.
 extension TestServer {
@@ -87,5 +88,24 @@ extension TestServer {
 
     func entryLogCount() async throws -> Int64 {
         try await count("SELECT count(*) FROM entry_logs")
+    }
+
+    /// Makes every original (not replayed) entry_logs row with `result` take
+    /// `seconds` to write, inside the scan's transaction: a database slow at the worst
+    /// moment, after the seat was written and before the commit.
+    func delayEntryLogs(result: String, seconds: Double) async throws {
+        try await withClient(database) { database in
+            try await database.query(
+                PostgresQuery(unsafeSQL: """
+                    CREATE FUNCTION delay_entry_log() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF NEW.result = '\(result)' AND NEW.replay_of IS NULL THEN PERFORM pg_sleep(\(seconds)); END IF;
+                        RETURN NEW;
+                    END $$
+                    """), logger: TestCluster.logger)
+            try await database.query(
+                "CREATE TRIGGER delay_entry_log BEFORE INSERT ON entry_logs FOR EACH ROW EXECUTE FUNCTION delay_entry_log()",
+                logger: TestCluster.logger)
+        }
     }
 }
