@@ -108,50 +108,46 @@ struct FaultSuiteTests {
     }
 
     @Test func postgresStoppedForFiveSecondsUnderLoad() async throws {
-        try await withSoldArena("pg-stopped") { cluster, _, seats, codes in
-            let directory = Self.directory("pg-stopped")
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let database = cluster.clientConfiguration()
-            try await withServerProcess(database: database, directory: directory) { server in
-                let doors = RacingDoors(
-                    codes: codes, ports: [server.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10))
-                let scans = try await Self.doorsDuring(doors) {
-                    try await cluster.stop()
-                    try await Task.sleep(for: .seconds(5))
-                    try await cluster.start()
-                    let back = try await waitUntil("the server SERVING again by itself", within: .seconds(3), observe: {
-                        try await httpGet(port: server.httpPort, "/readyz")
-                    }) { $0.0 == 200 }
-                    print("fault PostgreSQL stopped 5 s: ready again \(back.after) after its restart")
-                }
-                let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [.unavailable], database: database)
-                print("fault PostgreSQL stopped 5 s: \(outcome)")
-                #expect(scans.contains { $0.told == .failed(.unavailable) }, "the outage was felt")
-                #expect(outcome.acknowledged > 0 && outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
-                        "\(outcome): lost \(outcome.lost.prefix(3)) double \(outcome.double.prefix(3)) wrong \(outcome.wrong.prefix(3))")
-            }
+        try await databaseFault("pg-stopped", "PostgreSQL stopped 5 s", recovery: .seconds(3)) { cluster in
+            try await cluster.stop()
+            try await Task.sleep(for: .seconds(5))
+            try await cluster.start()
         }
     }
 
     @Test func postgresKilledWithSIGKILLAndRestarted() async throws {
-        try await withSoldArena("pg-killed") { cluster, _, seats, codes in
-            let directory = Self.directory("pg-killed")
+        try await databaseFault("pg-killed", "PostgreSQL kill -9", recovery: .seconds(5)) { cluster in
+            try await cluster.crash()
+            try await Task.sleep(for: .seconds(1))
+            try await cluster.start()  // crash recovery from the WAL
+        }
+    }
+
+    /// Racing doors on a server process while `fault` takes its database away and
+    /// brings it back: the server is SERVING again within `recovery` of the return
+    /// without a restart, doors were told verdicts or UNAVAILABLE (never a wrong
+    /// verdict), and every admission a door saw is in the database, once.
+    func databaseFault(
+        _ name: String, _ label: String, recovery: Duration,
+        _ fault: @escaping @Sendable (EmbeddedPostgres) async throws -> Void
+    ) async throws {
+        try await withSoldArena(name) { cluster, _, seats, codes in
+            let directory = Self.directory(name)
             defer { try? FileManager.default.removeItem(at: directory) }
             let database = cluster.clientConfiguration()
             try await withServerProcess(database: database, directory: directory) { server in
                 let doors = RacingDoors(
                     codes: codes, ports: [server.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10))
                 let scans = try await Self.doorsDuring(doors) {
-                    try await cluster.crash()
-                    try await Task.sleep(for: .seconds(1))
-                    try await cluster.start()  // crash recovery from the WAL
-                    let back = try await waitUntil("the server SERVING again by itself", within: .seconds(5), observe: {
+                    try await fault(cluster)
+                    let back = try await waitUntil("the server SERVING again by itself", within: recovery, observe: {
                         try await httpGet(port: server.httpPort, "/readyz")
                     }) { $0.0 == 200 }
-                    print("fault PostgreSQL kill -9: ready again \(back.after) after its restart")
+                    print("fault \(label): ready again \(back.after) after the database's return")
                 }
                 let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [.unavailable], database: database)
-                print("fault PostgreSQL kill -9: \(outcome)")
+                print("fault \(label): \(outcome)")
+                #expect(scans.contains { $0.told == .failed(.unavailable) }, "the fault was felt")
                 #expect(outcome.acknowledged > 0 && outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
                         "\(outcome): lost \(outcome.lost.prefix(3)) double \(outcome.double.prefix(3)) wrong \(outcome.wrong.prefix(3))")
             }
