@@ -58,6 +58,14 @@ struct InventoryServerApp {
         let client = PostgresClient(configuration: configuration.database, backgroundLogger: logger)
         let store = InventoryStore(
             client: client, logger: logger, keyring: configuration.keyring, callTimeout: configuration.callTimeout)
+        // The health probe has a pool of its own (one connection): it asks "does the
+        // database answer?", and must not queue behind a burst of doors for one of the
+        // 20 shared connections, or a busy server would call its database down and
+        // shed every call.
+        var probeDatabase = configuration.database
+        probeDatabase.options.maximumConnections = 1
+        let probeClient = PostgresClient(configuration: probeDatabase, backgroundLogger: logger)
+        let probeStore = InventoryStore(client: probeClient, logger: logger, keyring: configuration.keyring)
         let servingState = ServingState()
         let deadLetter = configuration.amqp.map {
             DeadLetterHoldExpiry(configuration: $0, store: store, logger: logger) { link, line in
@@ -85,8 +93,9 @@ struct InventoryServerApp {
         // broker links can still announce the holds its last calls place.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: client),
+            .init(service: probeClient),
             .init(service: DatabaseHealthMonitor(
-                store: store, state: servingState, interval: configuration.healthInterval,
+                store: probeStore, state: servingState, interval: configuration.healthInterval,
                 probeTimeout: configuration.healthProbeTimeout, logger: logger)),
             .init(service: HoldSweeper(store: store, interval: configuration.sweepInterval, logger: logger)),
         ]

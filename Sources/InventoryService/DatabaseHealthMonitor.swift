@@ -31,11 +31,12 @@ public struct DatabaseHealthMonitor: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 while true {
-                    do {
+                    do throws(StoreError) {
                         try await store.ping()
                         if state.update({ $0.databaseAnswered() }) { logger.info("database answers; serving") }
                     } catch {
-                        if state.update({ $0.databaseFailed("\(error)") }) {
+                        let why = if case .unavailable(let why) = error { why } else { "\(error)" }
+                        if state.update({ $0.databaseFailed(why) }) {
                             logger.error("database unavailable; not serving", metadata: ["error": "\(error)"])
                         }
                     }

@@ -31,13 +31,16 @@ public final class ServingState: Sendable {
     /// serving answer changed. Returns whether it did.
     @discardableResult
     public func update(_ event: (inout ServingStatus) -> Bool) -> Bool {
-        let (serving, changed, toNotify) = inner.withLock { inner -> (Bool, Bool, [AsyncStream<Bool>.Continuation]) in
-            guard event(&inner.status) else { return (inner.status.isServing, false, []) }
-            return (inner.status.isServing, true, Array(inner.watchers.values))
+        // Recorded and told under the lock (neither blocks): with several writers
+        // (probe, broker threads, drain) a late write outside it could leave the gauge
+        // or a watcher on an answer that is no longer true.
+        inner.withLock { inner in
+            guard event(&inner.status) else { return false }
+            let serving = inner.status.isServing
+            Self.record(serving: serving)
+            for watcher in inner.watchers.values { watcher.yield(serving) }
+            return true
         }
-        Self.record(serving: serving)
-        for watcher in toNotify { watcher.yield(serving) }
-        return changed
     }
 
     /// The current answer first, then each change, until the consumer stops
@@ -66,13 +69,12 @@ public final class ServingState: Sendable {
     public func shutDown() {
         let watchers = inner.withLock { inner in
             _ = inner.status.drain()
+            Self.record(serving: false)
+            for watcher in inner.watchers.values { watcher.yield(false) }
             defer { inner.watchers.removeAll() }
             return Array(inner.watchers.values)
         }
-        Self.record(serving: false)
-        for watcher in watchers {
-            watcher.yield(false)
-            watcher.finish()
-        }
+        // Outside the lock: finishing runs a stream's onTermination, which takes it.
+        for watcher in watchers { watcher.finish() }
     }
 }

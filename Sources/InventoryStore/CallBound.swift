@@ -9,8 +9,11 @@ import Synchronization
 /// bound into an unbounded wait: the health probe hung, health stayed SERVING, and
 /// the server could not even shut down. Here the caller is answered by whichever
 /// comes first, the body or the bound; on the bound the body is cancelled and left
-/// to end by itself (the server's statement_timeout or the connection's close ends
-/// it), so only the abandoned query outlives the call, never the caller's wait.
+/// to end by itself, so only the abandoned query outlives the call, never the
+/// caller's wait. What ends it: statement_timeout on a live server, the connection's
+/// close on a dead one; on a frozen or partitioned server, only the server's return
+/// (or TCP giving up), and until then it holds one pool connection. The health probe
+/// has its own pool for that reason, and calls are shed while it reports failure.
 ///
 /// Cancelling the caller answers at once with `CancellationError` and cancels the body.
 func withCallBound<T: Sendable>(

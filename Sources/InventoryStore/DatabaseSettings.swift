@@ -8,7 +8,8 @@ public enum DatabaseSettings {
     ///
     /// The bounds match the store's default 3 s call bound, because a query that is
     /// already running ignores task cancellation: the server must give up on it too.
-    /// A lock wait ends sooner (55P03 → ABORTED, retry) than the call bound (UNAVAILABLE).
+    /// A lock wait ends sooner (55P03) than the call bound (UNAVAILABLE): ABORTED for a
+    /// box-office write; a scan waits less still (MarkCheckedIn) and never says ABORTED.
     ///
     /// Isolation is pinned to READ COMMITTED: exactly-once admission relies on a
     /// re-read after a lost UPDATE race seeing the winner's commit, and on a replayed

@@ -26,8 +26,9 @@ public struct InventoryStore: Sendable {
     /// UNAVAILABLE inside its deadline instead of DEADLINE_EXCEEDED from its own clock.
     @TaskLocal public static var callerDeadline: ContinuousClock.Instant?
 
-    /// How much earlier than ``callerDeadline`` a call answers: room for the reply.
-    static let replyAllowance: Duration = .milliseconds(100)
+    /// How much earlier than ``callerDeadline`` a call answers: room for the reply to
+    /// reach a door on a busy server and network.
+    static let replyAllowance: Duration = .milliseconds(250)
 
     /// ``callTimeout``, cut short to answer before ``callerDeadline``.
     var effectiveTimeout: Duration {

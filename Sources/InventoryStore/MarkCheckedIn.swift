@@ -35,19 +35,17 @@ extension InventoryStore {
         let keyring = self.keyring
         return try await scanTransaction { connection in
             if let scanID = request.scanID {
-                // The key's lock waits up to the session's lock_timeout (2 s): long enough
-                // for an original still running to finish. Then this transaction's
-                // shorter bound for seat locks (same statement, one round trip: the
-                // select list is evaluated in order).
-                do {
-                    try await connection.query(
-                        """
-                        SELECT pg_advisory_xact_lock(hashtextextended(\(scanID), 7573)),
-                               set_config('lock_timeout', \(Self.checkInLockTimeout), true)
-                        """, logger: logger)
-                } catch let error as PSQLError where error.serverInfo?[.sqlState] == Self.lockNotAvailable {
-                    throw StoreError.unavailable("an earlier attempt of scan \(scanID) is still running")
-                }
+                // The key's lock waits for an earlier attempt still running, within the
+                // session's lock_timeout (2 s) and the call's bound (a door's deadline cuts
+                // it shorter); giving up is UNAVAILABLE (scanTransaction), and the door's
+                // next retry replays the original. Then this transaction's shorter bound
+                // for seat locks: same statement, one round trip. (PostgreSQL evaluates a
+                // select list in order; were it not to, the key's wait would only be shorter.)
+                try await connection.query(
+                    """
+                    SELECT pg_advisory_xact_lock(hashtextextended(\(scanID), 7573)),
+                           set_config('lock_timeout', \(Self.checkInLockTimeout), true)
+                    """, logger: logger)
                 if let original = try await EntryLog.original(scanID: scanID, on: connection, logger: logger) {
                     return try await Self.replay(original, request, keyring: keyring, on: connection, logger: logger)
                 }

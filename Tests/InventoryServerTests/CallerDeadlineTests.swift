@@ -26,7 +26,7 @@ import Testing
         #expect(store.effectiveTimeout == .seconds(3), "no caller deadline: the store's own bound")
         InventoryStore.$callerDeadline.withValue(.now + .seconds(1)) {
             let bound = store.effectiveTimeout
-            #expect(bound <= .milliseconds(900) && bound > .milliseconds(700), "\(bound)")
+            #expect(bound <= .milliseconds(750) && bound > .milliseconds(550), "\(bound)")
         }
         InventoryStore.$callerDeadline.withValue(.now + .seconds(60)) {
             #expect(store.effectiveTimeout == .seconds(3), "a far deadline does not lengthen the bound")

@@ -28,26 +28,39 @@ extension EmbeddedPostgres {
 
     /// The database stops answering without closing anything: every server process
     /// is stopped (SIGSTOP), as a hung host or a network partition looks to clients.
-    func freeze() { for pid in serverPIDs { kill(pid, SIGSTOP) } }
+    /// The postmaster first, so it forks no backend after the list is taken.
+    func freeze() {
+        guard let postmaster = postmasterPID else { return }
+        kill(postmaster, SIGSTOP)
+        for pid in serverPIDs { kill(pid, SIGSTOP) }
+    }
 
     func thaw() { for pid in serverPIDs.reversed() { kill(pid, SIGCONT) } }
 
     /// A crash: SIGKILL to the postmaster and its children, no shutdown at all.
     /// The next ``start()`` runs crash recovery from the WAL.
     ///
-    /// Returns once the processes are reaped, not merely dead: pg_ctl judges "is it
-    /// running" by kill(pid, 0), which a zombie postmaster still passes, and the
-    /// launcher would then adopt a cluster that is gone. (Orphans are reaped by
-    /// pid 1, which here takes up to a few seconds.)
+    /// Returns once every process is dead (a zombie counts as dead), and removes the
+    /// dead postmaster's pid file: pg_ctl judges "is it running" by kill(pid, 0),
+    /// which a zombie still passes until pid 1 reaps it, and the launcher would
+    /// then adopt a cluster that is gone. (PostgreSQL itself removes a stale pid
+    /// file the same way when it starts.)
     func crash() async throws {
         let pids = serverPIDs
         for pid in pids { kill(pid, SIGKILL) }
-        let deadline = ContinuousClock.now + .seconds(15)
-        while pids.contains(where: { kill($0, 0) == 0 }) {
-            guard ContinuousClock.now < deadline else { throw ClusterFaultError("postgres processes not reaped 15 s after SIGKILL: \(pids.filter { kill($0, 0) == 0 })") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await waitUntil("postgres processes dead after SIGKILL", within: .seconds(15), every: .milliseconds(50), observe: {
+            pids.filter(isAlive)
+        }) { $0.isEmpty }
+        try? FileManager.default.removeItem(at: dataDirectory.appendingPathComponent("postmaster.pid"))
     }
+}
+
+/// Running: not gone, and not a zombie waiting to be reaped.
+func isAlive(_ pid: pid_t) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")")
+    else { return false }
+    return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
 }
 
 struct ClusterFaultError: Error, CustomStringConvertible {

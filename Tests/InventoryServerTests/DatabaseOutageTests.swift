@@ -45,6 +45,22 @@ struct DatabaseOutageTests {
         return Observation(health: health, ready: ready, readyBody: body)
     }
 
+    /// One MarkCheckedIn at door-1 with `deadline`; the status it failed with (nil: a verdict).
+    static func scan(_ server: TestServer, _ code: String, scanID: String, deadline: Duration) async -> RPCError.Code? {
+        await rpcCode {
+            var options = CallOptions.defaults
+            options.timeout = deadline
+            _ = try await server.inventory.markCheckedIn(
+                request: .init(message: .with {
+                    $0.ticketCode = code
+                    $0.hallID = "main"
+                    $0.staffID = "staff-1"
+                    $0.terminalID = "door-1"
+                    $0.scanID = scanID
+                }), options: options) { try $0.message }
+        }
+    }
+
     func outage(_ fault: Fault, underLoad: Bool) async throws {
         let cluster = try TestCluster.makeCluster(name: "outage-\(fault.rawValue)-\(underLoad ? "load" : "idle")")
         try await cluster.start()
@@ -56,6 +72,8 @@ struct DatabaseOutageTests {
         try await withTestServer(database: cluster.clientConfiguration(), callTimeout: .seconds(2)) { server in
             let code = try await server.sell("gala.stalls.A.1", to: "alice")
             let other = try await server.sell("gala.stalls.A.2", to: "bob")
+            // Its own ticket: an abandoned attempt may still commit once the database is back.
+            let early = try await server.sell("gala.stalls.A.3", to: "carol")
             try await waitUntil("SERVING before the outage", observe: { try await Self.observe(server) }) {
                 $0.health == .serving && $0.ready == 200
             }
@@ -65,6 +83,15 @@ struct DatabaseOutageTests {
                 case .stopped: try await cluster.stop()
                 case .frozen: cluster.freeze()
                 }
+                if fault == .frozen && !underLoad {
+                    // Before the probe notices: a scan whose deadline (1.5 s) is shorter
+                    // than the server's own bound (2 s) still hears UNAVAILABLE, in time:
+                    // the server answers before the door's deadline, not after it.
+                    let started = ContinuousClock.now
+                    let status = await Self.scan(server, early, scanID: "frozen-early", deadline: .milliseconds(1500))
+                    let elapsed = ContinuousClock.now - started
+                    #expect(status == .unavailable && elapsed < .milliseconds(1500), "\(String(describing: status)) after \(elapsed)")
+                }
                 let down = try await waitUntil("NOT_SERVING and /readyz 503", within: Self.promise, observe: {
                     try await Self.observe(server)
                 }) { $0.health == .notServing && $0.ready == 503 }
@@ -72,18 +99,7 @@ struct DatabaseOutageTests {
                 print("database \(fault.rawValue)\(underLoad ? " under load" : ""): NOT_SERVING after \(down.after)")
 
                 let started = ContinuousClock.now
-                let status = await rpcCode {
-                    var options = CallOptions.defaults
-                    options.timeout = Self.deadline
-                    _ = try await server.inventory.markCheckedIn(
-                        request: .init(message: .with {
-                            $0.ticketCode = code
-                            $0.hallID = "main"
-                            $0.staffID = "staff-1"
-                            $0.terminalID = "door-1"
-                            $0.scanID = "outage-scan"
-                        }), options: options) { try $0.message }
-                }
+                let status = await Self.scan(server, code, scanID: "outage-scan", deadline: Self.deadline)
                 let elapsed = ContinuousClock.now - started
                 #expect(status == .unavailable, "a scan during the outage")
                 #expect(elapsed < Self.deadline, "answered within the door's deadline: took \(elapsed)")

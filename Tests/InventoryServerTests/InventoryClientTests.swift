@@ -84,20 +84,20 @@ struct InventoryClientIntegrationTests {
         }
     }
 
-    /// The first attempt's reply never arrives in time (the database is slow between
-    /// the seat write and the commit, past the attempt's deadline; the server commits
-    /// anyway). The client retries with the same scan_id and must show the replayed
-    /// SUCCESS, not DUPLICATE.
+    /// The first attempt gets no answer in time (the database is slow between the
+    /// seat write and the commit, past the server's 2 s call bound; the server
+    /// commits anyway). The client retries with the same scan_id and must show the
+    /// replayed SUCCESS, not DUPLICATE. (Timing as in retryAfterALostReply...: the
+    /// slow write takes 2.8 s, under the 3 s statement_timeout.)
     @Test func lostReplyIsRetriedIntoItsOwnSuccess() async throws {
-        try await withTestServer { server in
+        try await withTestServer(callTimeout: .seconds(2)) { server in
             var config = configuration(server)
-            // 800 ms per attempt, and room for many: on a loaded machine the held-up
-            // first attempt may take a while to commit.
-            config.deadlines.scan = .seconds(8)
-            config.retry = RetryPolicy(maximumAttempts: 10, attemptShare: 0.1)
+            // 4 s per attempt: longer than the server's bound, so the server answers first.
+            config.deadlines.scan = .seconds(12)
+            config.retry = RetryPolicy(maximumAttempts: 10, attemptShare: 0.34)
             try await withInventoryClient(config) { client in
                 let code = try await server.sell("gala.stalls.B.1", to: "alice")
-                try await server.delayEntryLogs(result: "SUCCESS", seconds: 1.2)  // past the first attempt's 800 ms
+                try await server.delayEntryLogs(.success, seconds: 2.8)
                 let outcome = try await client.scan(code: code, mode: .auto, at: Self.door)
                 #expect(outcome.report.result == .success, "\(outcome.report.verdict.message)")
                 #expect(outcome.report.replayed, "the answer came from the retry, replaying the first attempt's commit")

@@ -6,8 +6,9 @@ import Synchronization
 
 /// Door terminals racing each other: every door scans every ticket, in the same
 /// order, each scan with a scan id of its own (MarkCheckedIn), and records what
-/// it was told. Doors are spread over the given server ports and keep going
-/// through failures, as a door with a queue in front of it does.
+/// it was told. Doors are spread over the given server ports. A scan that gets no
+/// verdict is retried with the same scan id for up to `retryFor`, as a door does
+/// while its guest waits; then the door moves on to the next ticket.
 struct RacingDoors: Sendable {
     enum Told: Hashable, Sendable, CustomStringConvertible {
         case verdict(Inventory_ScanResult)
@@ -27,6 +28,8 @@ struct RacingDoors: Sendable {
         var told: Told
         var replayed: Bool
         var message: String
+        /// Attempts that got no verdict before this answer (each retried with the same scan id).
+        var failedAttempts: [Told] = []
     }
 
     var codes: [String]
@@ -36,6 +39,8 @@ struct RacingDoors: Sendable {
     var deadline: Duration = .seconds(5)
     /// Time between one door's scans, to spread a run over a fault.
     var pause: Duration = .zero
+    /// How long a door keeps retrying a scan that got no verdict (zero: never).
+    var retryFor: Duration = .zero
 
     /// Runs every door to the end of the tickets; returns every scan.
     func run() async throws -> [Scan] {
@@ -58,7 +63,16 @@ struct RacingDoors: Sendable {
             options.timeout = deadline
             for (ticket, code) in codes.enumerated() {
                 let scanID = UUID().uuidString
-                scans.append(try await Self.scan(code, ticket: ticket, scanID: scanID, door: door, via: inventory, options: options))
+                let giveUp = ContinuousClock.now + retryFor
+                var failed: [Told] = []
+                var scan = try await Self.scan(code, ticket: ticket, scanID: scanID, door: door, via: inventory, options: options)
+                while case .failed = scan.told, ContinuousClock.now < giveUp {
+                    failed.append(scan.told)
+                    try await Task.sleep(for: .milliseconds(100))
+                    scan = try await Self.scan(code, ticket: ticket, scanID: scanID, door: door, via: inventory, options: options)
+                }
+                scan.failedAttempts = failed
+                scans.append(scan)
                 if pause > .zero { try await Task.sleep(for: pause) }
             }
             return scans
@@ -91,7 +105,7 @@ struct RacingDoors: Sendable {
 /// What the doors were told, checked against what the database holds.
 struct Reconciliation: Sendable, CustomStringConvertible {
     var scans = 0
-    /// Scans told SUCCESS (not replays).
+    /// Scans told SUCCESS (at once, or as the replay of their own earlier attempt).
     var acknowledged = 0
     /// Acknowledged scans whose admission is in the database: the seat CHECKED_IN
     /// and an original SUCCESS entry_logs row under that scan id.
@@ -101,9 +115,11 @@ struct Reconciliation: Sendable, CustomStringConvertible {
     var double: [String] = []
     /// Verdicts other than SUCCESS/DUPLICATE, and failures other than the allowed codes.
     var wrong: [String] = []
+    /// Attempts that got no verdict and were retried with the same scan id.
+    var retried = 0
 
     var description: String {
-        "scans \(scans), acknowledged \(acknowledged), present \(present), lost \(lost.count), double \(double.count), wrong \(wrong.count)"
+        "scans \(scans), acknowledged \(acknowledged), present \(present), lost \(lost.count), double \(double.count), wrong \(wrong.count), retried \(retried)"
     }
 
     static func check(
@@ -132,8 +148,15 @@ struct Reconciliation: Sendable, CustomStringConvertible {
         var toldSuccess: [Int: Set<String>] = [:]
         for scan in scans {
             let seat = seats[scan.ticket]
+            for attempt in scan.failedAttempts {
+                if case .failed(let code) = attempt, !allowedFailures.contains(code) {
+                    result.wrong.append("\(seat): error \(code) at \(scan.door) (retried)")
+                }
+            }
+            result.retried += scan.failedAttempts.count
             switch scan.told {
-            case .verdict(.success) where !scan.replayed:
+            case .verdict(.success):
+                // A replay is the door's own admission coming back after a retry.
                 result.acknowledged += 1
                 toldSuccess[scan.ticket, default: []].insert(scan.scanID)
                 if admittedScanIDs.contains(scan.scanID) && checkedIn.contains(seat) {
@@ -141,7 +164,7 @@ struct Reconciliation: Sendable, CustomStringConvertible {
                 } else {
                     result.lost.append("\(seat) (\(scan.door), scan \(scan.scanID))")
                 }
-            case .verdict(.success), .verdict(.duplicate):
+            case .verdict(.duplicate):
                 break
             case .verdict(let other):
                 result.wrong.append("\(seat): \(other) at \(scan.door): \(scan.message)")

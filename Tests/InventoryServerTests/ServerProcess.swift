@@ -40,18 +40,29 @@ struct ServerProcess: Sendable {
     /// Waits (60 s at most) for the "inventory-server ready" line; returns the ports
     /// it names. Fails with the server's output if it ends or never gets there.
     static func waitForReady(_ server: RunningCommand) async throws -> (grpc: Int, http: Int) {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline && server.isRunning {
-            if let line = server.output().split(separator: "\n").first(where: { $0.contains("inventory-server ready") }),
+        enum Seen: CustomStringConvertible {
+            case starting, ready(grpc: Int, http: Int), ended(Termination, String)
+            var description: String {
+                switch self {
+                case .starting: "starting"
+                case .ready(let grpc, let http): "ready on \(grpc)/\(http)"
+                case .ended(let how, let output): "ended (\(how)):\n\(output)"
+                }
+            }
+        }
+        let (seen, _) = try await waitUntil("inventory-server ready", within: .seconds(60), every: .milliseconds(50), observe: {
+            let output = server.output()
+            if let line = output.split(separator: "\n").first(where: { $0.contains("inventory-server ready") }),
                 let grpc = line.firstMatch(of: /grpc=[0-9.]+:([0-9]+)/), let http = line.firstMatch(of: /http=[0-9.]+:([0-9]+)/),
                 let grpcPort = Int(grpc.1), let httpPort = Int(http.1)
             {
-                return (grpcPort, httpPort)
+                return Seen.ready(grpc: grpcPort, http: httpPort)
             }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw TestFailure(
-            "server not ready within 60 s (\(server.termination.map { "\($0)" } ?? "still running")):\n\(server.output())")
+            if let ended = server.termination { return .ended(ended, output) }
+            return .starting
+        }) { if case .starting = $0 { false } else { true } }
+        guard case .ready(let grpc, let http) = seen else { throw TestFailure("inventory-server \(seen)") }
+        return (grpc, http)
     }
 }
 
@@ -64,13 +75,16 @@ func withServerProcess<T: Sendable>(
     _ body: (ServerProcess) async throws -> T
 ) async throws -> T {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    var environment = Command.basicEnvironment
+    // make test's watchdog finds what a run left behind by this mark.
+    environment["USHER_WATCHDOG_RUN"] = ProcessInfo.processInfo.environment["USHER_WATCHDOG_RUN"]
     let command = Command(
         ProcessLifecycleTests.binary.path,
         [
             "serve", "--database-url", ServerProcess.databaseURL(database),
             "--signing-key", try ServerProcess.keyFile(in: directory).path,
             "--grpc-port", "\(grpcPort)", "--http-port", "\(httpPort)",
-        ])
+        ], environment: environment)
     return try await command.withRunning { running in
         let (grpc, http) = try await ServerProcess.waitForReady(running)
         return try await body(ServerProcess(running: running, grpcPort: grpc, httpPort: http))

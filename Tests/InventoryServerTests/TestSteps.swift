@@ -92,14 +92,15 @@ extension TestServer {
 
     /// Makes every original (not replayed) entry_logs row with `result` take
     /// `seconds` to write, inside the scan's transaction: a database slow at the worst
-    /// moment, after the seat was written and before the commit.
-    func delayEntryLogs(result: String, seconds: Double) async throws {
+    /// moment, after the seat was written and before the commit. Keep it under the
+    /// server's 3 s statement_timeout, or the statement is cancelled and nothing commits.
+    func delayEntryLogs(_ result: DelayedResult, seconds: Double) async throws {
         try await withClient(database) { database in
             try await database.query(
                 PostgresQuery(unsafeSQL: """
                     CREATE FUNCTION delay_entry_log() RETURNS trigger LANGUAGE plpgsql AS $$
                     BEGIN
-                        IF NEW.result = '\(result)' AND NEW.replay_of IS NULL THEN PERFORM pg_sleep(\(seconds)); END IF;
+                        IF NEW.result = '\(result.rawValue)' AND NEW.replay_of IS NULL THEN PERFORM pg_sleep(\(seconds)); END IF;
                         RETURN NEW;
                     END $$
                     """), logger: TestCluster.logger)
@@ -108,4 +109,11 @@ extension TestServer {
                 logger: TestCluster.logger)
         }
     }
+}
+
+/// The results ``TestServer/delayEntryLogs(_:seconds:)`` can slow down: an enum, not
+/// free text, because it is spliced into the trigger's body (DDL takes no binds).
+enum DelayedResult: String {
+    case success = "SUCCESS"
+    case duplicate = "DUPLICATE"
 }

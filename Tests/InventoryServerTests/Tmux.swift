@@ -47,14 +47,15 @@ struct Tmux: Sendable {
     /// Polls the screen until `text` is on it; returns the screen.
     @discardableResult
     func waitFor(_ text: String, timeout: Duration = .seconds(10)) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        var screen = ""
-        while ContinuousClock.now < deadline {
-            screen = try await capture()
-            if screen.contains(text) { return screen }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw TestFailure("\"\(text)\" did not appear within \(timeout); the screen:\n\(screen)")
+        try await waitUntil("\"\(text)\" on the screen", within: timeout, every: .milliseconds(50), observe: {
+            Screen(text: try await capture())
+        }) { $0.text.contains(text) }.value.text
+    }
+
+    /// A captured screen, shown whole (not quoted) when a wait fails.
+    private struct Screen: Sendable, CustomStringConvertible {
+        var text: String
+        var description: String { "the screen:\n\(text)" }
     }
 
     /// `new-session` leaves the tmux server running as a daemon; Command returns

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Polls `observe` until `accept` holds and returns what it saw and how long that
-/// took. At the deadline it throws with the last observation (a value or an
-/// error), so a failed wait says what it was looking at, never just "timed out".
+/// took. An answer seen after `limit` does not count: "within 3 s" means it. At the
+/// deadline it throws with the last observation (a value or an error), so a failed
+/// wait says what it was looking at, never just "timed out".
 @discardableResult
 func waitUntil<T: Sendable>(
     _ what: String, within limit: Duration = .seconds(15), every poll: Duration = .milliseconds(100),
@@ -13,8 +14,9 @@ func waitUntil<T: Sendable>(
     while true {
         do {
             let value = try await observe()
-            if accept(value) { return (value, ContinuousClock.now - started) }
-            last = "\(value)"
+            let elapsed = ContinuousClock.now - started
+            if accept(value) && elapsed <= limit { return (value, elapsed) }
+            last = accept(value) ? "\(value), but only after \(elapsed)" : "\(value)"
         } catch is CancellationError {
             throw CancellationError()
         } catch {
