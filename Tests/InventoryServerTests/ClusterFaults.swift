@@ -41,10 +41,11 @@ extension EmbeddedPostgres {
     /// The next ``start()`` runs crash recovery from the WAL.
     ///
     /// Returns once every process is dead (a zombie counts as dead), and removes the
-    /// dead postmaster's pid file: pg_ctl judges "is it running" by kill(pid, 0),
-    /// which a zombie still passes until pid 1 reaps it, and the launcher would
-    /// then adopt a cluster that is gone. (PostgreSQL itself removes a stale pid
-    /// file the same way when it starts.)
+    /// dead postmaster's lock files (postmaster.pid, and the socket's .lock): both pg_ctl
+    /// and a starting postmaster judge "is the owner alive" by kill(pid, 0), which a
+    /// zombie still passes until pid 1 reaps it; the launcher would adopt a cluster
+    /// that is gone, or the new postmaster refuse to start. (PostgreSQL removes such
+    /// files itself when their pid is truly gone.)
     func crash() async throws {
         let pids = serverPIDs
         for pid in pids { kill(pid, SIGKILL) }
@@ -52,6 +53,7 @@ extension EmbeddedPostgres {
             pids.filter(isAlive)
         }) { $0.isEmpty }
         try? FileManager.default.removeItem(at: dataDirectory.appendingPathComponent("postmaster.pid"))
+        try? FileManager.default.removeItem(atPath: socketPath + ".lock")
     }
 }
 

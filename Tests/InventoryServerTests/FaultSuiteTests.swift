@@ -3,6 +3,7 @@ import GRPCCore
 import InventoryProto
 import InventoryStore
 import PostgresNIO
+import Synchronization
 import Testing
 
 @testable import InventoryServer
@@ -13,7 +14,10 @@ import Testing
 /// double, wrong.
 @Suite("Faults under load", .timeLimit(.minutes(6)))
 struct FaultSuiteTests {
-    static let tickets = 150
+    /// 300 tickets at one scan per 20 ms a door: the load lasts well past the fault,
+    /// which starts after a second.
+    static let tickets = 300
+    static let pause = Duration.milliseconds(20)
     static let doors = 6
     /// A door gives up on a scan after this and shows NOT CHECKED.
     static let doorDeadline = Duration.seconds(4)
@@ -50,12 +54,18 @@ struct FaultSuiteTests {
     }
 
     /// Racing doors beside `fault`, which starts once the doors have been at it for a second.
+    /// The doors must still be at it when the fault is over, or it was not "under load".
     static func doorsDuring(
         _ doors: RacingDoors, _ fault: () async throws -> Void
     ) async throws -> [RacingDoors.Scan] {
-        async let scans = doors.run()
+        let finished = Mutex(false)
+        async let scans = {
+            defer { finished.withLock { $0 = true } }
+            return try await doors.run()
+        }()
         try await Task.sleep(for: .seconds(1))
         try await fault()
+        #expect(!finished.withLock { $0 }, "the doors were still scanning when the fault was over")
         return try await scans
     }
 
@@ -70,7 +80,7 @@ struct FaultSuiteTests {
             let database = cluster.clientConfiguration()
             try await withServerProcess(database: database, directory: directory) { first in
                 let doors = RacingDoors(
-                    codes: codes, ports: [first.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10),
+                    codes: codes, ports: [first.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: Self.pause,
                     retryFor: Self.doorPatience)
                 try await withThrowingTaskGroup(of: [RacingDoors.Scan].self) { group in
                     group.addTask { try await doors.run() }
@@ -112,15 +122,17 @@ struct FaultSuiteTests {
     }
 
     @Test func postgresStoppedForFiveSecondsUnderLoad() async throws {
-        try await databaseFault("pg-stopped", "PostgreSQL stopped 5 s", recovery: .seconds(3)) { cluster in
+        try await databaseFault("pg-stopped", "PostgreSQL stopped 5 s", recovery: .seconds(3), mustBeFelt: true) { cluster in
             try await cluster.stop()
             try await Task.sleep(for: .seconds(5))
             try await cluster.start()
         }
     }
 
+    /// Short enough that doors may only notice slower answers (calls wait for a
+    /// connection, within their bound): that is fine; losing nothing is the point.
     @Test func postgresKilledWithSIGKILLAndRestarted() async throws {
-        try await databaseFault("pg-killed", "PostgreSQL kill -9", recovery: .seconds(5)) { cluster in
+        try await databaseFault("pg-killed", "PostgreSQL kill -9", recovery: .seconds(5), mustBeFelt: false) { cluster in
             try await cluster.crash()
             try await Task.sleep(for: .seconds(1))
             try await cluster.start()  // crash recovery from the WAL
@@ -132,7 +144,7 @@ struct FaultSuiteTests {
     /// without a restart, doors were told verdicts or UNAVAILABLE (never a wrong
     /// verdict), and every admission a door saw is in the database, once.
     func databaseFault(
-        _ name: String, _ label: String, recovery: Duration,
+        _ name: String, _ label: String, recovery: Duration, mustBeFelt: Bool,
         _ fault: @escaping @Sendable (EmbeddedPostgres) async throws -> Void
     ) async throws {
         try await withSoldArena(name) { cluster, _, seats, codes in
@@ -141,7 +153,7 @@ struct FaultSuiteTests {
             let database = cluster.clientConfiguration()
             try await withServerProcess(database: database, directory: directory) { server in
                 let doors = RacingDoors(
-                    codes: codes, ports: [server.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: .milliseconds(10),
+                    codes: codes, ports: [server.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: Self.pause,
                     retryFor: Self.doorPatience)
                 let scans = try await Self.doorsDuring(doors) {
                     try await fault(cluster)
@@ -152,7 +164,7 @@ struct FaultSuiteTests {
                 }
                 let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [.unavailable], database: database)
                 print("fault \(label): \(outcome)")
-                #expect(outcome.retried > 0, "the fault was felt")
+                if mustBeFelt { #expect(outcome.retried > 0, "the fault was felt: doors got no verdict and retried") }
                 #expect(outcome.acknowledged > 0 && outcome.lost.isEmpty && outcome.double.isEmpty && outcome.wrong.isEmpty,
                         "\(outcome): lost \(outcome.lost.prefix(3)) double \(outcome.double.prefix(3)) wrong \(outcome.wrong.prefix(3))")
             }
