@@ -31,12 +31,15 @@ extension LoadAndFaults {
         static let noVerdict: Set<RPCError.Code> = [.unavailable, .deadlineExceeded]
 
         /// A cluster that keeps acknowledged commits across a PostgreSQL crash, with the
-        /// arena venue imported and `tickets` sold; `body` gets the cluster, the box
-        /// office (an in-process server on it), the seats and their codes.
+        /// arena venue imported (through an in-process box-office server) and `tickets`
+        /// sold; `body` gets the cluster, a scratch directory for server processes
+        /// (removed afterwards), the seats and their codes.
         func withSoldArena(
             _ name: String,
-            _ body: @escaping @Sendable (EmbeddedPostgres, TestServer, [String], [String]) async throws -> Void
+            _ body: @escaping @Sendable (EmbeddedPostgres, URL, [String], [String]) async throws -> Void
         ) async throws {
+            let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("usher-fault-\(name)-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: directory) }
             let cluster = try TestCluster.makeCluster(name: name, durableCommits: true)
             try await cluster.start()
             ClusterReaper.register(cluster)
@@ -45,7 +48,7 @@ extension LoadAndFaults {
                 let seats = Array(TestVenue.arenaSeats(rows: 0..<(Self.tickets / 40 + 1)).prefix(Self.tickets))
                 let codes = try await ExactlyOnceTests.sell(seats, at: boxOffice)
                 do {
-                    try await body(cluster, boxOffice, seats, codes)
+                    try await body(cluster, directory, seats, codes)
                 } catch let error as PSQLError {
                     // PostgresNIO's description is generic on purpose; a failing test needs the detail.
                     throw TestFailure(String(reflecting: error))
@@ -70,19 +73,16 @@ extension LoadAndFaults {
             return try await scans
         }
 
-        static func directory(_ name: String) -> URL {
-            URL(fileURLWithPath: "/tmp").appendingPathComponent("usher-fault-\(name)-\(UUID().uuidString.prefix(8))")
+        /// The doors every case races: `doors` of them on one server port.
+        static func racingDoors(_ codes: [String], port: Int) -> RacingDoors {
+            RacingDoors(codes: codes, ports: [port], doors: doors, deadline: doorDeadline, pause: pause, retryFor: doorPatience)
         }
 
         @Test func serverKilledWithSIGKILLUnderLoadThenRestarted() async throws {
-            try await withSoldArena("kill-server") { cluster, _, seats, codes in
-                let directory = Self.directory("kill-server")
-                defer { try? FileManager.default.removeItem(at: directory) }
+            try await withSoldArena("kill-server") { cluster, directory, seats, codes in
                 let database = cluster.clientConfiguration()
                 try await withServerProcess(database: database, directory: directory) { first in
-                    let doors = RacingDoors(
-                        codes: codes, ports: [first.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: Self.pause,
-                        retryFor: Self.doorPatience)
+                    let doors = Self.racingDoors(codes, port: first.grpcPort)
                     try await withThrowingTaskGroup(of: [RacingDoors.Scan].self) { group in
                         group.addTask { try await doors.run() }
                         try await Task.sleep(for: .seconds(1))
@@ -148,14 +148,10 @@ extension LoadAndFaults {
             _ name: String, _ label: String, recovery: Duration, mustBeFelt: Bool,
             _ fault: @escaping @Sendable (EmbeddedPostgres) async throws -> Void
         ) async throws {
-            try await withSoldArena(name) { cluster, _, seats, codes in
-                let directory = Self.directory(name)
-                defer { try? FileManager.default.removeItem(at: directory) }
+            try await withSoldArena(name) { cluster, directory, seats, codes in
                 let database = cluster.clientConfiguration()
                 try await withServerProcess(database: database, directory: directory) { server in
-                    let doors = RacingDoors(
-                        codes: codes, ports: [server.grpcPort], doors: Self.doors, deadline: Self.doorDeadline, pause: Self.pause,
-                        retryFor: Self.doorPatience)
+                    let doors = Self.racingDoors(codes, port: server.grpcPort)
                     let scans = try await Self.doorsDuring(doors) {
                         try await fault(cluster)
                         let back = try await waitUntil("the server SERVING again by itself", within: recovery, observe: {
