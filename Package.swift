@@ -126,7 +126,7 @@ let package = Package(
         ),
 
         // The door terminal as data: state, update(event) → effects, render → Screen. No curses.
-        .target(name: "ScanModel", dependencies: ["UsherCore", "InventoryClient"]),
+        .target(name: "ScanModel", dependencies: ["UsherCore"]),
 
         // The `scan-tui` executable: the curses layer, the effect runner, decode/check.
         .executableTarget(
@@ -178,9 +178,9 @@ let package = Package(
 
         .testTarget(name: "UsherCoreTests", dependencies: ["UsherCore"]),
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
-        .testTarget(name: "InventoryClientTests", dependencies: ["InventoryClient"]),
+        .testTarget(name: "InventoryClientTests", dependencies: ["InventoryClient", "UsherCore"]),
         .testTarget(name: "ScanDecodeTests", dependencies: ["ScanDecode", "ZbarReference"], exclude: ["Fixtures"]),
-        .testTarget(name: "ScanModelTests", dependencies: ["ScanModel", "InventoryClient", "UsherCore"], exclude: ["Snapshots"]),
+        .testTarget(name: "ScanModelTests", dependencies: ["ScanModel", "UsherCore"], exclude: ["Snapshots"]),
         // Runs the real server wiring against a real PostgreSQL started by the project's launcher.
         .testTarget(
             name: "InventoryServerTests",
@@ -189,6 +189,7 @@ let package = Package(
                 "InventoryEvents",
                 "InventoryService",
                 "InventoryClient",
+                "ScanModel",
                 "InventoryStore",
                 "InventoryProto",
                 "UsherCore",

@@ -36,6 +36,16 @@ http_port="${USHER_HTTP_PORT:-8080}"
 
 "$bin/inventory-server" venue import assets/venues/demo.json --log-level warning
 
+# The Theatre's shows are relative to now (a matinee over, an evening show with its
+# doors open, tomorrow's), so their tickets are signed fresh for this demo.
+tickets="$USHER_DATA_DIR/tickets"
+mkdir -p "$tickets"
+for show in matinee evening tomorrow; do
+  "$bin/inventory-server" tickets sign --seat "theatre-$show.stalls.A.1" --out "$tickets/theatre-$show.png" \
+    --log-level warning >/dev/null
+done
+echo "Theatre tickets (admission windows): $tickets; open a Theatre door with --hall theatre"
+
 log="${TMPDIR:-/tmp}/usher-demo-server-$(id -u).log"
 "$bin/inventory-server" serve --grpc-port "$grpc_port" --http-port "$http_port" >"$log" 2>&1 &
 server=$!

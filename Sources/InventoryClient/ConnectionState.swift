@@ -1,32 +1,15 @@
 import Synchronization
+import UsherCore
 
-/// What a door screen shows about the link to the server.
-public struct ConnectionState: Sendable, Hashable {
-    public enum Status: Sendable, Hashable {
-        /// Calls are answered.
-        case online
-        /// Calls have failed recently, or the breaker is testing the server again.
-        case degraded
-        /// The breaker is open: calls fail fast until the next probe.
-        case offline
-    }
-
-    public var status: Status
-    /// The round trip of the last answered call.
-    public var lastLatency: Duration?
-
-    public init(status: Status, lastLatency: Duration? = nil) {
-        self.status = status
-        self.lastLatency = lastLatency
-    }
-
+extension ConnectionState {
     init(breaker: CircuitBreaker.State, lastLatency: Duration?) {
+        let status: Status
         switch breaker {
         case .closed(let failures): status = failures == 0 ? .online : .degraded
         case .halfOpen: status = .degraded
         case .open: status = .offline
         }
-        self.lastLatency = lastLatency
+        self.init(status: status, lastLatency: lastLatency)
     }
 }
 

@@ -39,6 +39,8 @@ extension ScanReason {
         case .unknownKey: self = .unknownKey
         case .revokedByTransfer: self = .revokedByTransfer
         case .wrongHall: self = .wrongHall
+        case .wrongEvent: self = .wrongEvent
+        case .notYetValid: self = .notYetValid
         case .eventEnded: self = .eventEnded
         case .notSold: self = .notSold
         case .holdNotPaid: self = .holdNotPaid
@@ -46,36 +48,6 @@ extension ScanReason {
         case .unspecified, .UNRECOGNIZED:
             throw InventoryClientError(kind: .serverError, userMessage: "the server sent a verdict without a known reason")
         }
-    }
-}
-
-/// A scan's answer, in domain terms.
-public struct ScanReport: Sendable, Hashable {
-    public var verdict: ScanVerdict
-    /// The seat the code names; nil for codes that name none.
-    public var seat: Seat?
-    public var hallName: String?
-    public var eventName: String?
-    /// When this scan admitted the guest (MarkCheckedIn SUCCESS).
-    public var checkedInAt: Date?
-    /// True when the server replayed the answer to an earlier attempt of this scan.
-    public var replayed: Bool
-    /// The idempotency key the scan used (MarkCheckedIn only).
-    public var scanID: String?
-
-    public var result: ScanResult { verdict.result }
-
-    public init(
-        verdict: ScanVerdict, seat: Seat?, hallName: String?, eventName: String?, checkedInAt: Date?,
-        replayed: Bool, scanID: String?
-    ) {
-        self.verdict = verdict
-        self.seat = seat
-        self.hallName = hallName
-        self.eventName = eventName
-        self.checkedInAt = checkedInAt
-        self.replayed = replayed
-        self.scanID = scanID
     }
 }
 
@@ -91,6 +63,7 @@ protocol ScanResponseFields {
     var firstCheckedInTerminalID: String { get }
     var hallName: String { get }
     var eventName: String { get }
+    var logID: Int64 { get }
 }
 
 extension Inventory_VerifyTicketResponse: ScanResponseFields {}
@@ -113,7 +86,7 @@ extension ScanReport {
             seat: proto.hasSeat ? try Seat(proto.seat) : nil,
             hallName: proto.hallName.isEmpty ? nil : proto.hallName,
             eventName: proto.eventName.isEmpty ? nil : proto.eventName,
-            checkedInAt: checkedInAt, replayed: replayed, scanID: scanID)
+            checkedInAt: checkedInAt, replayed: replayed, scanID: scanID, logID: proto.logID == 0 ? nil : proto.logID)
     }
 
     init(_ proto: Inventory_MarkCheckedInResponse, scanID: String) throws(InventoryClientError) {
@@ -172,12 +145,26 @@ extension HallSeatsChange {
     }
 }
 
+extension HallSchedule {
+    init(_ proto: Inventory_ListHallEventsResponse) {
+        self.init(
+            hallID: proto.hallID, hallName: proto.hallName,
+            events: proto.events.map { event in
+                EventWindow(
+                    eventID: event.eventID, hallID: proto.hallID, name: event.name, doorsAt: event.doorsAt.date,
+                    startsAt: event.startsAt.date, endsAt: event.endsAt.date)
+            },
+            asOf: proto.asOf.date)
+    }
+}
+
 extension OccupancyReport {
     init(_ proto: Inventory_GetHallOccupancyResponse) {
         self.init(
             halls: proto.halls.map { hall in
                 HallOccupancy(
                     hallID: hall.hallID, hallName: hall.hallName, eventID: hall.eventID, eventName: hall.eventName,
+                    doorsAt: hall.hasDoorsAt ? hall.doorsAt.date : hall.startsAt.date.addingTimeInterval(-EventWindow.defaultDoorsBeforeStart),
                     startsAt: hall.startsAt.date, endsAt: hall.endsAt.date, capacity: Int(hall.capacity),
                     available: Int(hall.available), held: Int(hall.held), sold: Int(hall.sold),
                     checkedIn: Int(hall.checkedIn), admissionsPerMinute: hall.admissionsPerMinute.map { Int($0) })

@@ -83,6 +83,7 @@ extension InventoryClient {
         let request = Inventory_VerifyTicketRequest.with {
             $0.ticketCode = code
             $0.hallID = door.hallID
+            $0.eventID = door.eventID ?? ""
             $0.staffID = door.staffID
             $0.terminalID = door.terminalID
         }
@@ -101,6 +102,7 @@ extension InventoryClient {
             $0.staffID = door.staffID
             $0.terminalID = door.terminalID
             $0.scanID = scanID
+            $0.eventID = door.eventID ?? ""
         }
         let response = try await perform("MarkCheckedIn", kind: .idempotent, deadline: configuration.deadlines.scan) { options in
             try await self.inventory.markCheckedIn(request: .init(message: request), options: options) { try $0.message }
@@ -147,6 +149,17 @@ extension InventoryClient {
             try await self.inventory.getHallOccupancy(request: .init(message: request), options: options) { try $0.message }
         }
         return OccupancyReport(response)
+    }
+
+    /// ListHallEvents: the hall's events with their admission windows, for naming the
+    /// hall's current event (``HallSchedule/current(at:)``). Retried (read-only).
+    /// Throws `.unimplemented` from a server that predates it.
+    public func hallSchedule(hallID: String) async throws(InventoryClientError) -> HallSchedule {
+        let request = Inventory_ListHallEventsRequest.with { $0.hallID = hallID }
+        let response = try await perform("ListHallEvents", kind: .idempotent, deadline: configuration.deadlines.read) { options in
+            try await self.inventory.listHallEvents(request: .init(message: request), options: options) { try $0.message }
+        }
+        return HallSchedule(response)
     }
 
     /// grpc.health.v1 Check for the inventory service: true when SERVING.

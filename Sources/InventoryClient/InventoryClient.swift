@@ -71,11 +71,15 @@ extension InventoryClientConfiguration {
 /// Where a scan happens.
 public struct Door: Sendable, Hashable {
     public var hallID: String
+    /// The one event this door admits (`--event`); nil admits whichever of the hall's
+    /// events has its window open.
+    public var eventID: String?
     public var staffID: String
     public var terminalID: String
 
-    public init(hallID: String, staffID: String, terminalID: String) {
+    public init(hallID: String, eventID: String? = nil, staffID: String, terminalID: String) {
         self.hallID = hallID
+        self.eventID = eventID
         self.staffID = staffID
         self.terminalID = terminalID
     }

@@ -59,7 +59,7 @@ struct InventoryRPCService {
         }
     }
 
-    private func countScan(_ outcome: ScanOutcome, action: ScanAction) {
+    private func countScan(_ outcome: ScanReport, action: ScanAction) {
         Counter(
             label: "usher_scans_total",
             dimensions: [("action", action.rawValue), ("result", outcome.verdict.result.rawValue)]
@@ -179,6 +179,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
             ScanRequest(
                 ticketCode: try InputRules.ticketCode(request.ticketCode),
                 doorHallID: try InputRules.identifier(request.hallID, field: "hall_id"),
+                doorEventID: request.eventID.isEmpty ? nil : try InputRules.identifier(request.eventID, field: "event_id"),
                 staffID: try InputRules.identifier(request.staffID, field: "staff_id"),
                 terminalID: try InputRules.identifier(request.terminalID, field: "terminal_id"))
         }
@@ -194,6 +195,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
             ScanRequest(
                 ticketCode: try InputRules.ticketCode(request.ticketCode),
                 doorHallID: try InputRules.identifier(request.hallID, field: "hall_id"),
+                doorEventID: request.eventID.isEmpty ? nil : try InputRules.identifier(request.eventID, field: "event_id"),
                 staffID: try InputRules.identifier(request.staffID, field: "staff_id"),
                 terminalID: try InputRules.identifier(request.terminalID, field: "terminal_id"),
                 scanID: try InputRules.identifier(request.scanID, field: "scan_id"))
@@ -224,6 +226,14 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
             try await store.hallSeats(hallID: hallID, eventID: eventID, since: request.sinceRevision)
         }
         return Inventory_ListHallSeatsResponse(change)
+    }
+
+    func listHallEvents(
+        request: Inventory_ListHallEventsRequest, context: ServerContext
+    ) async throws -> Inventory_ListHallEventsResponse {
+        let hallID = try validate { () throws(InputError) in try InputRules.identifier(request.hallID, field: "hall_id") }
+        let schedule = try await call(context) { () throws(StoreError) in try await store.hallEvents(hallID: hallID) }
+        return Inventory_ListHallEventsResponse(schedule)
     }
 
     func getHallOccupancy(

@@ -67,6 +67,8 @@ extension Inventory_ScanReason {
         case .unknownKey: self = .unknownKey
         case .revokedByTransfer: self = .revokedByTransfer
         case .wrongHall: self = .wrongHall
+        case .wrongEvent: self = .wrongEvent
+        case .notYetValid: self = .notYetValid
         case .eventEnded: self = .eventEnded
         case .notSold: self = .notSold
         case .holdNotPaid: self = .holdNotPaid
@@ -90,7 +92,7 @@ protocol ScanResponseMessage {
 }
 
 extension ScanResponseMessage {
-    mutating func fill(from outcome: ScanOutcome) {
+    mutating func fill(from outcome: ScanReport) {
         result = .init(outcome.verdict.result)
         reason = .init(outcome.verdict.reason)
         message = outcome.verdict.message
@@ -104,19 +106,19 @@ extension ScanResponseMessage {
         }
         hallName = outcome.hallName ?? ""
         eventName = outcome.eventName ?? ""
-        logID = outcome.logID
+        logID = outcome.logID ?? 0
     }
 }
 
 extension Inventory_VerifyTicketResponse: ScanResponseMessage {
-    init(_ outcome: ScanOutcome) {
+    init(_ outcome: ScanReport) {
         self.init()
         fill(from: outcome)
     }
 }
 
 extension Inventory_MarkCheckedInResponse: ScanResponseMessage {
-    init(_ outcome: ScanOutcome) {
+    init(_ outcome: ScanReport) {
         self.init()
         fill(from: outcome)
         if let at = outcome.checkedInAt { checkedInAt = Google_Protobuf_Timestamp(date: at) }
@@ -165,6 +167,24 @@ extension Inventory_ListHallSeatsResponse {
     }
 }
 
+extension Inventory_ListHallEventsResponse {
+    init(_ schedule: HallSchedule) {
+        self.init()
+        hallID = schedule.hallID
+        hallName = schedule.hallName
+        events = schedule.events.map { event in
+            .with {
+                $0.eventID = event.eventID
+                $0.name = event.name
+                $0.doorsAt = Google_Protobuf_Timestamp(date: event.doorsAt)
+                $0.startsAt = Google_Protobuf_Timestamp(date: event.startsAt)
+                $0.endsAt = Google_Protobuf_Timestamp(date: event.endsAt)
+            }
+        }
+        asOf = Google_Protobuf_Timestamp(date: schedule.asOf)
+    }
+}
+
 extension Inventory_GetHallOccupancyResponse {
     init(_ report: OccupancyReport) {
         self.init()
@@ -174,6 +194,7 @@ extension Inventory_GetHallOccupancyResponse {
                 $0.hallName = hall.hallName
                 $0.eventID = hall.eventID
                 $0.eventName = hall.eventName
+                $0.doorsAt = Google_Protobuf_Timestamp(date: hall.doorsAt)
                 $0.startsAt = Google_Protobuf_Timestamp(date: hall.startsAt)
                 $0.endsAt = Google_Protobuf_Timestamp(date: hall.endsAt)
                 $0.capacity = UInt32(clamping: hall.capacity)

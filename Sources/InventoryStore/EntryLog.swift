@@ -18,16 +18,36 @@ enum EntryLog {
         let rows = try await connection.query(
             """
             INSERT INTO entry_logs (seat_id, scanned_by_staff_id, terminal_id, action, result, reason,
-                                    message, hall_id_presented, hall_id_expected, scan_id, replay_of)
+                                    message, hall_id_presented, hall_id_expected, scan_id, replay_of,
+                                    code_sha256, event_id_presented)
             VALUES (\(seat?.seatID), \(request.staffID), \(request.terminalID), \(action.rawValue),
                     \(verdict.result.rawValue), \(verdict.reason.rawValue), \(verdict.message),
-                    \(request.doorHallID), \(seat?.hallID), \(request.scanID), \(replayOf))
+                    \(request.doorHallID), \(seat?.hallID), \(request.scanID), \(replayOf),
+                    \(request.codeDigest), \(request.doorEventID))
             RETURNING log_id, scanned_at
             """, logger: logger
         ).collect()
         guard let row = rows.first else { throw StoreError.internalError("entry log insert returned no row") }
         let r = row.makeRandomAccess()
         return Written(logID: try r["log_id"].decode(Int64.self), scannedAt: try r["scanned_at"].decode(Date.self))
+    }
+
+    /// A scan id presented again with another code (or from another door): no verdict,
+    /// so `result` is NULL (see migration 3), but the attempt is on record, pointing at
+    /// the original it collided with.
+    static let reusedScanIDReason = "scan id reused"
+
+    static func appendRefusal(
+        _ request: ScanRequest, original: Original, problem: String, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO entry_logs (seat_id, scanned_by_staff_id, terminal_id, action, result, reason,
+                                    message, hall_id_presented, scan_id, replay_of, code_sha256, event_id_presented)
+            VALUES (NULL, \(request.staffID), \(request.terminalID), \(ScanAction.admit.rawValue), NULL,
+                    \(reusedScanIDReason), \("Refused: scan id \(problem)"), \(request.doorHallID), \(request.scanID),
+                    \(original.logID), \(request.codeDigest), \(request.doorEventID))
+            """, logger: logger)
     }
 
     /// The original admission recorded under `scanID`, if any.
@@ -39,12 +59,14 @@ enum EntryLog {
         var terminalID: String
         var reason: ScanReason
         var message: String
+        /// Nil for rows written before scan ids were bound to codes (migration 3).
+        var codeDigest: Data?
     }
 
     static func original(scanID: String, on connection: PostgresConnection, logger: Logger) async throws -> Original? {
         let rows = try await connection.query(
             """
-            SELECT log_id, scanned_at, seat_id, hall_id_presented, terminal_id, reason, message
+            SELECT log_id, scanned_at, seat_id, hall_id_presented, terminal_id, reason, message, code_sha256
             FROM entry_logs WHERE scan_id = \(scanID) AND replay_of IS NULL
             """, logger: logger
         ).collect()
@@ -61,6 +83,7 @@ enum EntryLog {
             doorHallID: try r["hall_id_presented"].decode(String.self),
             terminalID: try r["terminal_id"].decode(String.self),
             reason: reason,
-            message: try r["message"].decode(String.self))
+            message: try r["message"].decode(String.self),
+            codeDigest: try r["code_sha256"].decode(Data?.self))
     }
 }

@@ -35,7 +35,8 @@ extension InventoryStore {
                     WHERE \(eventID)::text IS NULL OR event_id = \(eventID)
                     GROUP BY event_id
                 )
-                SELECT e.hall_id, h.name AS hall_name, e.event_id, e.name AS event_name, e.starts_at, e.ends_at,
+                SELECT e.hall_id, h.name AS hall_name, e.event_id, e.name AS event_name, e.doors_at, e.starts_at,
+                       e.ends_at,
                        coalesce(c.capacity, 0) AS capacity, coalesce(c.available, 0) AS available,
                        coalesce(c.held, 0) AS held, coalesce(c.sold, 0) AS sold,
                        coalesce(c.checked_in, 0) AS checked_in, now() AS as_of
@@ -59,7 +60,8 @@ extension InventoryStore {
                     HallOccupancy(
                         hallID: try r["hall_id"].decode(String.self), hallName: try r["hall_name"].decode(String.self),
                         eventID: event, eventName: try r["event_name"].decode(String.self),
-                        startsAt: try r["starts_at"].decode(Date.self), endsAt: try r["ends_at"].decode(Date.self),
+                        doorsAt: try r["doors_at"].decode(Date.self), startsAt: try r["starts_at"].decode(Date.self),
+                        endsAt: try r["ends_at"].decode(Date.self),
                         capacity: Int(try r["capacity"].decode(Int64.self)),
                         available: Int(try r["available"].decode(Int64.self)),
                         held: Int(try r["held"].decode(Int64.self)),

@@ -7,8 +7,9 @@ extension InventoryStore {
     /// ListHallSeats: the seats of one hall for one event that changed since `since`
     /// (every seat when `since` is 0), in venue order, with the cursor for the next poll.
     ///
-    /// - `eventID` nil picks the hall's current event: the one on now, else the next
-    ///   to start, else the last to end. An explicit event must belong to the hall.
+    /// - `eventID` nil picks the hall's current event by UsherCore's one rule
+    ///   (``CurrentEvent``: the open admission window), read from the same snapshot.
+    ///   An explicit event must belong to the hall.
     /// - One REPEATABLE READ READ ONLY transaction, so the rows and the cursor come
     ///   from one snapshot. The cursor is that snapshot's xmin (see migration 2 for why
     ///   `changed_xid >= cursor` can repeat a seat but never miss one).
@@ -32,31 +33,24 @@ extension InventoryStore {
             guard let hall = halls.first else { throw StoreError.notFound("hall \(hallID) does not exist") }
             let (hallName, cursor, asOf) = try hall.decode((String, Int64, Date).self)
 
-            let events: [PostgresRow]
+            let resolvedEventID: String
+            let eventName: String
             if let eventID {
-                events = try await connection.query(
+                let events = try await connection.query(
                     "SELECT event_id, name FROM events WHERE event_id = \(eventID) AND hall_id = \(hallID)",
                     logger: logger
                 ).collect()
                 guard !events.isEmpty else {
                     throw StoreError.notFound("event \(eventID) does not exist in hall \(hallID)")
                 }
+                (resolvedEventID, eventName) = try events[0].decode((String, String).self)
             } else {
-                events = try await connection.query(
-                    """
-                    SELECT event_id, name FROM events WHERE hall_id = \(hallID)
-                    ORDER BY CASE WHEN starts_at <= now() AND now() < ends_at THEN 0
-                                  WHEN starts_at > now() THEN 1 ELSE 2 END,
-                             -- on now: the latest to start; upcoming: the soonest; over: the last to end
-                             CASE WHEN starts_at <= now() AND now() < ends_at THEN starts_at END DESC NULLS LAST,
-                             CASE WHEN starts_at > now() THEN starts_at END ASC NULLS LAST,
-                             ends_at DESC, event_id
-                    LIMIT 1
-                    """, logger: logger
-                ).collect()
-                guard !events.isEmpty else { throw StoreError.notFound("hall \(hallID) has no events") }
+                let schedule = try await Self.hallEvents(hallID: hallID, on: connection, logger: logger)
+                guard let current = schedule.current(at: schedule.asOf).event else {
+                    throw StoreError.notFound("hall \(hallID) has no events")
+                }
+                (resolvedEventID, eventName) = (current.eventID, current.name)
             }
-            let (resolvedEventID, eventName) = try events[0].decode((String, String).self)
 
             let rows: PostgresRowSequence
             if since == 0 {

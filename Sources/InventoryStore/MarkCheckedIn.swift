@@ -22,18 +22,22 @@ extension InventoryStore {
     ///   lock_timeout is ``checkInLockTimeout``; a seat still locked after it (a box-office
     ///   write, say) is read and decided again, until the store's call bound, which
     ///   ends as UNAVAILABLE (safe to retry with the same scan id), never ABORTED.
-    /// - `scanID` is an idempotency key. Same-key calls are serialised by a
+    /// - `scanID` is an idempotency key, bound to the SHA-256 of the code it first
+    ///   came with (and to its door and terminal). Same-key calls are serialised by a
     ///   transaction-scoped advisory lock, so a retry waits for the original and then
     ///   replays its stored verdict (`replayed = true`) instead of deciding again:
     ///   a terminal that lost the reply to its own SUCCESS never sees DUPLICATE. A retry
     ///   that cannot get the key's lock in time (the original is still running) is
     ///   UNAVAILABLE too: retrying again replays the original once it has committed.
-    /// - Every call, a replay included, appends one `entry_logs` row in the same
-    ///   transaction as the state change.
-    public func markCheckedIn(_ request: ScanRequest) async throws(StoreError) -> ScanOutcome {
+    ///   The same key with another code is INVALID_ARGUMENT: a replay answers for the
+    ///   code the original admitted, never for a different one, even for the same seat.
+    /// - Every call, a replay and a refused key included, appends one `entry_logs` row
+    ///   in the same transaction as the state change (a refusal changes nothing else).
+    public func markCheckedIn(_ request: ScanRequest) async throws(StoreError) -> ScanReport {
         let logger = self.logger
         let keyring = self.keyring
-        return try await scanTransaction { connection in
+        // A refusal is returned, not thrown, so its log row commits; it is thrown after.
+        let attempt = try await scanTransaction { connection -> CheckInAttempt in
             if let scanID = request.scanID {
                 // The key's lock waits for an earlier attempt still running, within the
                 // session's lock_timeout (2 s) and the call's bound (a door's deadline cuts
@@ -47,7 +51,13 @@ extension InventoryStore {
                            set_config('lock_timeout', \(Self.checkInLockTimeout), true)
                     """, logger: logger)
                 if let original = try await EntryLog.original(scanID: scanID, on: connection, logger: logger) {
-                    return try await Self.replay(original, request, keyring: keyring, on: connection, logger: logger)
+                    if let problem = Self.mismatch(original, request, keyring: keyring) {
+                        try await EntryLog.appendRefusal(
+                            request, original: original, problem: problem, on: connection, logger: logger)
+                        return .refused(InputError(field: "scan_id", problem: problem))
+                    }
+                    return .answered(
+                        try await Self.replay(original, request, keyring: keyring, on: connection, logger: logger))
                 }
             } else {
                 try await connection.query(
@@ -63,13 +73,13 @@ extension InventoryStore {
                 try Task.checkCancellation()
                 let (lookup, found, now) = try await ScanLookup.lookUp(
                     request.ticketCode, keyring: keyring, on: connection, logger: logger)
-                let verdict = ScanVerdict.decide(lookup, doorHallID: request.doorHallID, now: now, action: .admit)
+                let verdict = ScanVerdict.decide(lookup, at: request.door, now: now, action: .admit)
                 guard verdict.result == .success, let found else {
                     let log = try await EntryLog.append(
                         request, action: .admit, verdict: verdict, seat: found?.seat, on: connection, logger: logger)
-                    return ScanOutcome(
+                    return .answered(ScanReport(
                         verdict: verdict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
-                        checkedInAt: nil, replayed: false, logID: log.logID)
+                        checkedInAt: nil, replayed: false, scanID: request.scanID, logID: log.logID))
                 }
                 let checkIn = CheckIn(at: now, terminalID: request.terminalID, staffID: request.staffID)
                 var state = found.seat.state
@@ -85,12 +95,42 @@ extension InventoryStore {
                 admittedVerdict.firstCheckIn = checkIn
                 let log = try await EntryLog.append(
                     request, action: .admit, verdict: admittedVerdict, seat: admitted, on: connection, logger: logger)
-                return ScanOutcome(
+                return .answered(ScanReport(
                     verdict: admittedVerdict, seat: admitted, hallName: found.hallName, eventName: found.eventName,
-                    checkedInAt: checkIn.at, replayed: false, logID: log.logID)
+                    checkedInAt: checkIn.at, replayed: false, scanID: request.scanID, logID: log.logID))
             }
             throw StoreError.unavailable("seat kept changing during \(Self.checkInAttempts) attempts")
         }
+        switch attempt {
+        case .answered(let outcome): return outcome
+        case .refused(let problem): throw .invalidInput(problem)
+        }
+    }
+
+    private enum CheckInAttempt: Sendable {
+        case answered(ScanReport)
+        /// The scan id belongs to another scan; the refusal is logged, nothing else written.
+        case refused(InputError)
+    }
+
+    /// Why `request` is not a repeat of `original`, or nil when it is. The id is bound
+    /// to the code's digest; rows from before that binding fall back to the seat.
+    private static func mismatch(_ original: EntryLog.Original, _ request: ScanRequest, keyring: TicketKeyring) -> String? {
+        let sameCode: Bool
+        if let digest = original.codeDigest {
+            sameCode = digest == request.codeDigest
+        } else {
+            let seatID: String? =
+                switch TicketCode.verify(request.ticketCode, keyring: keyring) {
+                case .success(let claims): claims.seatID
+                case .failure: nil
+                }
+            sameCode = original.seatID == nil || seatID == original.seatID
+        }
+        if !sameCode { return "was already used for a different ticket code" }
+        if original.doorHallID != request.doorHallID { return "was already used at a door of another hall" }
+        if original.terminalID != request.terminalID { return "was already used by another terminal" }
+        return nil
     }
 
     /// How long one check-in statement waits for a lock before it reads and decides
@@ -122,19 +162,7 @@ extension InventoryStore {
     private static func replay(
         _ original: EntryLog.Original, _ request: ScanRequest, keyring: TicketKeyring,
         on connection: PostgresConnection, logger: Logger
-    ) async throws -> ScanOutcome {
-        // Same key, different scan: a terminal bug. Refuse rather than answer for another ticket.
-        let seatID: String? =
-            switch TicketCode.verify(request.ticketCode, keyring: keyring) {
-            case .success(let claims): claims.seatID
-            case .failure: nil
-            }
-        if original.seatID != nil && seatID != original.seatID || original.doorHallID != request.doorHallID
-            || original.terminalID != request.terminalID
-        {
-            throw StoreError.invalidInput(
-                InputError(field: "scan_id", problem: "was already used for a different scan"))
-        }
+    ) async throws -> ScanReport {
         let (_, found, _) = try await ScanLookup.lookUp(
             request.ticketCode, keyring: keyring, on: connection, logger: logger)
         var firstCheckIn: CheckIn?
@@ -143,8 +171,8 @@ extension InventoryStore {
         let log = try await EntryLog.append(
             request, action: .admit, verdict: verdict, seat: found?.seat, replayOf: original.logID,
             on: connection, logger: logger)
-        return ScanOutcome(
+        return ScanReport(
             verdict: verdict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
-            checkedInAt: original.reason == .valid ? original.scannedAt : nil, replayed: true, logID: log.logID)
+            checkedInAt: original.reason == .valid ? original.scannedAt : nil, replayed: true, scanID: request.scanID, logID: log.logID)
     }
 }

@@ -151,6 +151,29 @@ enum Migrations {
                 // A poll with nothing new is one index probe past the cursor.
                 "CREATE INDEX seats_hall_changes ON seats (event_id, hall_id, changed_xid)",
             ]),
+        Migration(
+            version: 3, name: "admission windows and scan identity",
+            statements: [
+                // When doors open: a ticket admits from doors_at until ends_at. Existing
+                // events get the default (an hour before the start), which is what their
+                // doors meant before the column existed.
+                "ALTER TABLE events ADD COLUMN doors_at timestamptz",
+                "UPDATE events SET doors_at = starts_at - interval '60 minutes'",
+                "ALTER TABLE events ALTER COLUMN doors_at SET NOT NULL",
+                "ALTER TABLE events ADD CONSTRAINT events_doors_before_end CHECK (doors_at < ends_at)",
+                // The SHA-256 of the code a scan presented: a scan id is bound to its code,
+                // so a replay with another code (even for the same seat) is refused.
+                "ALTER TABLE entry_logs ADD COLUMN code_sha256 bytea",
+                // The event a pinned door admits (--event), as it presented it.
+                "ALTER TABLE entry_logs ADD COLUMN event_id_presented text",
+                // A refused attempt (a scan id reused with another code) is logged too, but
+                // it got no verdict: result is NULL there and only there.
+                "ALTER TABLE entry_logs ALTER COLUMN result DROP NOT NULL",
+                """
+                ALTER TABLE entry_logs ADD CONSTRAINT entry_logs_refusal
+                    CHECK ((result IS NULL) = (reason = 'scan id reused'))
+                """,
+            ]),
     ]
 }
 

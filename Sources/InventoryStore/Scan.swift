@@ -6,31 +6,29 @@ public struct ScanRequest: Sendable, Hashable {
     public var ticketCode: String
     /// The hall of the door that scanned.
     public var doorHallID: String
+    /// The event a pinned door admits (`scan-tui --event`); nil admits the hall's open windows.
+    public var doorEventID: String?
     public var staffID: String
     public var terminalID: String
-    /// The terminal's idempotency key (MarkCheckedIn only).
+    /// The terminal's idempotency key (MarkCheckedIn only), bound to the code on first use.
     public var scanID: String?
 
-    public init(ticketCode: String, doorHallID: String, staffID: String, terminalID: String, scanID: String? = nil) {
+    public init(
+        ticketCode: String, doorHallID: String, doorEventID: String? = nil, staffID: String, terminalID: String,
+        scanID: String? = nil
+    ) {
         self.ticketCode = ticketCode
         self.doorHallID = doorHallID
+        self.doorEventID = doorEventID
         self.staffID = staffID
         self.terminalID = terminalID
         self.scanID = scanID
     }
-}
 
-/// What a scan decided, with everything a door screen needs to explain it.
-public struct ScanOutcome: Sendable {
-    public var verdict: ScanVerdict
-    /// The seat the code names, as stored after this scan; nil for unknown codes.
-    public var seat: Seat?
-    public var hallName: String?
-    public var eventName: String?
-    /// When this scan admitted the guest (SUCCESS of an admission only).
-    public var checkedInAt: Date?
-    /// True when this is the stored answer to an earlier call with the same scan id.
-    public var replayed: Bool
-    /// The `entry_logs` row this call wrote.
-    public var logID: Int64
+    /// Where the verdict is decided for: messages name times in the server's zone,
+    /// which is the venue's (set TZ for the server).
+    var door: DoorPost { DoorPost(hallID: doorHallID, eventID: doorEventID, timeZone: .current) }
+
+    /// The code's SHA-256, which a scan id is bound to.
+    var codeDigest: Data { Data(TicketCode.digest(ticketCode)) }
 }

@@ -3,13 +3,13 @@ import Logging
 import PostgresNIO
 import UsherCore
 
-/// Reads what a scanned code names: the seat, its event's end and display names.
+/// Reads what a scanned code names: the seat, its event's window and display names.
 enum ScanLookup {
     struct Found: Sendable {
         var seat: Seat
-        var eventEndsAt: Date
+        var event: EventWindow
         var hallName: String
-        var eventName: String
+        var eventName: String { event.name }
     }
 
     /// Verifies the code (UsherCore owns the format) and reads its seat.
@@ -26,8 +26,8 @@ enum ScanLookup {
         }
         let rows = try await connection.query(
             """
-            SELECT s.*, e.ends_at AS event_ends_at, e.name AS event_name, h.name AS hall_name,
-                   now() AS db_now
+            SELECT s.*, e.doors_at AS event_doors_at, e.starts_at AS event_starts_at,
+                   e.ends_at AS event_ends_at, e.name AS event_name, h.name AS hall_name, now() AS db_now
             FROM seats s
             JOIN events e ON e.event_id = s.event_id
             JOIN halls h ON h.hall_id = s.hall_id
@@ -38,14 +38,16 @@ enum ScanLookup {
             return (.unknownSeat, nil, try await databaseNow(on: connection, logger: logger))
         }
         let r = row.makeRandomAccess()
+        let seat = try SeatRow.decode(row)
         let found = Found(
-            seat: try SeatRow.decode(row),
-            eventEndsAt: try r["event_ends_at"].decode(Date.self),
-            hallName: try r["hall_name"].decode(String.self),
-            eventName: try r["event_name"].decode(String.self))
+            seat: seat,
+            event: EventWindow(
+                eventID: seat.eventID, hallID: seat.hallID, name: try r["event_name"].decode(String.self),
+                doorsAt: try r["event_doors_at"].decode(Date.self), startsAt: try r["event_starts_at"].decode(Date.self),
+                endsAt: try r["event_ends_at"].decode(Date.self)),
+            hallName: try r["hall_name"].decode(String.self))
         let subject = ScanSubject(
-            seatID: found.seat.seatID, hallID: found.seat.hallID, eventEndsAt: found.eventEndsAt,
-            state: found.seat.state, ticketSerial: found.seat.ticketSerial)
+            seatID: seat.seatID, event: found.event, state: seat.state, ticketSerial: seat.ticketSerial)
         return (.found(subject, codeSerial: claims.serial), found, try r["db_now"].decode(Date.self))
     }
 

@@ -17,12 +17,12 @@ extension InventoryStore {
         store.callTimeout = .seconds(60)  // a big event is a big read
         return try await store.transaction { connection in
             let events = try await connection.query(
-                "SELECT hall_id, starts_at, ends_at FROM events WHERE event_id = \(eventID)", logger: logger
+                "SELECT hall_id, doors_at, ends_at FROM events WHERE event_id = \(eventID)", logger: logger
             ).collect()
             guard let event = events.first else {
                 throw StoreError.invalidInput(InputError(field: "event", problem: "\(eventID) does not exist"))
             }
-            let (hallID, startsAt, endsAt) = try event.decode((String, Date, Date).self)
+            let (hallID, doorsAt, endsAt) = try event.decode((String, Date, Date).self)
             let rows = try await connection.query(
                 """
                 SELECT seat_id, owner_user_id, ticket_serial FROM seats
@@ -36,7 +36,7 @@ extension InventoryStore {
                         ownerUserID: owner,
                         claims: TicketClaims(
                             seatID: seatID, eventID: eventID, hallID: hallID, serial: serial,
-                            validFrom: startsAt, validUntil: endsAt)))
+                            validFrom: doorsAt, validUntil: endsAt)))
             }
             return tickets
         }
@@ -52,18 +52,18 @@ extension InventoryStore {
             let rows = try await connection.query(
                 """
                 SELECT s.seat_id, s.event_id, s.hall_id, s.ticket_serial,
-                       coalesce(s.owner_user_id, '') AS owner, e.starts_at, e.ends_at
+                       coalesce(s.owner_user_id, '') AS owner, e.doors_at, e.ends_at
                 FROM seats s JOIN events e ON e.event_id = s.event_id
                 WHERE s.seat_id = \(seatID)
                 """, logger: logger
             ).collect()
             guard let row = rows.first else { throw StoreError.seatNotFound(seatID: seatID) }
-            let (seat, event, hall, serial, owner, startsAt, endsAt) =
+            let (seat, event, hall, serial, owner, doorsAt, endsAt) =
                 try row.decode((String, String, String, Int64, String, Date, Date).self)
             return SoldTicket(
                 ownerUserID: owner,
                 claims: TicketClaims(
-                    seatID: seat, eventID: event, hallID: hall, serial: serial, validFrom: startsAt, validUntil: endsAt))
+                    seatID: seat, eventID: event, hallID: hall, serial: serial, validFrom: doorsAt, validUntil: endsAt))
         }
     }
 }

@@ -16,13 +16,15 @@ enum TicketIssue {
         default: return nil
         }
         let rows = try await connection.query(
-            "SELECT starts_at, ends_at FROM events WHERE event_id = \(seat.eventID)", logger: logger
+            "SELECT doors_at, ends_at FROM events WHERE event_id = \(seat.eventID)", logger: logger
         ).collect()
         guard let row = rows.first else { throw StoreError.internalError("seat \(seat.seatID) has no event") }
-        let (startsAt, endsAt) = try row.decode((Date, Date).self)
+        // The admission window (doors → ends), so a terminal checking offline sees the
+        // window the server sees.
+        let (doorsAt, endsAt) = try row.decode((Date, Date).self)
         let claims = TicketClaims(
             seatID: seat.seatID, eventID: seat.eventID, hallID: seat.hallID, serial: seat.ticketSerial,
-            validFrom: startsAt, validUntil: endsAt)
+            validFrom: doorsAt, validUntil: endsAt)
         do {
             return try TicketCode.issue(claims, keyring: keyring)
         } catch {

@@ -4,16 +4,27 @@ import PostgresNIO
 import UsherCore
 
 /// What an import changed.
-public struct VenueImportSummary: Sendable, Hashable, CustomStringConvertible {
+public struct VenueImportSummary: Sendable, CustomStringConvertible {
     public var halls: Int
     public var events: Int
     public var seatsAdded: Int
     public var seatsKept: Int
     public var presetsApplied: Int = 0
+    /// Events of one hall whose admission windows overlap (see ``VenueFile/overlappingWindows``).
+    public var overlaps: [(EventWindow, EventWindow)] = []
 
     public var description: String {
         "\(halls) halls, \(events) events, \(seatsAdded) seats added, \(seatsKept) already present"
             + (presetsApplied > 0 ? ", \(presetsApplied) seat states preset" : "")
+    }
+
+    /// One line per overlap, for the operator.
+    public var warnings: [String] {
+        overlaps.map { first, second in
+            "warning: in hall \(first.hallID), the windows of \(first.eventID) and \(second.eventID) overlap "
+                + "(doors \(Timestamps.utc(second.doorsAt)) is before \(first.eventID) ends \(Timestamps.utc(first.endsAt))); "
+                + "a door there must be pinned with scan-tui --event"
+        }
     }
 }
 
@@ -75,10 +86,12 @@ extension InventoryStore {
                 }
                 try await connection.query(
                     """
-                    INSERT INTO events (event_id, hall_id, name, starts_at, ends_at)
-                    VALUES (\(event.id), \(event.hallID), \(event.name), \(event.startsAt), \(event.endsAt))
+                    INSERT INTO events (event_id, hall_id, name, doors_at, starts_at, ends_at)
+                    VALUES (\(event.id), \(event.hallID), \(event.name), \(event.doorsAt), \(event.startsAt),
+                            \(event.endsAt))
                     ON CONFLICT (event_id) DO UPDATE
-                    SET name = EXCLUDED.name, starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at
+                    SET name = EXCLUDED.name, doors_at = EXCLUDED.doors_at, starts_at = EXCLUDED.starts_at,
+                        ends_at = EXCLUDED.ends_at
                     """, logger: logger)
             }
             // One statement for all seats: arrays bound as parameters, unnested server-side.
@@ -115,7 +128,8 @@ extension InventoryStore {
             }
             return VenueImportSummary(
                 halls: venue.halls.count, events: venue.events.count,
-                seatsAdded: rows.count, seatsKept: venue.seats.count - rows.count, presetsApplied: applied)
+                seatsAdded: rows.count, seatsKept: venue.seats.count - rows.count, presetsApplied: applied,
+                overlaps: venue.overlappingWindows)
         }
     }
 }

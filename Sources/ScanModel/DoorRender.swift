@@ -1,5 +1,4 @@
 import Foundation
-import InventoryClient
 import UsherCore
 
 extension DoorState {
@@ -30,10 +29,16 @@ extension DoorState {
             row += 1
             for record in recent where row < height - 1 {
                 let verdict = record.result.map { VerdictLook.of($0, ascii: ascii) }
-                let word = verdict.map { "\($0.glyph) \($0.word)" } ?? (ascii ? "!! NOT CHECKED" : "⚠ NOT CHECKED")
+                let word: String
+                switch record.state {
+                case .verdict: word = verdict.map { "\($0.glyph) \($0.word)" } ?? ""
+                case .checking: word = ascii ? "... CHECKING" : "… CHECKING"
+                case .notChecked: word = ascii ? "!! NOT CHECKED" : "⚠ NOT CHECKED"
+                }
                 let seat = record.seat.isEmpty ? (ascii ? "-" : "—") : record.seat
+                let latency = record.state == .checking ? "" : milliseconds(record.latency)
                 screen.write(
-                    " " + clock(record.at) + "  " + pad(seat, 28) + "  " + pad(word, 12) + " " + milliseconds(record.latency),
+                    " " + clock(record.at) + "  " + pad(seat, 28) + "  " + pad(word, 12) + " " + latency,
                     x: 0, y: row, style: Style(foreground: settings.color ? verdict?.color : nil))
                 row += 1
             }
@@ -48,10 +53,41 @@ extension DoorState {
     private func header(_ screen: inout Screen) {
         let dot = settings.ascii ? "-" : "·"
         let modeWord = mode == .auto ? "AUTO" : "CONFIRM: Enter admits"
-        let title = " USHER door \(dot) hall \(settings.hallID) \(dot) \(modeWord)"
-        screen.write(title, x: 0, y: 0, style: Style(bold: true))
-        let keys = settings.viewsEnabled ? "? help  c mode  o image  Tab views  q quit " : "? help  c mode  o image  q quit "
-        if title.count + keys.count < width { screen.write(keys, x: width - keys.count, y: 0) }
+        let title = " USHER door \(dot) hall \(settings.hallID) \(dot) \(eventWords) \(dot) \(modeWord)"
+        screen.write(abbreviate(title, width), x: 0, y: 0, style: Style(bold: true))
+        // The hint shrinks before the event's name does: staff must see which show they admit.
+        let hints =
+            settings.viewsEnabled
+            ? ["? help  c mode  o image  Tab views  q quit ", "? help  Tab views  q quit ", "? help "]
+            : ["? help  c mode  o image  q quit ", "? help  q quit ", "? help "]
+        if let keys = hints.first(where: { title.displayWidth + $0.displayWidth < width }) {
+            screen.write(keys, x: width - keys.displayWidth, y: 0)
+        }
+    }
+
+    /// Which show this door admits: the pinned event, or the hall's current event
+    /// by the one rule (the open window), or a plea to pin the door.
+    var eventWords: String {
+        if let pinned = settings.eventID {
+            guard let schedule else { return "event \(pinned) only" }
+            guard let event = schedule.events.first(where: { $0.eventID == pinned }) else {
+                return "event \(pinned) is not in this hall"
+            }
+            switch event.position(at: now) {
+            case .open: return "\(event.name) only"
+            case .beforeDoors: return "\(event.name) only, doors \(hoursMinutes(event.doorsAt))"
+            case .ended: return "\(event.name) only, ended"
+            }
+        }
+        if let scheduleProblem { return scheduleProblem }
+        switch currentEvent {
+        case nil: return "loading events"
+        case .open(let event)?: return event.name
+        case .overlapping(let events)?: return "\(events.count) shows open at once: pin this door (--event)"
+        case .upcoming(let event)?: return "closed: \(event.name) doors \(hoursMinutes(event.doorsAt))"
+        case .ended(let event)?: return "closed: \(event.name) ended"
+        case CurrentEvent.none?: return "no events in this hall"
+        }
     }
 
     private func banner(_ screen: inout Screen, top: Int, height: Int) {
@@ -61,21 +97,24 @@ extension DoorState {
             frame(&screen, top: top, height: height, style: .plain)
             screen.center("READY", y: top + height / 2 - 1, style: Style(bold: true))
             screen.center("scan a ticket, or press o to open an image", y: top + height / 2 + 1)
-        case .checking(let code):
+        case .checking(let scan):
             frame(&screen, top: top, height: height, style: .plain)
             screen.center(ascii ? "... CHECKING" : "… CHECKING", y: top + height / 2 - 1, style: Style(bold: true))
-            screen.center(abbreviate(code, width - 4), y: top + height / 2 + 1)
+            screen.center(abbreviate(scan.code, width - 4), y: top + height / 2 + 1)
         case .verdict(let report, let admitted, _):
             let look = VerdictLook.of(report.result, ascii: ascii)
             let style = bannerStyle(look.color)
             screen.fill(x: 0, y: top, width: width, height: height, style: style)
-            let pattern = String(repeating: look.glyph + "   ", count: max(1, width / (look.glyph.count + 3)))
-            screen.center(String(pattern.prefix(width - 2)), y: top, style: style)
+            let pattern = String(repeating: look.glyph + "   ", count: max(1, width / (look.glyph.displayWidth + 3)))
+            screen.center(pattern.prefix(columns: width - 2), y: top, style: style)
             screen.center("\(look.glyph)  \(look.word)  \(look.glyph)", y: top + height / 2 - 1, style: style)
-            let subtitle = admitted ? "ADMIT" : (report.result == .success ? "valid ticket (not admitted)" : "DO NOT ADMIT")
+            let subtitle =
+                admitted
+                ? (report.replayed ? "ADMIT (this scan was admitted before its answer was lost)" : "ADMIT")
+                : (report.result == .success ? "valid ticket (not admitted)" : "DO NOT ADMIT")
             screen.center(subtitle, y: top + height / 2, style: style)
             screen.center(abbreviate(report.verdict.message, width - 4), y: top + height / 2 + 1, style: style)
-            screen.center(String(pattern.prefix(width - 2)), y: top + height - 1, style: style)
+            screen.center(pattern.prefix(columns: width - 2), y: top + height - 1, style: style)
         case .preview(let report, _):
             let style = bannerStyle(.cyan)
             screen.fill(x: 0, y: top, width: width, height: height, style: style)
@@ -138,6 +177,10 @@ extension DoorState {
             }
         case .wrongHall:
             lines.append("This ticket is for hall \(report.seat?.hallID ?? "?"); this door is hall \(settings.hallID)")
+        case .wrongEvent:
+            lines.append("Reason: wrong show: this door admits \(settings.eventID ?? "another event") only")
+        case .notYetValid:
+            lines.append("Reason: too early: the ticket's show has not opened its doors")
         case .eventEnded:
             lines.append(report.verdict.message)
         case .badSignature: lines.append("Reason: forged (the signature does not match)")
@@ -190,19 +233,7 @@ extension DoorState {
         switch overlay {
         case .none: return
         case .help:
-            lines = [
-                "HELP", "",
-                "scan        the scanner types the code and Enter",
-                "Enter       admit (confirm mode) / acknowledge",
-                "c           switch auto / confirm mode",
-                "o           open an image file with a QR code",
-                "1-9         pick a code when an image holds several",
-            ] + (settings.viewsEnabled ? ["1 2 3, Tab  door / seat map / occupancy"] : []) + [
-                "Esc         dismiss",
-                "q           quit (asks if a scan is in flight)",
-                "Ctrl-C      quit at once", "",
-                "any key closes this help",
-            ]
+            lines = Keymap.helpLines(for: .door, viewsEnabled: settings.viewsEnabled)
         case .confirmQuit:
             lines = ["A scan is still being checked.", "", "Quit anyway? y / n"]
         case .openImage(let path):
@@ -214,7 +245,7 @@ extension DoorState {
     /// A centred reverse-video box of `lines` over whatever is on screen (help,
     /// questions, prompts, seat details).
     func box(_ screen: inout Screen, lines: [String]) {
-        let boxWidth = min(screen.width - 2, max(40, (lines.map(\.count).max() ?? 0) + 4))
+        let boxWidth = min(screen.width - 2, max(40, (lines.map(\.displayWidth).max() ?? 0) + 4))
         let left = (screen.width - boxWidth) / 2
         let top = max(1, (screen.height - lines.count - 2) / 2)
         let style = Style(reverse: true)
@@ -245,13 +276,19 @@ extension DoorState {
         return ms < 10 ? String(format: "%.1f ms", ms) : String(format: "%.0f ms", ms)
     }
 
+    /// `text` cut or padded to exactly `width` terminal columns.
     func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
+        let cut = text.prefix(columns: width)
+        return cut + String(repeating: " ", count: max(0, width - cut.displayWidth))
     }
 
+    /// `text` in at most `width` terminal columns, with a mark where it was cut.
     func abbreviate(_ text: String, _ width: Int) -> String {
         guard width > 1 else { return "" }
-        guard text.count > width else { return text }
-        return String(text.prefix(width - 1)) + (settings.ascii ? "~" : "…")
+        guard text.displayWidth > width else { return text }
+        return text.prefix(columns: width - 1) + (settings.ascii ? "~" : "…")
     }
+
+    /// "19:00" in the door's zone.
+    func hoursMinutes(_ date: Date) -> String { Timestamps.clock(date, in: settings.timeZone) }
 }

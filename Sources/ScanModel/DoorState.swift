@@ -1,11 +1,21 @@
 import Foundation
-import InventoryClient
 import UsherCore
+
+/// How a door handles a scan.
+public enum ScanMode: Sendable, Hashable {
+    /// Admit on the spot (MarkCheckedIn).
+    case auto
+    /// Show the verdict first (VerifyTicket) and admit only when staff confirm.
+    case confirm
+}
 
 /// Settings a door starts with (flags and environment).
 public struct DoorSettings: Sendable, Hashable {
     public var server: String
     public var hallID: String
+    /// The one event this door admits (`--event`); nil: any of the hall's events
+    /// whose window is open.
+    public var eventID: String?
     public var staffID: String
     public var terminalID: String
     public var mode: ScanMode
@@ -23,13 +33,15 @@ public struct DoorSettings: Sendable, Hashable {
     public var viewsEnabled: Bool
 
     public init(
-        server: String, hallID: String, staffID: String, terminalID: String, mode: ScanMode = .auto,
+        server: String, hallID: String, eventID: String? = nil, staffID: String, terminalID: String,
+        mode: ScanMode = .auto,
         ascii: Bool = false, color: Bool = true, bell: Bool = true,
         successClearsAfter: Duration? = .seconds(3), denialClearsAfter: Duration? = nil,
         scanner: ScannerInput.Configuration = .init(), timeZone: TimeZone = .current, viewsEnabled: Bool = false
     ) {
         self.server = server
         self.hallID = hallID
+        self.eventID = eventID
         self.staffID = staffID
         self.terminalID = terminalID
         self.mode = mode
@@ -61,10 +73,12 @@ public enum DoorEvent: Sendable {
     /// The clock: drives auto-clear, burst resolution and the status bar time.
     case tick(now: Date, at: ContinuousClock.Instant)
     case resized(width: Int, height: Int)
-    /// A check or admission finished.
+    /// The call for scan `scanID` finished: a verify (`admission: false`) or an admission.
     case checked(
-        code: String, admission: Bool, outcome: Result<ScanReport, InventoryClientError>, latency: Duration,
+        scanID: String, admission: Bool, outcome: Result<ScanReport, CallFailure>, latency: Duration,
         at: ContinuousClock.Instant)
+    /// The hall's events and their windows (ListHallEvents), for the header.
+    case schedule(Result<HallSchedule, CallFailure>, at: ContinuousClock.Instant)
     case decoded(path: String, outcome: DecodeOutcome)
     /// A new image appeared in the watched folder.
     case imageDropped(path: String)
@@ -80,8 +94,11 @@ public enum DecodeOutcome: Sendable, Hashable {
 
 /// What the runner must do; the model never does I/O.
 public enum DoorEffect: Sendable, Hashable {
-    /// Verify (`admit: false`, confirm mode preview) or admit (`admit: true`) a code.
-    case check(code: String, admit: Bool)
+    /// Verify (`admit: false`, confirm mode preview) or admit (`admit: true`) this
+    /// scan, exactly as made: its id is the request's `scan_id`.
+    case check(Scan, admit: Bool)
+    /// Ask for the hall's events (ListHallEvents).
+    case loadSchedule
     case decodeImage(path: String)
     case bell(BellPattern)
     case quit
@@ -90,23 +107,39 @@ public enum DoorEffect: Sendable, Hashable {
     case showView(TerminalView?)
 }
 
-/// One line of the recent-scans list.
+/// One line of the recent-scans list: one scan, in the order scans were read. Its
+/// answer fills it in place, however late it comes.
 public struct ScanRecord: Sendable, Hashable {
+    public enum State: Sendable, Hashable {
+        case checking
+        case verdict(ScanResult)
+        /// The call ended without an answer.
+        case notChecked
+    }
+
+    public var scanID: String
+    /// When the scan was read.
     public var at: Date
-    public var seat: String
-    public var result: ScanResult?
-    public var latency: Duration
+    public var seat: String = ""
+    public var state: State = .checking
+    public var latency: Duration = .zero
+
+    /// The verdict, once there is one.
+    public var result: ScanResult? {
+        if case .verdict(let result) = state { result } else { nil }
+    }
 }
 
 /// The door terminal as data.
 public struct DoorState: Sendable {
     public enum Banner: Sendable {
         case ready
-        case checking(code: String)
+        /// The newest scan, waiting for its answer.
+        case checking(Scan)
         /// A verdict; `clearAt` when it clears itself.
         case verdict(ScanReport, admitted: Bool, clearAt: ContinuousClock.Instant?)
-        /// Confirm mode: a SUCCESS preview waiting for Enter.
-        case preview(ScanReport, code: String)
+        /// Confirm mode: a SUCCESS preview waiting for Enter, which admits this same scan.
+        case preview(ScanReport, scan: Scan)
         /// The scan could not be checked (offline, timeout): never a success.
         case unchecked(message: String)
         /// An image held several codes: staff pick one.
@@ -132,20 +165,36 @@ public struct DoorState: Sendable {
     public var recent: [ScanRecord] = []
     public var admitted = 0
     public var denied: [ScanResult: Int] = [:]
-    public var inFlight = 0
+    /// Every scan's identity; the banner shows only ``current``.
+    public var scans: ScanBook
+    /// The newest scan: the one the guest in front of the door belongs to.
+    public var current: Scan?
+    /// The hall's events, to name its current event; nil until the first answer.
+    public var schedule: HallSchedule?
+    /// Why the schedule is not known (an older server), shown in the header.
+    public var scheduleProblem: String?
+    var schedulePoll = PollSchedule(interval: .seconds(30))
     public var scanner: ScannerInput
     /// Verdict times and scan-to-verdict latencies, for the lane telemetry.
     var verdictTimes: [Date] = []
     var latencies: [Duration] = []
 
-    public init(settings: DoorSettings, width: Int, height: Int, now: Date) {
+    /// `session` makes this run's scan ids unique (the shell passes a UUID).
+    public init(settings: DoorSettings, width: Int, height: Int, now: Date, session: String = "scan") {
         self.settings = settings
+        self.scans = ScanBook(session: session)
         self.width = width
         self.height = height
         self.now = now
         self.mode = settings.mode
         self.scanner = ScannerInput(configuration: settings.scanner)
     }
+
+    /// Scans sent and not yet answered.
+    public var inFlight: Int { scans.inFlight.count }
+
+    /// The hall's current event, by the one rule in UsherCore.
+    public var currentEvent: CurrentEvent? { schedule?.current(at: now) }
 
     /// Verdicts in the last minute.
     public var scansPerMinute: Int { verdictTimes.filter { now.timeIntervalSince($0) < 60 }.count }

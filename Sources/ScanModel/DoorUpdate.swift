@@ -1,5 +1,4 @@
 import Foundation
-import InventoryClient
 import UsherCore
 
 extension DoorState {
@@ -17,11 +16,23 @@ extension DoorState {
             advanceClock(now: now, at: instant)
             var effects: [DoorEffect] = []
             for output in scanner.tick(at: instant) { effects += handle(output) }
-            return effects
+            return effects + scheduleDue(at: instant)
         case .key(let key, let instant):
             return handle(key, at: instant)
-        case .checked(let code, let admission, let outcome, let latency, let instant):
-            return finish(code: code, admission: admission, outcome: outcome, latency: latency, at: instant)
+        case .checked(let scanID, let admission, let outcome, let latency, let instant):
+            return finish(scanID: scanID, admission: admission, outcome: outcome, latency: latency, at: instant)
+        case .schedule(let result, let instant):
+            schedulePoll.finished(at: instant)
+            switch result {
+            case .success(let schedule):
+                self.schedule = schedule
+                scheduleProblem = nil
+            case .failure(let failure) where failure.kind == .unsupported:
+                scheduleProblem = "this server does not list the hall's events"
+            case .failure:
+                break  // keep the last schedule; the status bar already says the server is away
+            }
+            return []
         case .imageDropped(let path):
             return [.decodeImage(path: path)]
         case .decoded(_, let outcome):
@@ -30,7 +41,7 @@ extension DoorState {
                 banner = .notice(message)
                 return []
             case .codes(let codes) where codes.count == 1:
-                return startCheck(codes[0])
+                return read(codes[0])
             case .codes(let codes):
                 banner = .pick(codes: Array(codes.prefix(9)))
                 return []
@@ -45,22 +56,28 @@ extension DoorState {
         if case .verdict(_, _, let clearAt?) = banner, instant >= clearAt { banner = .ready }
     }
 
+    /// The hall's events are asked for now and then, whatever the view, unless the
+    /// server cannot list them.
+    mutating func scheduleDue(at instant: ContinuousClock.Instant) -> [DoorEffect] {
+        guard scheduleProblem == nil, schedulePoll.start(at: instant) else { return [] }
+        return [.loadSchedule]
+    }
+
     /// A complete code from the scanner, whichever view it arrived in.
     mutating func scanned(_ code: String) -> [DoorEffect] {
         overlay = .none
-        return startCheck(code)
+        return read(code)
     }
 
     private mutating func handle(_ key: TerminalKey, at instant: ContinuousClock.Instant) -> [DoorEffect] {
         if key == .interrupt { return [.quit] }
-        switch overlay {
-        case .openImage(let path):
+        if case .openImage(let path) = overlay {
             switch key {
             case .enter:
                 overlay = .none
                 let trimmed = path.trimmingCharacters(in: .whitespaces)
                 // A scanner fired while the prompt was open: it is a scan, not a path.
-                if trimmed.hasPrefix("U1.") { return startCheck(trimmed) }
+                if trimmed.hasPrefix("U1.") { return read(trimmed) }
                 return trimmed.isEmpty ? [] : [.decodeImage(path: trimmed)]
             case .escape: overlay = .none
             case .backspace: overlay = .openImage(path: String(path.dropLast()))
@@ -68,11 +85,9 @@ extension DoorState {
             case .tab, .interrupt, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end: break
             }
             return []
-        case .confirmQuit, .help, .none:
-            // Keys still go through the scanner detector, so a scan that arrives
-            // while help or a question is shown is captured whole.
-            break
         }
+        // Keys still go through the scanner detector, so a scan that arrives while
+        // help or a question is shown is captured whole.
         switch key {
         case .character(let c):
             var effects: [DoorEffect] = []
@@ -80,23 +95,21 @@ extension DoorState {
             return effects
         case .enter:
             let outputs = scanner.enter(at: instant)
-            if outputs.isEmpty { return enterPressed() }
+            if outputs.isEmpty { return perform(.confirm) }
             var effects: [DoorEffect] = []
             for output in outputs {
                 effects += handle(output)
-                if case .command = output { effects += enterPressed() }
+                if case .command = output { effects += perform(.confirm) }
             }
             return effects
         case .backspace:
             scanner.backspace()
             return []
-        case .escape:
-            if overlay != .none { overlay = .none } else { dismiss() }
-            return []
-        case .tab:
-            return settings.viewsEnabled && overlay == .none ? [.showView(nil)] : []
-        case .interrupt, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end:
-            return []
+        default:
+            guard let command = Keymap.command(for: .special(key), in: .door, viewsEnabled: settings.viewsEnabled) else {
+                return []
+            }
+            return perform(command)
         }
     }
 
@@ -111,6 +124,7 @@ extension DoorState {
         }
     }
 
+    /// A key typed on its own (not part of a scan).
     private mutating func command(_ c: Character) -> [DoorEffect] {
         switch overlay {
         case .confirmQuit:
@@ -122,39 +136,44 @@ extension DoorState {
         case .none, .openImage:
             break
         }
-        switch c {
-        case "?":
-            overlay = .help
-        case "q", "Q":
-            if inFlight > 0 { overlay = .confirmQuit } else { return [.quit] }
-        case "c", "C":
-            mode = mode == .auto ? .confirm : .auto
-            if case .preview = banner { banner = .ready }
-        case "o", "O":
-            overlay = .openImage(path: "")
-        case "1"..."9":
-            if case .pick(let codes) = banner, let index = c.wholeNumberValue, index <= codes.count {
-                return startCheck(codes[index - 1])
-            }
-            if settings.viewsEnabled, let view = TerminalView(key: c) {
-                return [.showView(view)]
-            }
-            dismiss()
-        default:
-            // Any other key acknowledges a verdict that waits for staff.
-            dismiss()
-        }
-        return []
+        // Any key without a binding acknowledges a verdict that waits for staff.
+        return perform(Keymap.command(for: .character(c), in: .door, viewsEnabled: settings.viewsEnabled) ?? .confirm, key: c)
     }
 
-    /// Enter with nothing typed: admit a confirm-mode preview, or acknowledge.
-    private mutating func enterPressed() -> [DoorEffect] {
-        if case .preview(_, let code) = banner {
-            banner = .checking(code: code)
-            inFlight += 1
-            return [.check(code: code, admit: true)]
+    private mutating func perform(_ command: Keymap.Command, key: Character? = nil) -> [DoorEffect] {
+        switch command {
+        case .help:
+            overlay = .help
+        case .quit:
+            if inFlight > 0 { overlay = .confirmQuit } else { return [.quit] }
+        case .quitNow:
+            return [.quit]
+        case .toggleMode:
+            mode = mode == .auto ? .confirm : .auto
+            if case .preview = banner { banner = .ready }
+        case .openImage:
+            overlay = .openImage(path: "")
+        case .digit(let index):
+            if case .pick(let codes) = banner, index <= codes.count { return read(codes[index - 1]) }
+            if settings.viewsEnabled, let view = TerminalView(key: Character("\(index)")) { return [.showView(view)] }
+            dismiss()
+        case .nextView:
+            return overlay == .none ? [.showView(nil)] : []
+        case .back:
+            if overlay != .none { overlay = .none } else { dismiss() }
+        case .confirm:
+            // Enter with nothing typed, or any unbound key: admit a confirm-mode
+            // preview (Enter only), or acknowledge.
+            if key == nil, case .preview(_, let scan) = banner {
+                current = scan
+                banner = .checking(scan)
+                scans.resend(scan)
+                return [.check(scan, admit: true)]
+            }
+            dismiss()
+        case .move, .zoom, .hall, .reload:
+            break  // supervisor views only
         }
-        dismiss()
         return []
     }
 
@@ -165,46 +184,81 @@ extension DoorState {
         }
     }
 
-    private mutating func startCheck(_ code: String) -> [DoorEffect] {
-        banner = .checking(code: code)
-        inFlight += 1
-        return [.check(code: code, admit: mode == .auto)]
+    /// A code was read: it becomes the newest scan (new, retried, or one already in
+    /// flight), and the banner belongs to it from now on.
+    private mutating func read(_ code: String) -> [DoorEffect] {
+        switch scans.read(code, at: now) {
+        case .alreadyInFlight(let scan):
+            current = scan
+            banner = .checking(scan)
+            return []
+        case .send(let scan, _):
+            current = scan
+            banner = .checking(scan)
+            // A retried scan's row moves up to now: it is the guest in front of the door again.
+            recent.removeAll { $0.scanID == scan.id }
+            recent.insert(ScanRecord(scanID: scan.id, at: scan.readAt), at: 0)
+            recent = Array(recent.prefix(20))
+            return [.check(scan, admit: mode == .auto)]
+        }
     }
 
+    /// A scan's call ended. Counters and its history row always take the answer; the
+    /// banner only when it is the newest scan's, so a slow answer for the guest before
+    /// never replaces the verdict of the guest in front of the door.
     private mutating func finish(
-        code: String, admission: Bool, outcome: Result<ScanReport, InventoryClientError>, latency: Duration,
+        scanID: String, admission: Bool, outcome: Result<ScanReport, CallFailure>, latency: Duration,
         at instant: ContinuousClock.Instant
     ) -> [DoorEffect] {
-        inFlight = max(0, inFlight - 1)
+        let answered: Bool
         switch outcome {
-        case .failure(let error):
+        case .success: answered = true
+        case .failure(let failure): answered = failure.kind != .unanswered
+        }
+        guard let scan = scans.finished(scanID, answered: answered, at: now) else { return [] }
+        let isNewest = scan.id == current?.id
+        switch outcome {
+        case .failure(let failure):
+            record(scan.id) { $0.state = .notChecked; $0.latency = latency }
+            guard isNewest else { return [] }
             // Never a success that was not confirmed: say plainly it was not checked.
-            banner = .unchecked(message: error.userMessage)
-            recent.insert(ScanRecord(at: now, seat: "", result: nil, latency: latency), at: 0)
-            recent = Array(recent.prefix(20))
+            let retry = failure.kind == .unanswered ? " (scan again to retry this same scan)" : ""
+            banner = .unchecked(message: failure.message + retry)
             return settings.bell ? [.bell(.attention)] : []
         case .success(let report):
-            if !admission && mode == .confirm && report.result == .success {
-                banner = .preview(report, code: code)
+            let success = report.result == .success
+            if !admission && success && mode == .confirm && isNewest {
+                record(scan.id) {
+                    $0.seat = report.seat?.seatID ?? ""
+                    $0.state = .verdict(report.result)
+                    $0.latency = latency
+                }
+                banner = .preview(report, scan: scan)
                 return settings.bell ? [.bell(.attention)] : []
             }
-            let success = report.result == .success
-            let clearAfter = success ? settings.successClearsAfter : settings.denialClearsAfter
-            banner = .verdict(
-                report, admitted: admission && success,
-                clearAt: clearAfter.map { instant + $0 })
             if success && admission {
                 admitted += 1
             } else if !success {
                 denied[report.result, default: 0] += 1
             }
-            recent.insert(ScanRecord(at: now, seat: report.seat?.seatID ?? "", result: report.result, latency: latency), at: 0)
-            recent = Array(recent.prefix(20))
+            record(scan.id) {
+                $0.seat = report.seat?.seatID ?? ""
+                $0.state = .verdict(report.result)
+                $0.latency = latency
+            }
             verdictTimes.append(now)
             verdictTimes = verdictTimes.filter { now.timeIntervalSince($0) < 60 }
             latencies.append(latency)
             if latencies.count > 100 { latencies.removeFirst(latencies.count - 100) }
+            guard isNewest else { return [] }
+            let clearAfter = success ? settings.successClearsAfter : settings.denialClearsAfter
+            banner = .verdict(report, admitted: admission && success, clearAt: clearAfter.map { instant + $0 })
             return settings.bell ? [.bell(VerdictLook.of(report.result, ascii: settings.ascii).bell)] : []
         }
+    }
+
+    /// Fills in the scan's history row where it is (it may have scrolled off).
+    private mutating func record(_ scanID: String, _ change: (inout ScanRecord) -> Void) {
+        if let index = recent.firstIndex(where: { $0.scanID == scanID }) { change(&recent[index]) }
     }
 }

@@ -45,21 +45,7 @@ extension TerminalState {
         return (ascii ? updated.replacingOccurrences(of: "…", with: "...") : updated, .plain)
     }
 
-    private var helpLines: [String] {
-        [
-            "HELP: \(view.title)", "",
-            "1 2 3, Tab   door / seat map / occupancy",
-            "arrows       move (PgUp PgDn Home End jump)",
-            "Enter        seat details (map) / open the hall's map (occupancy)",
-            "z            overview: a block per section, and back",
-            "[ ]          previous / next hall",
-            "r            reload everything",
-            "Esc          close details / leave the overview",
-            "q            quit",
-            "a scan       checks the ticket on the door view", "",
-            "any key closes this help",
-        ]
-    }
+    private var helpLines: [String] { Keymap.helpLines(for: view, viewsEnabled: settings.viewsEnabled) }
 
     /// "1 s", "2.5 s".
     func seconds(_ duration: Duration) -> String {

@@ -1,5 +1,4 @@
 import Foundation
-import InventoryClient
 import UsherCore
 
 /// What a terminal is allowed to show and how often it asks the server.
@@ -37,11 +36,11 @@ public enum TerminalEvent: Sendable {
     /// Keys, the clock, resizes and everything the door asked for.
     case door(DoorEvent)
     /// A ListHallSeats answer for `target`, asked with cursor `since`.
-    case hallSeats(target: SeatMapState.Target, since: Int64, Result<HallSeatsChange, InventoryClientError>, at: ContinuousClock.Instant)
+    case hallSeats(target: SeatMapState.Target, since: Int64, Result<HallSeatsChange, CallFailure>, at: ContinuousClock.Instant)
     /// GetSeatOwner answers for a per-seat batch.
-    case seatsRead(target: SeatMapState.Target, [String: Result<Seat, InventoryClientError>], at: ContinuousClock.Instant)
-    case seatDetail(seatID: String, Result<Seat, InventoryClientError>)
-    case occupancy(Result<OccupancyReport, InventoryClientError>, at: ContinuousClock.Instant)
+    case seatsRead(target: SeatMapState.Target, [String: Result<Seat, CallFailure>], at: ContinuousClock.Instant)
+    case seatDetail(seatID: String, Result<Seat, CallFailure>)
+    case occupancy(Result<OccupancyReport, CallFailure>, at: ContinuousClock.Instant)
 }
 
 /// What the runner must do; the model never does I/O.

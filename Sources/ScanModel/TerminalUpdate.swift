@@ -1,5 +1,4 @@
 import Foundation
-import InventoryClient
 import UsherCore
 
 extension TerminalState {
@@ -11,7 +10,7 @@ extension TerminalState {
             effects = supervisorKey(key, at: instant)
         case .door(.tick(let now, let instant)) where view != .door:
             door.advanceClock(now: now, at: instant)
-            effects = []
+            effects = route(door.scheduleDue(at: instant))
             for output in door.scanner.tick(at: instant) { effects += scannerOutput(output) }
         case .door(let doorEvent):
             effects = route(door.update(doorEvent))
@@ -33,25 +32,31 @@ extension TerminalState {
             case .success(let seat):
                 seatMap.detail = .seat(seat)
                 seatMap.map?.set(seat.seatID, status: seat.status, revision: seat.revision)
-            case .failure(let error): seatMap.detail = .failed(seatID: seatID, message: error.userMessage)
+            case .failure(let error): seatMap.detail = .failed(seatID: seatID, message: error.message)
             }
             effects = []
         case .occupancy(let result, let instant):
             occupancy.poll.finished(at: instant)
             switch result {
             case .success(var report):
-                // Events on now first, then those to come; ended ones last.
-                let order = { (hall: HallOccupancy) in hall.endsAt <= report.asOf ? 2 : (hall.startsAt > report.asOf ? 1 : 0) }
+                // Events whose admission window is open first, then those to come; ended ones last.
+                let order = { (hall: HallOccupancy) -> Int in
+                    switch hall.window.position(at: report.asOf) {
+                    case .open: 0
+                    case .beforeDoors: 1
+                    case .ended: 2
+                    }
+                }
                 report.halls = report.halls.enumerated()
                     .sorted { (order($0.element), $0.offset) < (order($1.element), $1.offset) }
                     .map(\.element)
                 occupancy.report = report
                 occupancy.selected = min(occupancy.selected, max(0, report.halls.count - 1))
                 occupancy.lastError = nil
-            case .failure(let error) where error.kind == .unimplemented:
-                occupancy.problem = "This server does not report occupancy (it has no GetHallOccupancy): \(error.userMessage)"
+            case .failure(let error) where error.kind == .unsupported:
+                occupancy.problem = "This server does not report occupancy (it has no GetHallOccupancy): \(error.message)"
             case .failure(let error):
-                occupancy.lastError = error.userMessage
+                occupancy.lastError = error.message
             }
             effects = []
         }
@@ -112,7 +117,7 @@ extension TerminalState {
         }
     }
 
-    private mutating func receive(_ result: Result<HallSeatsChange, InventoryClientError>, for target: SeatMapState.Target, since: Int64) {
+    private mutating func receive(_ result: Result<HallSeatsChange, CallFailure>, for target: SeatMapState.Target, since: Int64) {
         // An answer for a hall no longer shown, or for a cursor since replaced, is dropped.
         guard target == seatMap.target, seatMap.source == .delta(cursor: since) else { return }
         switch result {
@@ -135,7 +140,7 @@ extension TerminalState {
             seatMap.target.eventID = change.eventID
             seatMap.lastUpdate = change.asOf
             seatMap.lastError = nil
-        case .failure(let error) where error.kind == .unimplemented:
+        case .failure(let error) where error.kind == .unsupported:
             guard let layout = settings.fallbackLayouts[target.hallID] else {
                 seatMap.problem = """
                     This server cannot list hall seats (it has no ListHallSeats). Start scan-tui with \
@@ -151,17 +156,17 @@ extension TerminalState {
             seatMap.target.eventID = layout.eventID
             seatMap.poll.hurry()
         case .failure(let error):
-            seatMap.lastError = error.userMessage
+            seatMap.lastError = error.message
         }
     }
 
-    private mutating func receive(_ results: [String: Result<Seat, InventoryClientError>], for target: SeatMapState.Target) {
+    private mutating func receive(_ results: [String: Result<Seat, CallFailure>], for target: SeatMapState.Target) {
         guard target == seatMap.target, seatMap.source == .perSeat else { return }
         var failure: String?
         for (seatID, result) in results {
             switch result {
             case .success(let seat): seatMap.map?.set(seatID, status: seat.status, revision: seat.revision)
-            case .failure(let error): failure = error.userMessage
+            case .failure(let error): failure = error.message
             }
         }
         seatMap.lastError = failure
@@ -172,8 +177,6 @@ extension TerminalState {
 
     private mutating func supervisorKey(_ key: TerminalKey, at instant: ContinuousClock.Instant) -> [TerminalEffect] {
         switch key {
-        case .interrupt:
-            return [.door(.quit)]
         case .character(let c):
             // Through the scanner detector: a scan arriving here is still a scan.
             var effects: [TerminalEffect] = []
@@ -181,36 +184,21 @@ extension TerminalState {
             return effects
         case .enter:
             let outputs = door.scanner.enter(at: instant)
-            if outputs.isEmpty { return enter() }
+            if outputs.isEmpty { return perform(.confirm) }
             var effects: [TerminalEffect] = []
             for output in outputs {
                 effects += scannerOutput(output)
-                if case .command = output { effects += enter() }
+                if case .command = output { effects += perform(.confirm) }
             }
             return effects
         case .backspace:
             door.scanner.backspace()
             return []
-        case .escape:
-            if helpShown {
-                helpShown = false
-            } else if seatMap.detail != nil {
-                seatMap.detail = nil
-            } else if view == .seatMap && seatMap.zoomedOut {
-                seatMap.zoomIn(geometry: geometry)
+        default:
+            guard let command = Keymap.command(for: .special(key), in: view, viewsEnabled: settings.viewsEnabled) else {
+                return []
             }
-            return []
-        case .tab:
-            show(view.next)
-            return []
-        case .up, .down, .left, .right, .pageUp, .pageDown, .home, .end:
-            helpShown = false
-            if view == .occupancy {
-                moveOccupancy(key)
-            } else if seatMap.detail == nil {
-                moveOnMap(key)
-            }
-            return []
+            return perform(command)
         }
     }
 
@@ -227,17 +215,24 @@ extension TerminalState {
         }
     }
 
+    /// A key typed on its own in a supervisor view.
     private mutating func command(_ c: Character) -> [TerminalEffect] {
         if helpShown {
             helpShown = false
             return []
         }
-        if let view = TerminalView(key: c) {
-            show(view)
+        guard let command = Keymap.command(for: .character(c), in: view, viewsEnabled: settings.viewsEnabled) else {
             return []
         }
-        switch c {
-        case "q", "Q":
+        return perform(command)
+    }
+
+    /// What a key asks for, in a supervisor view.
+    private mutating func perform(_ command: Keymap.Command) -> [TerminalEffect] {
+        switch command {
+        case .quitNow:
+            return [.door(.quit)]
+        case .quit:
             if door.inFlight > 0 {
                 // The door asks first: a scan is still being checked.
                 show(.door)
@@ -245,21 +240,42 @@ extension TerminalState {
                 return []
             }
             return [.door(.quit)]
-        case "?":
+        case .help:
             helpShown = true
-        case "z" where view == .seatMap, "Z" where view == .seatMap:
+        case .digit(let n):
+            if let view = TerminalView(key: Character("\(n)")) { show(view) }
+        case .nextView:
+            show(view.next)
+        case .zoom:
             if seatMap.zoomedOut { seatMap.zoomIn(geometry: geometry) } else { seatMap.zoomOut(geometry: geometry) }
-        case "]" where view == .seatMap, "[" where view == .seatMap:
-            switchHall(by: c == "]" ? 1 : -1)
-        case "r", "R":
+        case .hall(let step):
+            switchHall(by: step)
+        case .reload:
             // Reload everything (e.g. after the venue changed).
             if view == .seatMap, case .delta = seatMap.source { seatMap.source = .delta(cursor: 0) }
             seatMap.problem = nil
             occupancy.problem = nil
             seatMap.poll.hurry()
             occupancy.poll.hurry()
-        default:
-            break
+        case .back:
+            if helpShown {
+                helpShown = false
+            } else if seatMap.detail != nil {
+                seatMap.detail = nil
+            } else if view == .seatMap && seatMap.zoomedOut {
+                seatMap.zoomIn(geometry: geometry)
+            }
+        case .move(let key):
+            helpShown = false
+            if view == .occupancy {
+                moveOccupancy(key)
+            } else if seatMap.detail == nil {
+                moveOnMap(key)
+            }
+        case .confirm:
+            return enter()
+        case .toggleMode, .openImage:
+            break  // door view only
         }
         return []
     }

@@ -22,7 +22,15 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("This terminal's id (env USHER_TERMINAL_ID).", valueName: "id"))
     var terminalID: String = ProcessInfo.processInfo.environment["USHER_TERMINAL_ID"] ?? "door-" + ProcessInfo.processInfo.hostName.prefix(20)
 
+    @Option(help: ArgumentHelp("Admit only this event of the hall; a ticket for another of its shows is WRONG_HALL (WRONG_EVENT) (env USHER_EVENT).", valueName: "id"))
+    var event: String?
+
     var resolvedHall: String? { hall ?? ProcessInfo.processInfo.environment["USHER_HALL"] }
+
+    var resolvedEvent: String? {
+        let event = self.event ?? ProcessInfo.processInfo.environment["USHER_EVENT"]
+        return event?.isEmpty == false ? event : nil
+    }
 
     func clientConfiguration(logger: Logger) throws -> InventoryClientConfiguration {
         let ca = tlsCA ?? ProcessInfo.processInfo.environment["USHER_TLS_CA"]
@@ -34,7 +42,7 @@ struct ConnectionOptions: ParsableArguments {
     func door() throws -> Door {
         guard let hall = resolvedHall, !hall.isEmpty else { throw ValidationError("--hall (or USHER_HALL) is required") }
         let sanitized = String(terminalID.map { $0.isLetter || $0.isNumber || "._:@+-".contains($0) ? $0 : "-" })
-        return Door(hallID: hall, staffID: staff, terminalID: sanitized)
+        return Door(hallID: hall, eventID: resolvedEvent, staffID: staff, terminalID: sanitized)
     }
 }
 

@@ -25,7 +25,9 @@ struct TerminalApp {
         let terminal = CursesTerminal(useColor: settings.color)
         let size = await terminal.start(events: sink)
         var state = TerminalState(
-            door: DoorState(settings: settings, width: size.width, height: size.height, now: Date()),
+            door: DoorState(
+                settings: settings, width: size.width, height: size.height, now: Date(),
+                session: UUID().uuidString.lowercased()),
             settings: terminalSettings)
         var shown = state.render()
         terminal.present(shown)
@@ -93,29 +95,30 @@ struct TerminalApp {
             if settings.bell { terminal.bell(times: pattern.beeps) }
         case .door(.decodeImage(let path)):
             tasks.addTask { sink.yield(.door(Self.decode(path))) }
-        case .door(.check(let code, let admit)):
+        case .door(.check(let scan, let admit)):
+            // The scan exactly as the model made it: its id is the request's scan_id.
             let door = self.door
             let logger = self.logger
             tasks.addTask {
                 let started = ContinuousClock.now
-                let outcome: Result<ScanReport, InventoryClientError>
-                do throws(InventoryClientError) {
-                    if admit {
-                        outcome = .success(
-                            try await client.markCheckedIn(code, at: door, scanID: UUID().uuidString.lowercased()))
-                    } else {
-                        outcome = .success(try await client.verifyTicket(code, at: door))
-                    }
-                } catch {
-                    outcome = .failure(error)
+                let outcome = await Result.of { () async throws(InventoryClientError) in
+                    if admit { return try await client.markCheckedIn(scan.code, at: door, scanID: scan.id) }
+                    return try await client.verifyTicket(scan.code, at: door)
                 }
                 let finished = ContinuousClock.now
                 logger.info(
                     "scan", metadata: [
-                        "admit": "\(admit)", "latency": "\(finished - started)",
+                        "scan_id": "\(scan.id)", "admit": "\(admit)", "latency": "\(finished - started)",
                         "result": "\((try? outcome.get().result.rawValue) ?? "error")",
                     ])
-                sink.yield(.door(.checked(code: code, admission: admit, outcome: outcome, latency: finished - started, at: finished)))
+                sink.yield(
+                    .door(.checked(scanID: scan.id, admission: admit, outcome: outcome, latency: finished - started, at: finished)))
+            }
+        case .door(.loadSchedule):
+            let hallID = door.hallID
+            tasks.addTask {
+                let result = await Result.of { () async throws(InventoryClientError) in try await client.hallSchedule(hallID: hallID) }
+                sink.yield(.door(.schedule(result, at: .now)))
             }
         case .loadHallSeats(let target, let since):
             tasks.addTask {
@@ -143,9 +146,9 @@ struct TerminalApp {
     }
 
     /// GetSeatOwner for each seat, at most ``perSeatConcurrency`` at a time.
-    static func readSeats(_ seatIDs: [String], client: InventoryClient) async -> [String: Result<Seat, InventoryClientError>] {
-        await withTaskGroup(of: (String, Result<Seat, InventoryClientError>).self) { group in
-            var results: [String: Result<Seat, InventoryClientError>] = [:]
+    static func readSeats(_ seatIDs: [String], client: InventoryClient) async -> [String: Result<Seat, CallFailure>] {
+        await withTaskGroup(of: (String, Result<Seat, CallFailure>).self) { group in
+            var results: [String: Result<Seat, CallFailure>] = [:]
             var pending = seatIDs[...]
             func startNext() {
                 guard let seatID = pending.popFirst() else { return }
@@ -171,13 +174,28 @@ struct TerminalApp {
     }
 }
 
-extension Result where Failure == InventoryClientError {
-    /// The outcome of a client call as a value, for the event that carries it.
+extension Result where Failure == CallFailure {
+    /// The outcome of a client call as a value for the model, which knows no transport.
     static func of(_ body: () async throws(InventoryClientError) -> Success) async -> Self {
         do {
             return .success(try await body())
         } catch {
-            return .failure(error)
+            return .failure(CallFailure(error))
         }
+    }
+}
+
+extension CallFailure {
+    /// What the model needs of a client error: did the call get an answer at all?
+    init(_ error: InventoryClientError) {
+        let kind: Kind
+        switch error.kind {
+        case .unreachable, .deadlineExceeded, .circuitOpen, .serverUnavailable, .cancelled: kind = .unanswered
+        case .unimplemented: kind = .unsupported
+        case .tlsUntrusted, .tlsFailed, .plaintextToTLS, .permissionDenied, .unauthenticated, .notFound, .rejected,
+            .conflict, .invalidRequest, .invalidConfiguration, .serverError:
+            kind = .failed
+        }
+        self.init(kind, error.userMessage)
     }
 }

@@ -66,6 +66,8 @@ public struct HallOccupancy: Sendable, Hashable {
     public var hallName: String
     public var eventID: String
     public var eventName: String
+    /// When doors open: the admission window is `doorsAt` → `endsAt`.
+    public var doorsAt: Date
     public var startsAt: Date
     public var endsAt: Date
     public var capacity: Int
@@ -80,13 +82,14 @@ public struct HallOccupancy: Sendable, Hashable {
     public var admissionsPerMinute: [Int]
 
     public init(
-        hallID: String, hallName: String, eventID: String, eventName: String, startsAt: Date, endsAt: Date,
-        capacity: Int, available: Int, held: Int, sold: Int, checkedIn: Int, admissionsPerMinute: [Int]
+        hallID: String, hallName: String, eventID: String, eventName: String, doorsAt: Date, startsAt: Date,
+        endsAt: Date, capacity: Int, available: Int, held: Int, sold: Int, checkedIn: Int, admissionsPerMinute: [Int]
     ) {
         self.hallID = hallID
         self.hallName = hallName
         self.eventID = eventID
         self.eventName = eventName
+        self.doorsAt = doorsAt
         self.startsAt = startsAt
         self.endsAt = endsAt
         self.capacity = capacity
@@ -95,6 +98,11 @@ public struct HallOccupancy: Sendable, Hashable {
         self.sold = sold
         self.checkedIn = checkedIn
         self.admissionsPerMinute = admissionsPerMinute
+    }
+
+    /// The event's admission window.
+    public var window: EventWindow {
+        EventWindow(eventID: eventID, hallID: hallID, name: eventName, doorsAt: doorsAt, startsAt: startsAt, endsAt: endsAt)
     }
 
     /// Tickets sold, whether or not the guest is inside yet.

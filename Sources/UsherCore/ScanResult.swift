@@ -17,6 +17,10 @@ public enum ScanReason: String, Sendable, Hashable, CaseIterable, Codable {
     case unknownKey = "unknown key"
     case revokedByTransfer = "revoked (transferred)"
     case wrongHall = "wrong hall"
+    /// Right hall, but the door is pinned to another of its events.
+    case wrongEvent = "wrong event"
+    /// The ticket's event has not opened its doors yet.
+    case notYetValid = "not yet valid"
     case eventEnded = "event ended"
     case notSold = "not sold"
     case holdNotPaid = "hold not paid"
@@ -27,8 +31,8 @@ public enum ScanReason: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .valid: .success
         case .malformed, .unknownSeat, .badSignature, .unknownKey, .revokedByTransfer: .notFound
-        case .wrongHall: .wrongHall
-        case .eventEnded: .expired
+        case .wrongHall, .wrongEvent: .wrongHall
+        case .notYetValid, .eventEnded: .expired
         case .notSold, .holdNotPaid: .unpaid
         case .alreadyCheckedIn: .duplicate
         }

@@ -3,22 +3,23 @@ import Foundation
 /// What the store knows about the seat a ticket code names, read in one query.
 public struct ScanSubject: Sendable, Hashable {
     public var seatID: String
-    public var hallID: String
-    public var eventEndsAt: Date
+    /// The seat's event, with its hall and admission window.
+    public var event: EventWindow
     public var state: SeatState
     /// The seat's current ticket serial; codes carrying another serial are void.
     public var ticketSerial: Int64
 
-    public init(seatID: String, hallID: String, eventEndsAt: Date, state: SeatState, ticketSerial: Int64) {
+    public var hallID: String { event.hallID }
+
+    public init(seatID: String, event: EventWindow, state: SeatState, ticketSerial: Int64) {
         self.seatID = seatID
-        self.hallID = hallID
-        self.eventEndsAt = eventEndsAt
+        self.event = event
         self.state = state
         self.ticketSerial = ticketSerial
     }
 }
 
-/// The outcome of looking a scanned code up: the input to ``ScanVerdict/decide(_:doorHallID:now:action:)``.
+/// The outcome of looking a scanned code up: the input to ``ScanVerdict/decide(_:at:now:action:)``.
 public enum TicketLookup: Sendable, Hashable {
     /// The code could not be read as a ticket (parse or signature failure).
     case unreadable(ScanReason)

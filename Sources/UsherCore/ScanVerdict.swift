@@ -2,8 +2,9 @@ import Foundation
 
 /// A scan's verdict with its reason and a sentence for door staff.
 ///
-/// ``decide(_:doorHallID:now:action:)`` is the one owner of the verdict order:
-/// NOT_FOUND → WRONG_HALL → EXPIRED → UNPAID → DUPLICATE → SUCCESS.
+/// ``decide(_:at:now:action:)`` is the one owner of the verdict order:
+/// NOT_FOUND → WRONG_HALL (hall, then a pinned door's event) → EXPIRED (before
+/// doors, after the end) → UNPAID → DUPLICATE → SUCCESS.
 public struct ScanVerdict: Sendable, Hashable {
     public var reason: ScanReason
     /// The admission that used the ticket first (DUPLICATE; and SUCCESS once applied).
@@ -19,7 +20,7 @@ public struct ScanVerdict: Sendable, Hashable {
     }
 
     public static func decide(
-        _ lookup: TicketLookup, doorHallID: String, now: Date, action: ScanAction
+        _ lookup: TicketLookup, at door: DoorPost, now: Date, action: ScanAction
     ) -> ScanVerdict {
         let subject: ScanSubject
         switch lookup {
@@ -35,15 +36,30 @@ public struct ScanVerdict: Sendable, Hashable {
             }
             subject = found
         }
-        if subject.hallID != doorHallID {
+        let event = subject.event
+        let zone = door.timeZone
+        if subject.hallID != door.hallID {
             return ScanVerdict(
                 reason: .wrongHall,
-                message: "Wrong hall: ticket is for hall \(subject.hallID), this door is \(doorHallID)")
+                message: "Wrong hall: ticket is for hall \(subject.hallID), this door is \(door.hallID)")
         }
-        if subject.eventEndsAt <= now {
+        if let pinned = door.eventID, pinned != event.eventID {
+            return ScanVerdict(
+                reason: .wrongEvent,
+                message: "Wrong show: ticket is for \(event.label(in: zone)); this door admits \(pinned) only")
+        }
+        switch event.position(at: now) {
+        case .beforeDoors:
+            return ScanVerdict(
+                reason: .notYetValid,
+                message: "Not yet: doors open \(Timestamps.clock(event.doorsAt, in: zone)) "
+                    + "(\(event.name), \(Timestamps.day(event.doorsAt, in: zone)))")
+        case .ended:
             return ScanVerdict(
                 reason: .eventEnded,
-                message: "Expired: the event ended \(Timestamps.utc(subject.eventEndsAt))")
+                message: "Expired: \(event.name) ended \(Timestamps.utc(event.endsAt))")
+        case .open:
+            break
         }
         switch subject.state {
         case .available:

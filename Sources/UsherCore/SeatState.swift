@@ -140,7 +140,7 @@ public enum SeatState: Sendable, Hashable {
         }
     }
 
-    /// SOLD → CHECKED_IN. Scans decide their verdict with ``ScanVerdict/decide(_:doorHallID:now:action:)``
+    /// SOLD → CHECKED_IN. Scans decide their verdict with ``ScanVerdict/decide(_:at:now:action:)``
     /// first; this is the state change behind a SUCCESS.
     public mutating func checkIn(_ checkIn: CheckIn) throws(SeatRuleViolation) -> Effect {
         switch self {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The one place that knows what a QR code holds: a signed ticket code.
@@ -81,6 +82,14 @@ public enum TicketCode {
                 seatID: seatID, eventID: eventID, hallID: hallID, serial: Int64(bitPattern: serial),
                 validFrom: Date(timeIntervalSince1970: TimeInterval(from)),
                 validUntil: Date(timeIntervalSince1970: TimeInterval(until))))
+    }
+}
+
+extension TicketCode {
+    /// SHA-256 of the code as scanned, surrounding whitespace ignored (as ``verify(_:keyring:)``
+    /// does): what a door's scan id is bound to, so a replay must present the same code.
+    public static func digest(_ code: String) -> [UInt8] {
+        Array(SHA256.hash(data: Array(code.trimmingASCIIWhitespace().utf8)))
     }
 }
 

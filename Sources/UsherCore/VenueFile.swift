@@ -13,8 +13,15 @@ public struct VenueFile: Sendable {
         public var id: String
         public var hallID: String
         public var name: String
+        /// When doors open; `starts` minus ``EventWindow/defaultDoorsBeforeStart`` unless given.
+        public var doorsAt: Date
         public var startsAt: Date
         public var endsAt: Date
+
+        /// The event's admission window.
+        public var window: EventWindow {
+            EventWindow(eventID: id, hallID: hallID, name: name, doorsAt: doorsAt, startsAt: startsAt, endsAt: endsAt)
+        }
     }
 
     public struct SeatPlace: Sendable, Hashable {
@@ -79,9 +86,12 @@ public struct VenueFile: Sendable {
             let startsAt = try time(event.starts, now: now, field: "event \(id) starts")
             let endsAt = try time(event.ends, now: now, field: "event \(id) ends")
             guard endsAt > startsAt else { throw InputError(field: "event \(id) ends", problem: "must be after starts") }
+            var doorsAt = startsAt.addingTimeInterval(-EventWindow.defaultDoorsBeforeStart)
+            if let doors = event.doors { doorsAt = try time(doors, now: now, field: "event \(id) doors") }
+            guard doorsAt < endsAt else { throw InputError(field: "event \(id) doors", problem: "must be before ends") }
             events.append(
                 Event(id: id, hallID: event.hall, name: try name(event.name, field: "event \(id) name"),
-                      startsAt: startsAt, endsAt: endsAt))
+                      doorsAt: doorsAt, startsAt: startsAt, endsAt: endsAt))
             var sectionIDs = Set<String>()
             var sectionNames = Set<String>()
             for (sectionPosition, section) in event.sections.enumerated() {
@@ -150,6 +160,20 @@ public struct VenueFile: Sendable {
         return VenueFile(halls: halls, events: events, seats: seats, presets: presets)
     }
 
+    /// Pairs of events in one hall whose admission windows overlap. Not an error
+    /// (a venue may mean it), but a door in that hall cannot tell which show a guest
+    /// is arriving for, so it must be pinned (`--event`); the import says so.
+    public var overlappingWindows: [(EventWindow, EventWindow)] {
+        var pairs: [(EventWindow, EventWindow)] = []
+        let windows = events.map(\.window).sorted { ($0.doorsAt, $0.eventID) < ($1.doorsAt, $1.eventID) }
+        for (index, first) in windows.enumerated() {
+            for second in windows[(index + 1)...] where second.hallID == first.hallID && second.doorsAt < first.endsAt {
+                pairs.append((first, second))
+            }
+        }
+        return pairs
+    }
+
     private static func name(_ value: String, field: String) throws(InputError) -> String {
         let text = try InputRules.freeText(value, field: field)
         guard !text.isEmpty, text.count <= 200 else { throw InputError(field: field, problem: "must be 1–200 characters") }
@@ -216,6 +240,7 @@ private struct RawVenue: Decodable {
         var id: String
         var hall: String
         var name: String
+        var doors: String?
         var starts: String
         var ends: String
         var sections: [Section]

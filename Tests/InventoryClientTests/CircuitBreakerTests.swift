@@ -1,5 +1,6 @@
 import Testing
 @testable import InventoryClient
+import UsherCore
 
 @Suite("Circuit breaker and retry policy")
 struct CircuitBreakerTests {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import UsherCore
 
@@ -47,7 +48,7 @@ extension ExternalPrograms {
                     ("duplicate.png", "⟳  DUPLICATE  ⟳", "at terminal door-main-1"),
                     ("wrong-hall.png", "⇄  WRONG HALL  ⇄", "This ticket is for hall studio"),
                     ("unpaid.png", "$  UNPAID  $", "on hold and not paid"),
-                    ("expired.png", "EXPIRED", "the event ended 2025-06-01"),
+                    ("expired.png", "EXPIRED", "Morning Matinee ended 2025-06-01"),
                     ("forged.png", "✖  NOT FOUND  ✖", "forged"),
                     ("revoked.png", "✖  NOT FOUND  ✖", "revoked by transfer"),
                 ]
@@ -70,6 +71,60 @@ extension ExternalPrograms {
                 try await door.press("q")
                 try await door.waitFor("EXIT_CODE=0")
             }
+        }
+
+        /// The server admits the guest but the door never hears it: the commit is slow,
+        /// the door's deadline passes (NOT CHECKED), and the server is killed before it
+        /// could answer; the COMMIT it had sent still lands. When the server is back, staff scan the same ticket
+        /// again: it is the same scan (same scan_id), so the door shows the server's
+        /// replayed SUCCESS, never DUPLICATE against its own admission.
+        @Test func aRescanAfterALostReplyIsTheGuestsOwnSuccess() async throws {
+            let database = try await TestCluster.shared.freshDatabase()
+            let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("usher-rescan-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let sold = Mutex("")
+            try await withTestServer(database: database) { boxOffice in
+                let code = try await boxOffice.sell("gala.stalls.A.1", to: "ann")
+                sold.withLock { $0 = code }
+                // Each admission's COMMIT takes 2.5 s: past the door's 1.5 s scan deadline.
+                try await boxOffice.delayAdmissionCommits(seconds: 2.5)
+            }
+            let code = sold.withLock { $0 }
+            let seatState = { () async throws -> String in
+                try await withClient(database) { client in
+                    let rows = try await client.query("SELECT status FROM seats WHERE seat_id = 'gala.stalls.A.1'", logger: TestCluster.logger)
+                        .collect()
+                    return try rows.first?.decode(String.self) ?? "?"
+                }
+            }
+            let (grpcPort, httpPort) = (try freePort(), try freePort())
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("scan-tui-test-\(UUID().uuidString).log").path
+            let door = try await Tmux.start(
+                "\(Self.scanTUI) --server 127.0.0.1:\(grpcPort) --hall main --staff tester --terminal-id door-rescan --no-bell --log-file \(log)")
+            defer { door.kill() }
+            try await withServerProcess(database: database, directory: directory, grpcPort: grpcPort, httpPort: httpPort) { first in
+                try await door.waitFor("ONLINE")
+                try await door.scan(code)
+                try await door.waitFor("NOT CHECKED")
+                // The server is gone before it could say anything more …
+                try first.send(SIGKILL)
+                try await first.waitForExit(within: .seconds(5))
+                // … but the admission it had sent to the database lands.
+                try await eventually("the slow admission commits", timeout: .seconds(10)) { try await seatState() == "CHECKED_IN" }
+            }
+            _ = try await withClient(database) { client in
+                try await client.query("DROP TRIGGER delay_admission_commit ON entry_logs", logger: TestCluster.logger)
+            }
+            try await withServerProcess(database: database, directory: directory, grpcPort: grpcPort, httpPort: httpPort) { _ in
+                try await door.waitFor("ONLINE", timeout: .seconds(15))
+                try await door.press("Escape")
+                try await door.scan(code)
+                let screen = try await door.waitFor("SUCCESS  ✔")
+                #expect(screen.contains("admitted before its answer was lost"), "\(screen)")
+                #expect(!screen.contains("DUPLICATE"), "\(screen)")
+            }
+            try await door.press("q")
+            try await door.waitFor("EXIT_CODE=0")
         }
 
         @Test func openedImagesPhotoAndCorruptFile() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import InventoryClient
 import InventoryProto
+import ScanModel
 import PostgresNIO
 import Synchronization
 import Testing
@@ -57,30 +58,78 @@ struct InventoryClientIntegrationTests {
         }
     }
 
-    @Test func doorScanModes() async throws {
+    /// The one scan flow, end to end without a screen: the door model makes the
+    /// scan and asks for checks, the client carries exactly that scan to the real
+    /// server, and the answer goes back to the model by the scan's id.
+    @Test func doorScanModesThroughTheModel() async throws {
         try await withTestServer { server in
             try await withInventoryClient(configuration(server)) { client in
+                var door = DoorState(
+                    settings: DoorSettings(
+                        server: "test", hallID: Self.door.hallID, staffID: Self.door.staffID,
+                        terminalID: Self.door.terminalID, mode: .confirm),
+                    width: 80, height: 24, now: Date(), session: UUID().uuidString.lowercased())
                 let code = try await server.sell("gala.stalls.A.2", to: "alice")
-                // Confirm mode, staff decline: verified, not admitted.
-                let declined = try await client.scan(code: code, mode: .confirm, at: Self.door) { _ in false }
-                #expect(!declined.admissionAttempted && declined.report.result == .success)
+                // Confirm mode: the scan is verified first, nothing admitted.
+                var effects = try await Self.scan(code, into: &door, client: client)
+                guard case .preview(let preview, let scan) = door.banner else {
+                    Issue.record("no preview: \(door.banner)")
+                    return
+                }
+                #expect(preview.result == .success)
                 #expect(try await server.seat("gala.stalls.A.2").status == .sold)
-                // Confirm mode, staff confirm: admitted.
-                let confirmed = try await client.scan(code: code, mode: .confirm, at: Self.door) { report in
-                    report.result == .success
+                // Enter admits the same scan: the same id goes to MarkCheckedIn.
+                effects = door.update(.key(.enter, at: .now))
+                #expect(effects.contains(.check(scan, admit: true)))
+                try await Self.perform(effects, on: &door, client: client)
+                guard case .verdict(let admitted, true, _) = door.banner else {
+                    Issue.record("not admitted: \(door.banner)")
+                    return
                 }
-                #expect(confirmed.admissionAttempted && confirmed.report.result == .success)
-                // Confirm mode never asks for a bad verdict.
-                let second = try await client.scan(code: code, mode: .confirm, at: Self.door) { _ in
-                    Issue.record("asked to confirm a DUPLICATE")
-                    return true
+                #expect(admitted.result == .success && admitted.scanID == scan.id)
+                #expect(try await server.count("SELECT count(*) FROM entry_logs WHERE scan_id = \(scan.id) AND replay_of IS NULL") == 1)
+                // A second read of the same code after a verdict is a new scan: DUPLICATE.
+                _ = door.update(.key(.escape, at: .now))
+                effects = try await Self.scan(code, into: &door, client: client)
+                guard case .verdict(let again, false, _) = door.banner else {
+                    Issue.record("no verdict: \(door.banner)")
+                    return
                 }
-                #expect(!second.admissionAttempted && second.report.result == .duplicate)
-                // Auto mode admits on the spot.
+                #expect(again.result == .duplicate)
+                // Auto mode admits on the spot, under the scan's own id.
+                _ = door.update(.key(.escape, at: .now))
+                door.mode = .auto
                 let other = try await server.sell("gala.stalls.A.3", to: "bob")
-                let auto = try await client.scan(code: other, mode: .auto, at: Self.door)
-                #expect(auto.admissionAttempted && auto.report.result == .success && auto.report.scanID != nil)
+                _ = try await Self.scan(other, into: &door, client: client)
+                guard case .verdict(let auto, true, _) = door.banner else {
+                    Issue.record("auto mode did not admit: \(door.banner)")
+                    return
+                }
+                #expect(auto.result == .success && auto.scanID == door.current?.id)
             }
+        }
+    }
+
+    /// Types `code` as a scanner would and carries out the checks the model asks for.
+    @discardableResult
+    static func scan(_ code: String, into door: inout DoorState, client: InventoryClient) async throws -> [DoorEffect] {
+        let start = ContinuousClock.now
+        var effects: [DoorEffect] = []
+        for (index, character) in code.enumerated() {
+            effects += door.update(.key(.character(character), at: start + .milliseconds(index)))
+        }
+        effects += door.update(.key(.enter, at: start + .milliseconds(code.count)))
+        try await perform(effects, on: &door, client: client)
+        return effects
+    }
+
+    static func perform(_ effects: [DoorEffect], on door: inout DoorState, client: InventoryClient) async throws {
+        for case .check(let scan, let admit) in effects {
+            let report =
+                admit
+                ? try await client.markCheckedIn(scan.code, at: Self.door, scanID: scan.id)
+                : try await client.verifyTicket(scan.code, at: Self.door)
+            _ = door.update(.checked(scanID: scan.id, admission: admit, outcome: .success(report), latency: .zero, at: .now))
         }
     }
 
@@ -98,9 +147,9 @@ struct InventoryClientIntegrationTests {
             try await withInventoryClient(config) { client in
                 let code = try await server.sell("gala.stalls.B.1", to: "alice")
                 try await server.delayEntryLogs(.success, seconds: 2.8)
-                let outcome = try await client.scan(code: code, mode: .auto, at: Self.door)
-                #expect(outcome.report.result == .success, "\(outcome.report.verdict.message)")
-                #expect(outcome.report.replayed, "the answer came from the retry, replaying the first attempt's commit")
+                let report = try await client.markCheckedIn(code, at: Self.door, scanID: UUID().uuidString.lowercased())
+                #expect(report.result == .success, "\(report.verdict.message)")
+                #expect(report.replayed, "the answer came from the retry, replaying the first attempt's commit")
                 #expect(try await server.count("SELECT count(*) FROM entry_logs WHERE result = 'SUCCESS' AND replay_of IS NULL") == 1)
             }
         }

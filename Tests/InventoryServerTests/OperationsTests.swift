@@ -1,7 +1,7 @@
 import Foundation
 import GRPCCore
 import InventoryProto
-import InventoryStore
+@testable import InventoryStore
 import Testing
 import UsherCore
 
@@ -49,7 +49,7 @@ struct OperationsTests {
             let store = InventoryStore(client: client, logger: TestCluster.logger, keyring: TestKeys.keyring)
             #expect(try await store.migrate().isEmpty, "the template is already migrated")
             let rows = try await client.query("SELECT max(version) FROM schema_migrations").collect()
-            #expect(try rows.first?.decode(Int32.self) == 2)
+            #expect(try rows.first?.decode(Int32.self) == Int32(Migrations.all.count))
         }
     }
 
@@ -101,8 +101,12 @@ struct OperationsTests {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("assets/venues/demo.json")
         let venue = try VenueFile.decode(Data(contentsOf: url), now: Date())
-        #expect(Set(venue.halls.map(\.name)) == ["Main Hall", "Studio"])
+        #expect(Set(venue.halls.map(\.name)) == ["Main Hall", "Studio", "Theatre"])
         #expect(venue.seats.count >= 200)
-        #expect(venue.events.contains { $0.startsAt < Date() && $0.endsAt > Date() })
+        #expect(venue.events.contains { $0.window.isOpen(at: Date()) })
+        #expect(venue.overlappingWindows.isEmpty, "a demo door never needs pinning")
+        // The theatre: a matinee over, an evening show with doors open before its start, tomorrow's show.
+        let theatre = venue.events.filter { $0.hallID == "theatre" }.map { $0.window.position(at: Date()) }
+        #expect(theatre == [.ended, .open, .beforeDoors])
     }
 }

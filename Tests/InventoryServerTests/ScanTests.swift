@@ -137,9 +137,11 @@ struct ScanTests {
             // Every call is logged; replays point at their original.
             #expect(try await server.count("SELECT count(*) FROM entry_logs WHERE replay_of IS NOT NULL") == 8)
             #expect(try await server.entryLogCount() == 11)
-            // Reusing a scan id for a different ticket is a broken client: refused, nothing written.
+            // Reusing a scan id for a different ticket is a broken client: refused, with
+            // one log row for the attempt and nothing else written.
             #expect(await rpcCode { _ = try await server.admit(ticket2, terminal: "door-1", scanID: "scan-1") } == .invalidArgument)
-            #expect(try await server.entryLogCount() == 11)
+            #expect(try await server.entryLogCount() == 12)
+            #expect(try await server.count("SELECT count(*) FROM entry_logs WHERE result IS NULL") == 1)
         }
     }
 

@@ -157,6 +157,22 @@ enum TestVenue {
 }
 
 extension TestVenue {
+    /// One hall and three shows: a matinee that has ended, an evening show whose
+    /// doors opened half an hour ago (it starts in 30 minutes), and tomorrow's.
+    static let theatre = """
+        {
+          "halls": [{"id": "theatre", "name": "Theatre"}],
+          "events": [
+            {"id": "matinee", "hall": "theatre", "name": "Matinee", "starts": "now-5h", "ends": "now-2h",
+             "sections": [{"id": "stalls", "name": "Stalls", "rows": ["A"], "seats_per_row": 4}]},
+            {"id": "evening", "hall": "theatre", "name": "Evening", "doors": "now-30m", "starts": "now+30m", "ends": "now+3h",
+             "sections": [{"id": "stalls", "name": "Stalls", "rows": ["A"], "seats_per_row": 4}]},
+            {"id": "tomorrow", "hall": "theatre", "name": "Tomorrow", "starts": "now+1d", "ends": "now+27h",
+             "sections": [{"id": "stalls", "name": "Stalls", "rows": ["A"], "seats_per_row": 4}]}
+          ]
+        }
+        """
+
     /// One hall, one event on now, 25 rows (A–Y) of 40: 1,000 seats for tests that
     /// need many fresh tickets.
     static let arenaRows = (0..<25).map { String(UnicodeScalar(UInt8(65 + $0))) }

@@ -51,21 +51,26 @@ extension TestServer {
         return try await confirm(seat, by: user).ticketCode
     }
 
-    func verify(_ code: String, hall: String = "main", terminal: String = "door-1") async throws -> Inventory_VerifyTicketResponse {
+    func verify(
+        _ code: String, hall: String = "main", event: String = "", terminal: String = "door-1"
+    ) async throws -> Inventory_VerifyTicketResponse {
         try await inventory.verifyTicket(.with {
             $0.ticketCode = code
             $0.hallID = hall
+            $0.eventID = event
             $0.staffID = "staff-1"
             $0.terminalID = terminal
         })
     }
 
     func admit(
-        _ code: String, hall: String = "main", terminal: String = "door-1", scanID: String = UUID().uuidString
+        _ code: String, hall: String = "main", event: String = "", terminal: String = "door-1",
+        scanID: String = UUID().uuidString
     ) async throws -> Inventory_MarkCheckedInResponse {
         try await inventory.markCheckedIn(.with {
             $0.ticketCode = code
             $0.hallID = hall
+            $0.eventID = event
             $0.staffID = "staff-1"
             $0.terminalID = terminal
             $0.scanID = scanID
@@ -107,6 +112,29 @@ extension TestServer {
             try await database.query(
                 "CREATE TRIGGER delay_entry_log BEFORE INSERT ON entry_logs FOR EACH ROW EXECUTE FUNCTION delay_entry_log()",
                 logger: TestCluster.logger)
+        }
+    }
+}
+
+extension TestServer {
+    /// Makes every admission's COMMIT take `seconds`: a deferred trigger sleeps at
+    /// commit time, after the COMMIT was sent. The admission then lands even if the
+    /// server abandons the call (or dies) meanwhile: a reply lost, an admission made.
+    /// Keep it under the server's 3 s statement_timeout.
+    func delayAdmissionCommits(seconds: Double) async throws {
+        try await withClient(database) { database in
+            try await database.query(
+                PostgresQuery(unsafeSQL: """
+                    CREATE FUNCTION delay_admission_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN PERFORM pg_sleep(\(seconds)); RETURN NULL; END $$
+                    """), logger: TestCluster.logger)
+            try await database.query(
+                """
+                CREATE CONSTRAINT TRIGGER delay_admission_commit AFTER INSERT ON entry_logs
+                    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+                    WHEN (NEW.result = 'SUCCESS' AND NEW.replay_of IS NULL)
+                    EXECUTE FUNCTION delay_admission_commit()
+                """, logger: TestCluster.logger)
         }
     }
 }

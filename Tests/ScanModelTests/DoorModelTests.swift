@@ -1,5 +1,4 @@
 import Foundation
-import InventoryClient
 import ScanModel
 import Testing
 import UsherCore
@@ -9,9 +8,9 @@ struct DoorModelTests {
     let start = Fixtures.start
 
     @Test func scannerBurstWithEnterIsAScan() {
-        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        var door = Fixtures.newDoor(settings: Fixtures.settings(), width: 80, height: 24)
         let effects = Fixtures.scan(&door, "U1.ABCDEF")
-        #expect(effects == [.check(code: "U1.ABCDEF", admit: true)])
+        #expect(Fixtures.checks(effects) == ["admit U1.ABCDEF"])
         guard case .checking = door.banner else { Issue.record("not checking"); return }
     }
 
@@ -39,7 +38,7 @@ struct DoorModelTests {
     }
 
     @Test func commandKeysWorkWhenTypedAlone() {
-        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        var door = Fixtures.newDoor(settings: Fixtures.settings(), width: 80, height: 24)
         _ = door.update(.key(.character("c"), at: start))
         _ = door.update(.tick(now: Fixtures.now, at: start + .milliseconds(500)))
         #expect(door.mode == .confirm)
@@ -68,35 +67,35 @@ struct DoorModelTests {
         var settings = Fixtures.settings()
         settings.successClearsAfter = nil
         settings.denialClearsAfter = .seconds(2)
-        var door = DoorState(settings: settings, width: 80, height: 24, now: Fixtures.now)
+        var door = Fixtures.newDoor(settings: settings, width: 80, height: 24)
         _ = Fixtures.scan(&door, "U1.X1")
-        _ = door.update(.checked(code: "U1.X1", admission: true, outcome: .success(Fixtures.report(.valid)), latency: .zero, at: start))
+        _ = Fixtures.answer(&door, code: "U1.X1", admission: true, outcome: .success(Fixtures.report(.valid)), latency: .zero, at: start)
         _ = door.update(.tick(now: Fixtures.now, at: start + .seconds(30)))
         guard case .verdict = door.banner else { Issue.record("sticky success cleared"); return }
         _ = Fixtures.scan(&door, "U1.X2", at: start + .seconds(31))
-        _ = door.update(.checked(code: "U1.X2", admission: true, outcome: .success(Fixtures.report(.eventEnded)), latency: .zero, at: start + .seconds(31)))
+        _ = Fixtures.answer(&door, code: "U1.X2", admission: true, outcome: .success(Fixtures.report(.eventEnded)), latency: .zero, at: start + .seconds(31))
         _ = door.update(.tick(now: Fixtures.now, at: start + .seconds(34)))
         guard case .ready = door.banner else { Issue.record("timed denial stayed"); return }
     }
 
     @Test func confirmModePreviewsThenAdmitsOnEnter() {
-        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        var door = Fixtures.newDoor(settings: Fixtures.settings(), width: 80, height: 24)
         door.mode = .confirm
-        #expect(Fixtures.scan(&door, "U1.CODE") == [.check(code: "U1.CODE", admit: false)])
+        #expect(Fixtures.checks(Fixtures.scan(&door, "U1.CODE")) == ["verify U1.CODE"])
         var verified = Fixtures.report(.valid)
         verified.verdict.message = "Valid ticket: seat main-tonight.stalls.A.12"
-        _ = door.update(.checked(code: "U1.CODE", admission: false, outcome: .success(verified), latency: .zero, at: start))
+        _ = Fixtures.answer(&door, code: "U1.CODE", admission: false, outcome: .success(verified), latency: .zero, at: start)
         guard case .preview = door.banner else { Issue.record("no preview"); return }
-        #expect(door.update(.key(.enter, at: start + .seconds(1))) == [.check(code: "U1.CODE", admit: true)])
+        #expect(Fixtures.checks(door.update(.key(.enter, at: start + .seconds(1)))) == ["admit U1.CODE"])
         // A denial in confirm mode is shown at once, nothing to confirm.
         _ = Fixtures.scan(&door, "U1.BAD", at: start + .seconds(2))
-        _ = door.update(.checked(code: "U1.BAD", admission: false, outcome: .success(Fixtures.report(.badSignature)), latency: .zero, at: start))
+        _ = Fixtures.answer(&door, code: "U1.BAD", admission: false, outcome: .success(Fixtures.report(.badSignature)), latency: .zero, at: start)
         guard case .verdict(_, let admitted, _) = door.banner else { Issue.record("denial not shown"); return }
         #expect(!admitted)
     }
 
     @Test func quitAsksWhileAScanIsInFlight() {
-        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        var door = Fixtures.newDoor(settings: Fixtures.settings(), width: 80, height: 24)
         _ = Fixtures.scan(&door, "U1.CODE")
         _ = door.update(.key(.character("q"), at: start + .seconds(1)))
         #expect(door.update(.tick(now: Fixtures.now, at: start + .seconds(2))) == [])
@@ -110,7 +109,7 @@ struct DoorModelTests {
         for (index, reason) in [ScanReason.alreadyCheckedIn, .badSignature, .badSignature].enumerated() {
             let at = start + .seconds(10 + index)
             _ = Fixtures.scan(&door, "U1.N\(index)", at: at)
-            _ = door.update(.checked(code: "U1.N\(index)", admission: true, outcome: .success(Fixtures.report(reason)), latency: .milliseconds(10 * (index + 1)), at: at))
+            _ = Fixtures.answer(&door, code: "U1.N\(index)", admission: true, outcome: .success(Fixtures.report(reason)), latency: .milliseconds(10 * (index + 1)), at: at)
         }
         #expect(door.admitted == 1)
         #expect(door.denied[.duplicate] == 1 && door.denied[.notFound] == 2)
@@ -120,17 +119,17 @@ struct DoorModelTests {
     }
 
     @Test func imagesWithSeveralCodesLetStaffPick() {
-        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        var door = Fixtures.newDoor(settings: Fixtures.settings(), width: 80, height: 24)
         _ = door.update(.decoded(path: "x.png", outcome: .codes(["U1.A", "U1.B"])))
         guard case .pick = door.banner else { Issue.record("no pick"); return }
         _ = door.update(.key(.character("2"), at: start))
-        #expect(door.update(.tick(now: Fixtures.now, at: start + .seconds(1))) == [.check(code: "U1.B", admit: true)])
+        #expect(Fixtures.checks(door.update(.tick(now: Fixtures.now, at: start + .seconds(1)))) == ["admit U1.B"])
         _ = door.update(.decoded(path: "bad.png", outcome: .failed("bad.png: damaged image (CRC error)")))
         #expect(door.render().text.contains("damaged image"))
     }
 
     @Test func openImagePrompt() {
-        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        var door = Fixtures.newDoor(settings: Fixtures.settings(), width: 80, height: 24)
         _ = door.update(.key(.character("o"), at: start))
         _ = door.update(.tick(now: Fixtures.now, at: start + .seconds(1)))
         for character in "/tmp/t.png" { _ = door.update(.key(.character(character), at: start + .seconds(2))) }
@@ -144,20 +143,20 @@ struct DoorInputCaptureTests {
     let start = Fixtures.start
 
     @Test func aScanDuringHelpIsCapturedWhole() {
-        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        var door = Fixtures.newDoor(settings: Fixtures.settings(), width: 80, height: 24)
         door.overlay = .help
-        #expect(Fixtures.scan(&door, "U1.WHOLECODE") == [.check(code: "U1.WHOLECODE", admit: true)])
+        #expect(Fixtures.checks(Fixtures.scan(&door, "U1.WHOLECODE")) == ["admit U1.WHOLECODE"])
         #expect(door.overlay == .none)
     }
 
     @Test func aScanIntoTheOpenPromptIsAScan() {
-        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        var door = Fixtures.newDoor(settings: Fixtures.settings(), width: 80, height: 24)
         door.overlay = .openImage(path: "")
-        #expect(Fixtures.scan(&door, "U1.CODE") == [.check(code: "U1.CODE", admit: true)])
+        #expect(Fixtures.checks(Fixtures.scan(&door, "U1.CODE")) == ["admit U1.CODE"])
     }
 
     @Test func quitQuestionTakesYesOrNo() {
-        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        var door = Fixtures.newDoor(settings: Fixtures.settings(), width: 80, height: 24)
         door.overlay = .confirmQuit
         _ = door.update(.key(.character("n"), at: start))
         #expect(door.update(.tick(now: Fixtures.now, at: start + .seconds(1))) == [])

@@ -1,6 +1,6 @@
 import Foundation
-import InventoryClient
 import ScanModel
+import Testing
 import UsherCore
 
 /// Fixed inputs so screens are the same on every machine.
@@ -52,11 +52,50 @@ enum Fixtures {
     static func door(
         showing report: ScanReport, width: Int = 80, height: Int = 24, ascii: Bool = false, color: Bool = true
     ) -> DoorState {
-        var door = DoorState(settings: settings(ascii: ascii, color: color), width: width, height: height, now: now)
+        var door = newDoor(settings: settings(ascii: ascii, color: color), width: width, height: height)
         _ = door.update(.connection(ConnectionState(status: .online, lastLatency: .microseconds(1800))))
-        scan(&door, "U1.CODE")
-        _ = door.update(.checked(code: "U1.CODE", admission: true, outcome: .success(report), latency: .milliseconds(4), at: start))
+        _ = scan(&door, "U1.CODE")
+        _ = Fixtures.answer(&door, code: "U1.CODE", admission: true, outcome: .success(report), latency: .milliseconds(4), at: start)
         return door
+    }
+
+    /// The main hall's events: the gala's window is open.
+    static let schedule = HallSchedule(
+        hallID: "main", hallName: "Main Hall",
+        events: [
+            EventWindow(
+                eventID: "main-tonight", hallID: "main", name: "The Usher Gala", doorsAt: now.addingTimeInterval(-5400),
+                startsAt: now.addingTimeInterval(-3600), endsAt: now.addingTimeInterval(7200))
+        ],
+        asOf: now)
+
+    /// A fresh door that knows its hall's events (answered at `start`, so the next
+    /// ask is 30 s later).
+    static func newDoor(settings: DoorSettings = settings(), width: Int = 80, height: Int = 24) -> DoorState {
+        var door = DoorState(settings: settings, width: width, height: height, now: now)
+        _ = door.update(.schedule(.success(schedule), at: start))
+        return door
+    }
+
+    /// The checks among `effects`, as "admit CODE" / "verify CODE".
+    static func checks(_ effects: [DoorEffect]) -> [String] {
+        effects.compactMap { effect in
+            guard case .check(let scan, let admit) = effect else { return nil }
+            return "\(admit ? "admit" : "verify") \(scan.code)"
+        }
+    }
+
+    /// The answer to the scan of `code` that is in flight.
+    @discardableResult
+    static func answer(
+        _ door: inout DoorState, code: String, admission: Bool, outcome: Result<ScanReport, CallFailure>,
+        latency: Duration, at instant: ContinuousClock.Instant
+    ) -> [DoorEffect] {
+        guard let scan = door.scans.inFlight.values.first(where: { $0.code == code }) else {
+            Issue.record("no scan of \(code) in flight")
+            return []
+        }
+        return door.update(.checked(scanID: scan.id, admission: admission, outcome: outcome, latency: latency, at: instant))
     }
 
     /// Types `code` as a scanner would (a burst, then Enter).

@@ -1,5 +1,4 @@
 import Foundation
-import InventoryClient
 import ScanModel
 import Testing
 import UsherCore
@@ -48,12 +47,12 @@ struct SnapshotTests {
     }
 
     @Test func readyOfflineAndUncheckedScreens() throws {
-        var door = DoorState(settings: Fixtures.settings(), width: 80, height: 24, now: Fixtures.now)
+        var door = Fixtures.newDoor(settings: Fixtures.settings(), width: 80, height: 24)
         try assertSnapshot(door.render(), named: "80x24-ready")
         _ = door.update(.connection(ConnectionState(status: .offline)))
         _ = Fixtures.scan(&door, "U1.CODE")
-        let failure = InventoryClientError(kind: .unreachable, userMessage: "server unreachable at 127.0.0.1:50051")
-        _ = door.update(.checked(code: "U1.CODE", admission: true, outcome: .failure(failure), latency: .seconds(1), at: Fixtures.start))
+        let failure = CallFailure(.unanswered, "server unreachable at 127.0.0.1:50051")
+        _ = Fixtures.answer(&door, code: "U1.CODE", admission: true, outcome: .failure(failure), latency: .seconds(1), at: Fixtures.start)
         let screen = door.render()
         try assertSnapshot(screen, named: "80x24-offline-unchecked")
         #expect(screen.text.contains("NOT CHECKED") && screen.text.contains("OFFLINE"))

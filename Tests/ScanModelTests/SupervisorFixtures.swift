@@ -1,5 +1,4 @@
 import Foundation
-import InventoryClient
 import ScanModel
 import UsherCore
 
@@ -46,12 +45,14 @@ enum SupervisorFixtures {
         halls: [
             HallOccupancy(
                 hallID: "main", hallName: "Main Hall", eventID: "gala", eventName: "The Usher Gala",
-                startsAt: Fixtures.now.addingTimeInterval(-3600), endsAt: Fixtures.now.addingTimeInterval(7200),
+                doorsAt: Fixtures.now.addingTimeInterval(-5400), startsAt: Fixtures.now.addingTimeInterval(-3600),
+                endsAt: Fixtures.now.addingTimeInterval(7200),
                 capacity: 300, available: 150, held: 10, sold: 80, checkedIn: 60,
                 admissionsPerMinute: [0, 0, 1, 2, 4, 8, 12, 9, 6, 3, 2, 1, 0, 5, 7]),
             HallOccupancy(
                 hallID: "studio", hallName: "Studio", eventID: "jazz", eventName: "Late Jazz",
-                startsAt: Fixtures.now.addingTimeInterval(1800), endsAt: Fixtures.now.addingTimeInterval(9000),
+                doorsAt: Fixtures.now.addingTimeInterval(1800), startsAt: Fixtures.now.addingTimeInterval(1800),
+                endsAt: Fixtures.now.addingTimeInterval(9000),
                 capacity: 40, available: 30, held: 0, sold: 10, checkedIn: 0,
                 admissionsPerMinute: Array(repeating: 0, count: 15)),
         ],
@@ -68,8 +69,7 @@ struct Terminal {
         width: Int = 80, height: Int = 24, ascii: Bool = false, color: Bool = true,
         layouts: [String: HallLayout] = [:], perSeatBatch: Int = 48
     ) {
-        var door = DoorState(
-            settings: Fixtures.settings(ascii: ascii, color: color), width: width, height: height, now: Fixtures.now)
+        var door = Fixtures.newDoor(settings: Fixtures.settings(ascii: ascii, color: color), width: width, height: height)
         _ = door.update(.connection(ConnectionState(status: .online, lastLatency: .microseconds(1800))))
         state = TerminalState(
             door: door,
@@ -85,7 +85,15 @@ struct Terminal {
         let end = clock + duration
         while clock < end {
             clock += .milliseconds(50)
-            effects += state.update(.door(.tick(now: Fixtures.now, at: clock)))
+            for effect in state.update(.door(.tick(now: Fixtures.now, at: clock))) {
+                // The door asks for its hall's events now and then; answered here, so
+                // each test sees the effects of what it is about.
+                if effect == .door(.loadSchedule) {
+                    _ = state.update(.door(.schedule(.success(Fixtures.schedule), at: clock)))
+                } else {
+                    effects.append(effect)
+                }
+            }
         }
         return effects
     }
@@ -125,7 +133,7 @@ struct Terminal {
 
     /// The map's poll since `since` fails: the server is gone.
     mutating func failMapPoll(since: Int64) {
-        let error = InventoryClientError(kind: .unreachable, userMessage: "server unreachable at 127.0.0.1:50051")
+        let error = CallFailure(.unanswered, "server unreachable at 127.0.0.1:50051")
         _ = state.update(.hallSeats(target: state.seatMap.target, since: since, .failure(error), at: clock))
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import InventoryClient
 import ScanModel
 import Testing
 import UsherCore
@@ -39,7 +38,7 @@ struct SupervisorModelTests {
     @Test func aScanOnASupervisorViewIsCheckedAtTheDoor() {
         var terminal = Terminal.mapLoaded()
         let effects = terminal.scan("U1.SCANNEDCODE")
-        #expect(effects == [.door(.check(code: "U1.SCANNEDCODE", admit: true))])
+        #expect(effects == [.door(.check(Scan(id: "scan-1", code: "U1.SCANNEDCODE", readAt: Fixtures.now), admit: true))])
         #expect(terminal.state.view == .door)
     }
 
@@ -125,7 +124,7 @@ struct SupervisorModelTests {
 
     // MARK: the per-seat fallback
 
-    static let unimplemented = InventoryClientError(kind: .unimplemented, userMessage: "the server does not offer ListHallSeats")
+    static let unimplemented = CallFailure(.unsupported, "the server does not offer ListHallSeats")
 
     @Test func anOlderServerIsReadSeatBySeatInBoundedBatches() throws {
         let layout = HallLayout(
@@ -144,7 +143,7 @@ struct SupervisorModelTests {
         #expect(batch.count == 10)
         #expect(batch.first == "gala.stalls.A.1")
         #expect(terminal.wait(.seconds(2)).isEmpty, "one batch at a time")
-        var results: [String: Result<Seat, InventoryClientError>] = [:]
+        var results: [String: Result<Seat, CallFailure>] = [:]
         for id in batch {
             results[id] = .success(
                 Seat(

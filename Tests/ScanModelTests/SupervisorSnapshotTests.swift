@@ -1,5 +1,4 @@
 import Foundation
-import InventoryClient
 import ScanModel
 import Testing
 import UsherCore

@@ -154,6 +154,19 @@ public enum Inventory_InventoryService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListHallEvents" metadata.
+        public enum ListHallEvents: Sendable {
+            /// Request type for "ListHallEvents".
+            public typealias Input = Inventory_ListHallEventsRequest
+            /// Response type for "ListHallEvents".
+            public typealias Output = Inventory_ListHallEventsResponse
+            /// Descriptor for "ListHallEvents".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "ListHallEvents",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "inventory.InventoryService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ReserveSeat.descriptor,
@@ -165,7 +178,8 @@ public enum Inventory_InventoryService: Sendable {
             MarkCheckedIn.descriptor,
             GetVerificationKeys.descriptor,
             ListHallSeats.descriptor,
-            GetHallOccupancy.descriptor
+            GetHallOccupancy.descriptor,
+            ListHallEvents.descriptor
         ]
     }
 }
@@ -381,6 +395,26 @@ extension Inventory_InventoryService {
             request: GRPCCore.StreamingServerRequest<Inventory_GetHallOccupancyRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Inventory_GetHallOccupancyResponse>
+
+        /// Handle the "ListHallEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A hall's events with their admission windows (doors -> ends), so a door names
+        /// > the hall's current event by the same rule as the server: the open window.
+        /// > Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_ListHallEventsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_ListHallEventsResponse` messages.
+        func listHallEvents(
+            request: GRPCCore.StreamingServerRequest<Inventory_ListHallEventsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_ListHallEventsResponse>
     }
 
     /// Service protocol for the "inventory.InventoryService" service.
@@ -580,6 +614,26 @@ extension Inventory_InventoryService {
             request: GRPCCore.ServerRequest<Inventory_GetHallOccupancyRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Inventory_GetHallOccupancyResponse>
+
+        /// Handle the "ListHallEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A hall's events with their admission windows (doors -> ends), so a door names
+        /// > the hall's current event by the same rule as the server: the open window.
+        /// > Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_ListHallEventsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_ListHallEventsResponse` message.
+        func listHallEvents(
+            request: GRPCCore.ServerRequest<Inventory_ListHallEventsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_ListHallEventsResponse>
     }
 
     /// Simple service protocol for the "inventory.InventoryService" service.
@@ -777,6 +831,26 @@ extension Inventory_InventoryService {
             request: Inventory_GetHallOccupancyRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Inventory_GetHallOccupancyResponse
+
+        /// Handle the "ListHallEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A hall's events with their admission windows (doors -> ends), so a door names
+        /// > the hall's current event by the same rule as the server: the open window.
+        /// > Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_ListHallEventsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_ListHallEventsResponse` to respond with.
+        func listHallEvents(
+            request: Inventory_ListHallEventsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_ListHallEventsResponse
     }
 }
 
@@ -894,6 +968,17 @@ extension Inventory_InventoryService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.ListHallEvents.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_ListHallEventsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_ListHallEventsResponse>(),
+            handler: { request, context in
+                try await self.listHallEvents(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1004,6 +1089,17 @@ extension Inventory_InventoryService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Inventory_GetHallOccupancyResponse> {
         let response = try await self.getHallOccupancy(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listHallEvents(
+        request: GRPCCore.StreamingServerRequest<Inventory_ListHallEventsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_ListHallEventsResponse> {
+        let response = try await self.listHallEvents(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1137,6 +1233,19 @@ extension Inventory_InventoryService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Inventory_GetHallOccupancyResponse> {
         return GRPCCore.ServerResponse<Inventory_GetHallOccupancyResponse>(
             message: try await self.getHallOccupancy(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listHallEvents(
+        request: GRPCCore.ServerRequest<Inventory_ListHallEventsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_ListHallEventsResponse> {
+        return GRPCCore.ServerResponse<Inventory_ListHallEventsResponse>(
+            message: try await self.listHallEvents(
                 request: request.message,
                 context: context
             ),
@@ -1392,6 +1501,31 @@ extension Inventory_InventoryService {
             deserializer: some GRPCCore.MessageDeserializer<Inventory_GetHallOccupancyResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_GetHallOccupancyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListHallEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A hall's events with their admission windows (doors -> ends), so a door names
+        /// > the hall's current event by the same rule as the server: the open window.
+        /// > Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_ListHallEventsRequest` message.
+        ///   - serializer: A serializer for `Inventory_ListHallEventsRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_ListHallEventsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listHallEvents<Result>(
+            request: GRPCCore.ClientRequest<Inventory_ListHallEventsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_ListHallEventsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_ListHallEventsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListHallEventsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1760,6 +1894,42 @@ extension Inventory_InventoryService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ListHallEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A hall's events with their admission windows (doors -> ends), so a door names
+        /// > the hall's current event by the same rule as the server: the open window.
+        /// > Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_ListHallEventsRequest` message.
+        ///   - serializer: A serializer for `Inventory_ListHallEventsRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_ListHallEventsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listHallEvents<Result>(
+            request: GRPCCore.ClientRequest<Inventory_ListHallEventsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_ListHallEventsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_ListHallEventsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListHallEventsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.ListHallEvents.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2057,6 +2227,37 @@ extension Inventory_InventoryService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Inventory_GetHallOccupancyRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_GetHallOccupancyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListHallEvents" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A hall's events with their admission windows (doors -> ends), so a door names
+    /// > the hall's current event by the same rule as the server: the open window.
+    /// > Read-only.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_ListHallEventsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listHallEvents<Result>(
+        request: GRPCCore.ClientRequest<Inventory_ListHallEventsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListHallEventsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listHallEvents(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_ListHallEventsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_ListHallEventsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2396,6 +2597,41 @@ extension Inventory_InventoryService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getHallOccupancy(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListHallEvents" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A hall's events with their admission windows (doors -> ends), so a door names
+    /// > the hall's current event by the same rule as the server: the open window.
+    /// > Read-only.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listHallEvents<Result>(
+        _ message: Inventory_ListHallEventsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListHallEventsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_ListHallEventsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listHallEvents(
             request: request,
             options: options,
             onResponse: handleResponse

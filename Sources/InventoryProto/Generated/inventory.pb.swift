@@ -156,7 +156,7 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
   /// WRONG_HALL: the ticket is for another hall.
   case wrongHall // = 7
 
-  /// EXPIRED: the event has ended.
+  /// EXPIRED: the event has ended (its window closed at ends).
   case eventEnded // = 8
 
   /// UNPAID: the seat was never sold (or its hold lapsed).
@@ -167,6 +167,12 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
 
   /// DUPLICATE: the ticket was already used to enter.
   case alreadyCheckedIn // = 11
+
+  /// WRONG_HALL: right hall, but the door is pinned to another of its events.
+  case wrongEvent // = 12
+
+  /// EXPIRED: the ticket's event has not opened its doors yet.
+  case notYetValid // = 13
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -187,6 +193,8 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
     case 9: self = .notSold
     case 10: self = .holdNotPaid
     case 11: self = .alreadyCheckedIn
+    case 12: self = .wrongEvent
+    case 13: self = .notYetValid
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -205,6 +213,8 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
     case .notSold: return 9
     case .holdNotPaid: return 10
     case .alreadyCheckedIn: return 11
+    case .wrongEvent: return 12
+    case .notYetValid: return 13
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -223,6 +233,8 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
     .notSold,
     .holdNotPaid,
     .alreadyCheckedIn,
+    .wrongEvent,
+    .notYetValid,
   ]
 
 }
@@ -583,6 +595,10 @@ public nonisolated struct Inventory_VerifyTicketRequest: Sendable {
 
   public var terminalID: String = String()
 
+  /// Set when the door admits one event only: a ticket for another event of the
+  /// hall is then WRONG_HALL (WRONG_EVENT). Empty: any event whose window is open.
+  public var eventID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -656,7 +672,12 @@ public nonisolated struct Inventory_MarkCheckedInRequest: Sendable {
 
   /// Idempotency key chosen by the terminal, unique per scan (a UUID). A repeat
   /// with the same scan_id returns the original verdict with replayed = true.
+  /// The id is bound to the code it first came with: the same scan_id with another
+  /// code is INVALID_ARGUMENT.
   public var scanID: String = String()
+
+  /// As in VerifyTicketRequest.
+  public var eventID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -725,6 +746,94 @@ public nonisolated struct Inventory_MarkCheckedInResponse: Sendable {
   fileprivate var _firstCheckedInAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
+public nonisolated struct Inventory_ListHallEventsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var hallID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One event of a hall and its admission window.
+public nonisolated struct Inventory_HallEvent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var eventID: String = String()
+
+  public var name: String = String()
+
+  /// A ticket admits from doors_at until ends_at.
+  public var doorsAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_doorsAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_doorsAt = newValue}
+  }
+  /// Returns true if `doorsAt` has been explicitly set.
+  public var hasDoorsAt: Bool {self._doorsAt != nil}
+  /// Clears the value of `doorsAt`. Subsequent reads from it will return its default value.
+  public mutating func clearDoorsAt() {self._doorsAt = nil}
+
+  public var startsAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_startsAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_startsAt = newValue}
+  }
+  /// Returns true if `startsAt` has been explicitly set.
+  public var hasStartsAt: Bool {self._startsAt != nil}
+  /// Clears the value of `startsAt`. Subsequent reads from it will return its default value.
+  public mutating func clearStartsAt() {self._startsAt = nil}
+
+  public var endsAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_endsAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_endsAt = newValue}
+  }
+  /// Returns true if `endsAt` has been explicitly set.
+  public var hasEndsAt: Bool {self._endsAt != nil}
+  /// Clears the value of `endsAt`. Subsequent reads from it will return its default value.
+  public mutating func clearEndsAt() {self._endsAt = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _doorsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _startsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _endsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+public nonisolated struct Inventory_ListHallEventsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var hallID: String = String()
+
+  public var hallName: String = String()
+
+  /// Ordered by doors_at, then event_id.
+  public var events: [Inventory_HallEvent] = []
+
+  /// The database's clock when they were read.
+  public var asOf: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_asOf ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_asOf = newValue}
+  }
+  /// Returns true if `asOf` has been explicitly set.
+  public var hasAsOf: Bool {self._asOf != nil}
+  /// Clears the value of `asOf`. Subsequent reads from it will return its default value.
+  public mutating func clearAsOf() {self._asOf = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _asOf: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
 public nonisolated struct Inventory_ListHallSeatsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -732,8 +841,8 @@ public nonisolated struct Inventory_ListHallSeatsRequest: Sendable {
 
   public var hallID: String = String()
 
-  /// Empty: the hall's current event: the one on now, else the next to start,
-  /// else the last to end.
+  /// Empty: the hall's current event: the one whose admission window is open
+  /// (doors -> ends), else the next to open, else the last to end.
   public var eventID: String = String()
 
   /// The revision (cursor) of an earlier response; 0 returns every seat. Never negative.
@@ -894,12 +1003,23 @@ public nonisolated struct Inventory_HallOccupancy: Sendable {
   /// 15 entries, oldest first; the last is the minute ending at as_of.
   public var admissionsPerMinute: [UInt32] = []
 
+  /// When doors open: the event's window is doors_at -> ends_at.
+  public var doorsAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_doorsAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_doorsAt = newValue}
+  }
+  /// Returns true if `doorsAt` has been explicitly set.
+  public var hasDoorsAt: Bool {self._doorsAt != nil}
+  /// Clears the value of `doorsAt`. Subsequent reads from it will return its default value.
+  public mutating func clearDoorsAt() {self._doorsAt = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _startsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
   fileprivate var _endsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _doorsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 public nonisolated struct Inventory_GetHallOccupancyResponse: Sendable {
@@ -940,7 +1060,7 @@ nonisolated extension Inventory_ScanResult: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Inventory_ScanReason: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCAN_REASON_UNSPECIFIED\0\u{1}SCAN_REASON_VALID\0\u{1}SCAN_REASON_MALFORMED\0\u{1}SCAN_REASON_UNKNOWN_SEAT\0\u{1}SCAN_REASON_BAD_SIGNATURE\0\u{1}SCAN_REASON_UNKNOWN_KEY\0\u{1}SCAN_REASON_REVOKED_BY_TRANSFER\0\u{1}SCAN_REASON_WRONG_HALL\0\u{1}SCAN_REASON_EVENT_ENDED\0\u{1}SCAN_REASON_NOT_SOLD\0\u{1}SCAN_REASON_HOLD_NOT_PAID\0\u{1}SCAN_REASON_ALREADY_CHECKED_IN\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCAN_REASON_UNSPECIFIED\0\u{1}SCAN_REASON_VALID\0\u{1}SCAN_REASON_MALFORMED\0\u{1}SCAN_REASON_UNKNOWN_SEAT\0\u{1}SCAN_REASON_BAD_SIGNATURE\0\u{1}SCAN_REASON_UNKNOWN_KEY\0\u{1}SCAN_REASON_REVOKED_BY_TRANSFER\0\u{1}SCAN_REASON_WRONG_HALL\0\u{1}SCAN_REASON_EVENT_ENDED\0\u{1}SCAN_REASON_NOT_SOLD\0\u{1}SCAN_REASON_HOLD_NOT_PAID\0\u{1}SCAN_REASON_ALREADY_CHECKED_IN\0\u{1}SCAN_REASON_WRONG_EVENT\0\u{1}SCAN_REASON_NOT_YET_VALID\0")
 }
 
 nonisolated extension Inventory_Seat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1575,7 +1695,7 @@ nonisolated extension Inventory_GetSeatOwnerResponse: SwiftProtobuf.Message, Swi
 
 nonisolated extension Inventory_VerifyTicketRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VerifyTicketRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_code\0\u{3}hall_id\0\u{3}staff_id\0\u{3}terminal_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_code\0\u{3}hall_id\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}event_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1587,6 +1707,7 @@ nonisolated extension Inventory_VerifyTicketRequest: SwiftProtobuf.Message, Swif
       case 2: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.staffID) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.terminalID) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
       default: break
       }
     }
@@ -1605,6 +1726,9 @@ nonisolated extension Inventory_VerifyTicketRequest: SwiftProtobuf.Message, Swif
     if !self.terminalID.isEmpty {
       try visitor.visitSingularStringField(value: self.terminalID, fieldNumber: 4)
     }
+    if !self.eventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1613,6 +1737,7 @@ nonisolated extension Inventory_VerifyTicketRequest: SwiftProtobuf.Message, Swif
     if lhs.hallID != rhs.hallID {return false}
     if lhs.staffID != rhs.staffID {return false}
     if lhs.terminalID != rhs.terminalID {return false}
+    if lhs.eventID != rhs.eventID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1699,7 +1824,7 @@ nonisolated extension Inventory_VerifyTicketResponse: SwiftProtobuf.Message, Swi
 
 nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MarkCheckedInRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_code\0\u{3}hall_id\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}scan_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_code\0\u{3}hall_id\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}scan_id\0\u{3}event_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1712,6 +1837,7 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
       case 3: try { try decoder.decodeSingularStringField(value: &self.staffID) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.terminalID) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.scanID) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
       default: break
       }
     }
@@ -1733,6 +1859,9 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
     if !self.scanID.isEmpty {
       try visitor.visitSingularStringField(value: self.scanID, fieldNumber: 5)
     }
+    if !self.eventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1742,6 +1871,7 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
     if lhs.staffID != rhs.staffID {return false}
     if lhs.terminalID != rhs.terminalID {return false}
     if lhs.scanID != rhs.scanID {return false}
+    if lhs.eventID != rhs.eventID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1831,6 +1961,139 @@ nonisolated extension Inventory_MarkCheckedInResponse: SwiftProtobuf.Message, Sw
     if lhs.hallName != rhs.hallName {return false}
     if lhs.eventName != rhs.eventName {return false}
     if lhs.logID != rhs.logID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_ListHallEventsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListHallEventsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.hallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_ListHallEventsRequest, rhs: Inventory_ListHallEventsRequest) -> Bool {
+    if lhs.hallID != rhs.hallID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_HallEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HallEvent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{1}name\0\u{3}doors_at\0\u{3}starts_at\0\u{3}ends_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._doorsAt) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._startsAt) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._endsAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.eventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    try { if let v = self._doorsAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._startsAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._endsAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_HallEvent, rhs: Inventory_HallEvent) -> Bool {
+    if lhs.eventID != rhs.eventID {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs._doorsAt != rhs._doorsAt {return false}
+    if lhs._startsAt != rhs._startsAt {return false}
+    if lhs._endsAt != rhs._endsAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_ListHallEventsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListHallEventsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0\u{3}hall_name\0\u{1}events\0\u{3}as_of\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hallName) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.events) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._asOf) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.hallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 1)
+    }
+    if !self.hallName.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallName, fieldNumber: 2)
+    }
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.events, fieldNumber: 3)
+    }
+    try { if let v = self._asOf {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_ListHallEventsResponse, rhs: Inventory_ListHallEventsResponse) -> Bool {
+    if lhs.hallID != rhs.hallID {return false}
+    if lhs.hallName != rhs.hallName {return false}
+    if lhs.events != rhs.events {return false}
+    if lhs._asOf != rhs._asOf {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2077,7 +2340,7 @@ nonisolated extension Inventory_GetHallOccupancyRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Inventory_HallOccupancy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HallOccupancy"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0\u{3}hall_name\0\u{3}event_id\0\u{3}event_name\0\u{3}starts_at\0\u{3}ends_at\0\u{1}capacity\0\u{1}available\0\u{1}held\0\u{1}sold\0\u{3}checked_in\0\u{3}admissions_per_minute\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0\u{3}hall_name\0\u{3}event_id\0\u{3}event_name\0\u{3}starts_at\0\u{3}ends_at\0\u{1}capacity\0\u{1}available\0\u{1}held\0\u{1}sold\0\u{3}checked_in\0\u{3}admissions_per_minute\0\u{3}doors_at\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2097,6 +2360,7 @@ nonisolated extension Inventory_HallOccupancy: SwiftProtobuf.Message, SwiftProto
       case 10: try { try decoder.decodeSingularUInt32Field(value: &self.sold) }()
       case 11: try { try decoder.decodeSingularUInt32Field(value: &self.checkedIn) }()
       case 12: try { try decoder.decodeRepeatedUInt32Field(value: &self.admissionsPerMinute) }()
+      case 13: try { try decoder.decodeSingularMessageField(value: &self._doorsAt) }()
       default: break
       }
     }
@@ -2143,6 +2407,9 @@ nonisolated extension Inventory_HallOccupancy: SwiftProtobuf.Message, SwiftProto
     if !self.admissionsPerMinute.isEmpty {
       try visitor.visitPackedUInt32Field(value: self.admissionsPerMinute, fieldNumber: 12)
     }
+    try { if let v = self._doorsAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2159,6 +2426,7 @@ nonisolated extension Inventory_HallOccupancy: SwiftProtobuf.Message, SwiftProto
     if lhs.sold != rhs.sold {return false}
     if lhs.checkedIn != rhs.checkedIn {return false}
     if lhs.admissionsPerMinute != rhs.admissionsPerMinute {return false}
+    if lhs._doorsAt != rhs._doorsAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

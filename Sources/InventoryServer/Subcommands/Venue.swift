@@ -41,6 +41,8 @@ struct Venue: AsyncParsableCommand {
                 }
             }
             print("imported \(file): \(summary)")
+            // Overlapping windows are allowed but a door there cannot tell the shows apart.
+            for warning in summary.warnings { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
         }
     }
 }

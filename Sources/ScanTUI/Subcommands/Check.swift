@@ -45,7 +45,8 @@ extension ScanTUICommand {
             let admit = self.admit
             let outcome: Result<ScanReport, InventoryClientError> = try await withInventoryClient(configuration) { client in
                 do throws(InventoryClientError) {
-                    if admit { return .success(try await client.scan(code: code, mode: .auto, at: door).report) }
+                    // One scan, one id: the client's own retries of it reuse the id and are replayed.
+                    if admit { return .success(try await client.markCheckedIn(code, at: door, scanID: UUID().uuidString.lowercased())) }
                     return .success(try await client.verifyTicket(code, at: door))
                 } catch {
                     return .failure(error)
@@ -62,6 +63,7 @@ extension ScanTUICommand {
                     print("seat: \(seat.seatID) (\(report.hallName ?? seat.hallID), \(seat.section) row \(seat.row) seat \(seat.number))")
                 }
                 print("reason: \(report.verdict.reason.rawValue)")
+                if report.replayed { print("replayed: the answer this scan got before") }
                 print(report.verdict.message)
                 throw ExitCode(Self.exitCode(for: report.result))
             }

@@ -100,7 +100,8 @@ extension ScanTUICommand {
             var scanner = ScannerInput.Configuration()
             scanner.acceptsUnterminatedBursts = acceptUnterminatedScans
             let settings = DoorSettings(
-                server: connection.server, hallID: door.hallID, staffID: door.staffID, terminalID: door.terminalID,
+                server: connection.server, hallID: door.hallID, eventID: door.eventID, staffID: door.staffID,
+                terminalID: door.terminalID,
                 mode: mode,
                 ascii: ascii || environment["USHER_ASCII"] == "1",
                 // https://no-color.org: any non-empty NO_COLOR turns colour off.

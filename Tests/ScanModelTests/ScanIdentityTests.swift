@@ -1,0 +1,218 @@
+import Foundation
+import Glibc
+import ScanModel
+import Testing
+import UsherCore
+
+/// A scan is made by the model when a code is read; replies are matched to it by
+/// id; the banner always belongs to the newest scan; a retry after no answer is the
+/// same scan.
+@Suite("Scan identity")
+struct ScanIdentityTests {
+    let start = Fixtures.start
+
+    /// The scans the effects ask for.
+    func sent(_ effects: [DoorEffect]) -> [Scan] {
+        effects.compactMap { if case .check(let scan, _) = $0 { scan } else { nil } }
+    }
+
+    func reply(_ door: inout DoorState, _ scan: Scan, _ reason: ScanReason, replayed: Bool = false, seconds: Int = 1) {
+        var report = Fixtures.report(reason)
+        report.replayed = replayed
+        report.scanID = scan.id
+        _ = door.update(
+            .checked(scanID: scan.id, admission: true, outcome: .success(report), latency: .seconds(seconds), at: start + .seconds(seconds)))
+    }
+
+    func fail(_ door: inout DoorState, _ scan: Scan, _ kind: CallFailure.Kind = .unanswered) {
+        _ = door.update(
+            .checked(scanID: scan.id, admission: true, outcome: .failure(CallFailure(kind, "deadline exceeded after 1.5 s")),
+                     latency: .milliseconds(1500), at: start + .seconds(2)))
+    }
+
+    func bannerReason(_ door: DoorState) -> ScanReason? {
+        if case .verdict(let report, _, _) = door.banner { report.verdict.reason } else { nil }
+    }
+
+    @Test func aScanIsMadeWhenTheCodeIsRead() throws {
+        var door = Fixtures.newDoor()
+        let scans = sent(Fixtures.scan(&door, "U1.A"))
+        let scan = try #require(scans.first)
+        #expect(scans.count == 1 && scan.code == "U1.A" && scan.readAt == Fixtures.now)
+        #expect(door.current == scan && door.inFlight == 1)
+        let second = try #require(sent(Fixtures.scan(&door, "U1.B", at: start + .seconds(1))).first)
+        #expect(second.id != scan.id, "every read of a new code is its own scan")
+    }
+
+    /// A slow, B fast: B's verdict is on the banner, and A's late SUCCESS goes to A's
+    /// row and the counters only.
+    @Test func aSlowAnswerForTheGuestBeforeNeverTakesTheBanner() throws {
+        var door = Fixtures.newDoor()
+        let a = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
+        let b = try #require(sent(Fixtures.scan(&door, "U1.B", at: start + .seconds(1))).first)
+        reply(&door, b, .badSignature)
+        #expect(bannerReason(door) == .badSignature)
+        reply(&door, a, .valid, seconds: 3)
+        #expect(bannerReason(door) == .badSignature, "B's guest is in front of the door: still DO NOT ADMIT")
+        #expect(door.admitted == 1 && door.denied[.notFound] == 1)
+        #expect(door.recent.map(\.scanID) == [b.id, a.id], "rows stay in the order the codes were read")
+        #expect(door.recent.map(\.result) == [.notFound, .success])
+        #expect(door.render().text.contains("DO NOT ADMIT"))
+    }
+
+    /// B slow, A fast: A's answer arrives while B is being checked; the banner keeps
+    /// waiting for B.
+    @Test func anEarlyAnswerForTheGuestBeforeLeavesTheBannerWaiting() throws {
+        var door = Fixtures.newDoor()
+        let a = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
+        let b = try #require(sent(Fixtures.scan(&door, "U1.B", at: start + .seconds(1))).first)
+        reply(&door, a, .valid)
+        guard case .checking(let shown) = door.banner else {
+            Issue.record("the banner left B: \(door.banner)")
+            return
+        }
+        #expect(shown == b)
+        #expect(door.recent.first { $0.scanID == a.id }?.result == .success)
+        reply(&door, b, .alreadyCheckedIn)
+        #expect(bannerReason(door) == .alreadyCheckedIn)
+    }
+
+    /// The first attempt got no answer (the server may have admitted the guest); the
+    /// same code read again is the same scan, and the server's replayed SUCCESS is shown
+    /// as SUCCESS, never DUPLICATE.
+    @Test func aRetryAfterNoAnswerReusesTheScanID() throws {
+        var door = Fixtures.newDoor()
+        let first = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
+        fail(&door, first)
+        guard case .unchecked = door.banner else {
+            Issue.record("no NOT CHECKED banner: \(door.banner)")
+            return
+        }
+        door.now = Fixtures.now.addingTimeInterval(9 * 60)
+        let retry = try #require(sent(Fixtures.scan(&door, "U1.A", at: start + .seconds(9 * 60))).first)
+        #expect(retry.id == first.id, "same scan, same scan_id")
+        #expect(door.recent.count == 1, "one row for the scan, checking again")
+        reply(&door, retry, .valid, replayed: true)
+        guard case .verdict(let report, true, _) = door.banner else {
+            Issue.record("not admitted: \(door.banner)")
+            return
+        }
+        #expect(report.result == .success && report.replayed)
+        #expect(door.render().text.contains("admitted before its answer was lost"))
+        #expect(door.admitted == 1)
+    }
+
+    @Test(arguments: [
+        (CallFailure.Kind.failed, 60.0, "an error answer is an answer"),
+        (CallFailure.Kind.unanswered, 601.0, "past the 10 minute window"),
+    ])
+    func aRetryIsANewScanWhen(kind: CallFailure.Kind, afterSeconds: TimeInterval, why: String) throws {
+        var door = Fixtures.newDoor()
+        let first = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
+        fail(&door, first, kind)
+        door.now = Fixtures.now.addingTimeInterval(afterSeconds)
+        let again = try #require(sent(Fixtures.scan(&door, "U1.A", at: start + .seconds(afterSeconds))).first)
+        #expect(again.id != first.id, "\(why)")
+    }
+
+    @Test func aRetryAfterAVerdictIsANewScan() throws {
+        var door = Fixtures.newDoor()
+        let first = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
+        reply(&door, first, .valid)
+        let again = try #require(sent(Fixtures.scan(&door, "U1.A", at: start + .seconds(5))).first)
+        #expect(again.id != first.id, "a ticket scanned again after its verdict is decided again (DUPLICATE)")
+    }
+
+    /// A scanner that fires twice: the second read joins the scan in flight.
+    @Test func aCodeReadAgainWhileInFlightIsTheSameScan() throws {
+        var door = Fixtures.newDoor()
+        let first = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
+        _ = Fixtures.scan(&door, "U1.B", at: start + .seconds(1))
+        #expect(sent(Fixtures.scan(&door, "U1.A", at: start + .seconds(2))).isEmpty, "nothing new is sent")
+        #expect(door.current == first, "the banner belongs to A again")
+        reply(&door, first, .valid)
+        #expect(bannerReason(door) == .valid)
+    }
+
+    /// An answer for a scan the door does not know (never sent, or already answered) is dropped.
+    @Test func anAnswerForNoScanInFlightIsDropped() throws {
+        var door = Fixtures.newDoor()
+        let scan = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
+        reply(&door, scan, .valid)
+        let admitted = door.admitted
+        reply(&door, scan, .valid)
+        reply(&door, Scan(id: "other", code: "U1.X", readAt: Fixtures.now), .valid)
+        #expect(door.admitted == admitted)
+    }
+}
+
+@Suite("Keymap")
+struct KeymapTests {
+    /// The help of each view is the table: every key that does something there is on
+    /// it, and each help line's keys work.
+    @Test(arguments: TerminalView.allCases)
+    func helpIsDrawnFromTheTable(view: TerminalView) {
+        let help = Keymap.helpLines(for: view, viewsEnabled: true).joined(separator: "\n")
+        for binding in Keymap.bindings where binding.views.contains(view) {
+            if let line = binding.help {
+                #expect(help.contains(line.label) && help.contains(line.text), "\(line.label) missing from \(view) help")
+            }
+            for key in binding.keys {
+                #expect(Keymap.command(for: key, in: view, viewsEnabled: true) == binding.command)
+            }
+        }
+    }
+
+    @Test func viewKeysOnlyWhereViewsAreAllowed() {
+        #expect(Keymap.command(for: .special(.tab), in: .door, viewsEnabled: false) == nil)
+        #expect(Keymap.command(for: .special(.tab), in: .door, viewsEnabled: true) == .nextView)
+        #expect(!Keymap.helpLines(for: .door, viewsEnabled: false).joined().contains("Tab"))
+        #expect(Keymap.command(for: .character("z"), in: .door, viewsEnabled: true) == nil, "z is the map's")
+    }
+
+    /// The door and the supervisor views both route through the table.
+    @Test func theDoorAndTheMapShowTheirOwnHelp() {
+        var door = Fixtures.newDoor()
+        _ = door.update(.key(.character("?"), at: Fixtures.start))
+        _ = door.update(.tick(now: Fixtures.now, at: Fixtures.start + .seconds(1)))
+        #expect(door.render().text.contains("switch auto / confirm mode"))
+        var terminal = Terminal.mapLoaded()
+        terminal.type("?")
+        #expect(terminal.screen.contains("overview: a block per section, and back"))
+        #expect(!terminal.screen.contains("switch auto / confirm mode"))
+    }
+}
+
+/// glibc's wcwidth(3); Glibc's Swift module does not export it.
+@_silgen_name("wcwidth") func libcWcwidth(_ character: Int32) -> Int32
+
+@Suite("Display width")
+struct DisplayWidthTests {
+    /// Every glyph the screens draw, measured by our table and by glibc's wcwidth
+    /// under C.UTF-8: the terminal lays them out by the latter.
+    @Test func theTableAgreesWithWcwidth() throws {
+        #expect(setlocale(LC_CTYPE, "C.UTF-8") != nil, "C.UTF-8 locale missing")
+        var glyphs = Set<Character>("·│─…–↑↓←→●⚠▲▼◆█░▒▓▌▐ ")
+        for result in ScanResult.allCases {
+            glyphs.formUnion(VerdictLook.of(result, ascii: false).glyph)
+        }
+        for status in SeatStatus.allCases {
+            glyphs.insert(SeatLook.of(status, ascii: false).glyph)
+        }
+        for glyph in glyphs {
+            let scalar = try #require(glyph.unicodeScalars.first)
+            #expect(DisplayWidth.of(glyph) == Int(libcWcwidth(Int32(scalar.value))), "\(glyph) U+\(String(scalar.value, radix: 16))")
+        }
+        #expect(DisplayWidth.of("⌛") == 2)
+    }
+
+    /// The history row of an EXPIRED scan keeps its latency on screen: the wide ⌛
+    /// takes two cells, and the row is padded by columns, not characters.
+    @Test func wideGlyphsKeepTheirRowInside() {
+        let door = Fixtures.door(showing: Fixtures.report(.eventEnded))
+        let screen = door.render()
+        let row = screen.lines.first { $0.contains("⌛ EXPIRED") } ?? ""
+        #expect(row.hasSuffix("4.0 ms                    "), "\(row)")
+        #expect(row.displayWidth == screen.width)
+    }
+}
