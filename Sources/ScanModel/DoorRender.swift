@@ -178,7 +178,8 @@ extension DoorState {
         case .wrongHall:
             lines.append("This ticket is for hall \(report.seat?.hallID ?? "?"); this door is hall \(settings.hallID)")
         case .wrongEvent:
-            lines.append("Reason: wrong show: this door admits \(settings.eventID ?? "another event") only")
+            let pinned = schedule?.events.first { $0.eventID == settings.eventID }?.name ?? settings.eventID
+            lines.append("Reason: wrong show: this door admits \(pinned ?? "another show") only")
         case .notYetValid:
             lines.append("Reason: too early: the ticket's show has not opened its doors")
         case .eventEnded:

@@ -18,16 +18,15 @@ public struct HallLayout: Sendable, Hashable {
         self.seats = seats
     }
 
-    /// The layout of every hall in `venue`, each for the event the server would
-    /// pick: the one on at `now`, else the next to start, else the last to end.
+    /// The layout of every hall in `venue`, each for the event the server picks:
+    /// the hall's current event by UsherCore's one rule (``CurrentEvent``).
     public static func layouts(of venue: VenueFile, now: Date) -> [String: HallLayout] {
         var layouts: [String: HallLayout] = [:]
         for hall in venue.halls {
-            let events = venue.events.filter { $0.hallID == hall.id }
-            let on = events.filter { $0.startsAt <= now && now < $0.endsAt }.min { $0.startsAt < $1.startsAt }
-            let next = events.filter { $0.startsAt > now }.min { $0.startsAt < $1.startsAt }
-            let last = events.max { $0.endsAt < $1.endsAt }
-            guard let event = on ?? next ?? last else { continue }
+            let windows = venue.events.filter { $0.hallID == hall.id }.map(\.window)
+            guard let current = CurrentEvent.of(windows, at: now).event,
+                let event = venue.events.first(where: { $0.id == current.eventID })
+            else { continue }
             let seats = venue.seats.filter { $0.eventID == event.id }.map {
                 HallSeat(
                     seatID: $0.seatID, section: $0.section, sectionPosition: $0.sectionPosition, row: $0.row,

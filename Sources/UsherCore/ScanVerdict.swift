@@ -46,7 +46,7 @@ public struct ScanVerdict: Sendable, Hashable {
         if let pinned = door.eventID, pinned != event.eventID {
             return ScanVerdict(
                 reason: .wrongEvent,
-                message: "Wrong show: ticket is for \(event.label(in: zone)); this door admits \(pinned) only")
+                message: "Wrong show: this ticket is for \(event.label(in: zone)), not \(pinned)")
         }
         switch event.position(at: now) {
         case .beforeDoors:

@@ -33,6 +33,8 @@ enum Fixtures {
             .valid: "Admitted: seat main-tonight.stalls.A.12",
             .alreadyCheckedIn: "Already checked in 2026-11-18 08:20:00 UTC at terminal door-main-2",
             .wrongHall: "Wrong hall: ticket is for hall studio, this door is main",
+            .wrongEvent: "Wrong show: this ticket is for Morning Matinee, Sun 1 Jun 10:00, not main-tonight",
+            .notYetValid: "Not yet: doors open 19:00 (The Usher Gala, Thu 19 Nov)",
             .holdNotPaid: "Unpaid: seat main-tonight.stalls.A.12 is on hold, not paid",
             .eventEnded: "Expired: the event ended 2025-06-01 13:00:00 UTC",
             .badSignature: "Forged or damaged ticket: the signature does not match",

@@ -7,7 +7,10 @@ import UsherCore
 /// different snapshot fails; USHER_RECORD_SNAPSHOTS=1 rewrites them for review.
 @Suite("Door screens")
 struct SnapshotTests {
-    static let reasons: [ScanReason] = [.valid, .alreadyCheckedIn, .wrongHall, .holdNotPaid, .eventEnded, .badSignature, .revokedByTransfer]
+    static let reasons: [ScanReason] = [
+        .valid, .alreadyCheckedIn, .wrongHall, .wrongEvent, .holdNotPaid, .notYetValid, .eventEnded, .badSignature,
+        .revokedByTransfer,
+    ]
 
     func assertSnapshot(_ screen: Screen, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         try Snapshot.assert(screen, named: name, sourceLocation: sourceLocation)
@@ -44,6 +47,26 @@ struct SnapshotTests {
             let text = Fixtures.door(showing: Fixtures.report(reason)).render().text
             #expect(text.contains("\(look.glyph)  \(look.word)"), "\(reason)")
         }
+    }
+
+    /// The header names the show this door admits, or says why it cannot.
+    @Test func theHeaderNamesTheShow() throws {
+        var door = Fixtures.newDoor()
+        #expect(door.render().lines[0].contains("hall main · The Usher Gala · AUTO"))
+        var pinned = Fixtures.settings()
+        pinned.eventID = "main-tonight"
+        #expect(Fixtures.newDoor(settings: pinned).render().lines[0].contains("The Usher Gala only"))
+        pinned.eventID = "main-matinee"
+        #expect(Fixtures.newDoor(settings: pinned).render().lines[0].contains("event main-matinee is not in this hall"))
+        var overlapping = Fixtures.schedule
+        overlapping.events.append(
+            EventWindow(
+                eventID: "late", hallID: "main", name: "Late Show", doorsAt: Fixtures.now.addingTimeInterval(-60),
+                startsAt: Fixtures.now.addingTimeInterval(1800), endsAt: Fixtures.now.addingTimeInterval(9000)))
+        _ = door.update(.schedule(.success(overlapping), at: Fixtures.start + .seconds(40)))
+        #expect(door.render().lines[0].contains("2 shows open at once: pin this door (--event)"))
+        door.now = Fixtures.now.addingTimeInterval(20000)
+        #expect(door.render().lines[0].contains("closed: Late Show ended"))
     }
 
     @Test func readyOfflineAndUncheckedScreens() throws {

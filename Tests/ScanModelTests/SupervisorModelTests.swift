@@ -188,6 +188,23 @@ struct SupervisorModelTests {
         #expect(map.sections[0].rows.map(\.label) == ["B", "A"])
     }
 
+    /// The fallback layout follows the same current-event rule as the server: the
+    /// open admission window, so a show whose doors are open before its start is it.
+    @Test func layoutsPickTheOpenWindowNotTheStartTime() throws {
+        let json = """
+            {"halls": [{"id": "main", "name": "Main Hall"}],
+             "events": [
+               {"id": "over", "hall": "main", "name": "Over", "starts": "now-5h", "ends": "now-3h",
+                "sections": [{"id": "a", "name": "A", "rows": ["A"], "seats_per_row": 1}]},
+               {"id": "doors", "hall": "main", "name": "Doors open", "doors": "now-10m", "starts": "now+50m", "ends": "now+3h",
+                "sections": [{"id": "a", "name": "A", "rows": ["A"], "seats_per_row": 1}]},
+               {"id": "later", "hall": "main", "name": "Later", "starts": "now+1d", "ends": "now+26h",
+                "sections": [{"id": "a", "name": "A", "rows": ["A"], "seats_per_row": 1}]}]}
+            """
+        let layouts = HallLayout.layouts(of: try VenueFile.decode(Data(json.utf8), now: Fixtures.now), now: Fixtures.now)
+        #expect(layouts["main"]?.eventID == "doors")
+    }
+
     // MARK: moving around
 
     @Test func theCursorSkipsTitlesAndStaysOnScreenInAHugeHall() throws {
