@@ -131,7 +131,7 @@ struct Bench {
         return try await withInventoryClient(configuration) { client in
             var state = DoorState(
                 settings: DoorSettings(server: target, hallID: door.hallID, staffID: door.staffID, terminalID: door.terminalID, mode: .confirm),
-                width: 100, height: 30, now: Date())
+                width: 100, height: 30, now: Date(), session: UUID().uuidString.lowercased())
             var samples: [Duration] = []
             let clock = ContinuousClock()
             for round in 0...count {

@@ -96,7 +96,7 @@ extension Bench {
         for (width, height) in [(120, 40), (250, 70)] {
             let door = DoorState(
                 settings: DoorSettings(server: "bench", hallID: change.hallID, staffID: "bench", terminalID: "bench"),
-                width: width, height: height, now: Date())
+                width: width, height: height, now: Date(), session: "bench")
             var state = TerminalState(door: door, settings: TerminalSettings(role: .supervisor, initialView: .seatMap))
             let start = clock.now
             _ = state.update(.door(.tick(now: Date(), at: clock.now)))

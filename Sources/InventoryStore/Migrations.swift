@@ -174,6 +174,26 @@ enum Migrations {
                     CHECK ((result IS NULL) = (reason = 'scan id reused'))
                 """,
             ]),
+        Migration(
+            version: 4, name: "doors default for writers that predate them",
+            statements: [
+                // During a rolling upgrade an older server still imports events without
+                // doors_at; it gets the default window (an hour before the start)
+                // instead of a NOT NULL failure. A column default cannot name another
+                // column, hence a trigger.
+                """
+                CREATE FUNCTION events_default_doors() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.doors_at IS NULL THEN NEW.doors_at := NEW.starts_at - interval '60 minutes'; END IF;
+                    RETURN NEW;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER events_default_doors BEFORE INSERT OR UPDATE ON events
+                    FOR EACH ROW EXECUTE FUNCTION events_default_doors()
+                """,
+            ]),
     ]
 }
 

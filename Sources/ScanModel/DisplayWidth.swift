@@ -61,10 +61,12 @@ public enum DisplayWidth {
     ]
 }
 
-extension String {
+extension StringProtocol {
     /// Terminal columns this text takes (see ``DisplayWidth``).
     public var displayWidth: Int { reduce(0) { $0 + DisplayWidth.of($1) } }
+}
 
+extension String {
     /// The longest start of this text that fits in `columns` terminal columns.
     public func prefix(columns: Int) -> String {
         var used = 0

@@ -32,6 +32,7 @@ extension DoorState {
                 let word: String
                 switch record.state {
                 case .verdict: word = verdict.map { "\($0.glyph) \($0.word)" } ?? ""
+                case .validNotAdmitted: word = "\(VerdictLook.of(.success, ascii: ascii).glyph) VALID"
                 case .checking: word = ascii ? "... CHECKING" : "… CHECKING"
                 case .notChecked: word = ascii ? "!! NOT CHECKED" : "⚠ NOT CHECKED"
                 }

@@ -113,6 +113,8 @@ public struct ScanRecord: Sendable, Hashable {
     public enum State: Sendable, Hashable {
         case checking
         case verdict(ScanResult)
+        /// Verified valid (confirm mode), not admitted.
+        case validNotAdmitted
         /// The call ended without an answer.
         case notChecked
     }
@@ -179,8 +181,9 @@ public struct DoorState: Sendable {
     var verdictTimes: [Date] = []
     var latencies: [Duration] = []
 
-    /// `session` makes this run's scan ids unique (the shell passes a UUID).
-    public init(settings: DoorSettings, width: Int, height: Int, now: Date, session: String = "scan") {
+    /// `session` makes this run's scan ids unique: the shell passes a fresh UUID, or
+    /// a restarted terminal would reuse ids (and be answered with old verdicts).
+    public init(settings: DoorSettings, width: Int, height: Int, now: Date, session: String) {
         self.settings = settings
         self.scans = ScanBook(session: session)
         self.width = width

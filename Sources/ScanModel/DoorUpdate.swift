@@ -56,10 +56,10 @@ extension DoorState {
         if case .verdict(_, _, let clearAt?) = banner, instant >= clearAt { banner = .ready }
     }
 
-    /// The hall's events are asked for now and then, whatever the view, unless the
-    /// server cannot list them.
+    /// The hall's events are asked for now and then, whatever the view (a server
+    /// that could not list them may have been upgraded since).
     mutating func scheduleDue(at instant: ContinuousClock.Instant) -> [DoorEffect] {
-        guard scheduleProblem == nil, schedulePoll.start(at: instant) else { return [] }
+        guard schedulePoll.start(at: instant) else { return [] }
         return [.loadSchedule]
     }
 
@@ -192,14 +192,14 @@ extension DoorState {
             current = scan
             banner = .checking(scan)
             return []
-        case .send(let scan, _):
+        case .send(let scan, let retryAdmission):
             current = scan
             banner = .checking(scan)
             // A retried scan's row moves up to now: it is the guest in front of the door again.
             recent.removeAll { $0.scanID == scan.id }
             recent.insert(ScanRecord(scanID: scan.id, at: scan.readAt), at: 0)
             recent = Array(recent.prefix(20))
-            return [.check(scan, admit: mode == .auto)]
+            return [.check(scan, admit: mode == .auto || retryAdmission)]
         }
     }
 
@@ -215,7 +215,7 @@ extension DoorState {
         case .success: answered = true
         case .failure(let failure): answered = failure.kind != .unanswered
         }
-        guard let scan = scans.finished(scanID, answered: answered, at: now) else { return [] }
+        guard let scan = scans.finished(scanID, answered: answered, admission: admission, at: now) else { return [] }
         let isNewest = scan.id == current?.id
         switch outcome {
         case .failure(let failure):
@@ -227,18 +227,20 @@ extension DoorState {
             return settings.bell ? [.bell(.attention)] : []
         case .success(let report):
             let success = report.result == .success
-            if !admission && success && mode == .confirm && isNewest {
+            if !admission && success {
+                // Valid, not admitted (a confirm-mode preview): no verdict to count yet.
                 record(scan.id) {
                     $0.seat = report.seat?.seatID ?? ""
-                    $0.state = .verdict(report.result)
+                    $0.state = .validNotAdmitted
                     $0.latency = latency
                 }
+                guard isNewest && mode == .confirm else { return [] }
                 banner = .preview(report, scan: scan)
                 return settings.bell ? [.bell(.attention)] : []
             }
-            if success && admission {
+            if success {
                 admitted += 1
-            } else if !success {
+            } else {
                 denied[report.result, default: 0] += 1
             }
             record(scan.id) {

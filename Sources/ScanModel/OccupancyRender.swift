@@ -56,7 +56,7 @@ extension TerminalState {
         let note = "INSIDE counts admissions (exits are not recorded). % is inside of capacity."
         if y + 1 < screen.height - 2 { screen.write(" " + door.abbreviate(note, screen.width - 2), x: 0, y: y + 1) }
         let keys = ascii ? "up/down select  Enter seat map  r reload  ? help" : "↑↓ select  Enter seat map  r reload  ? help"
-        screen.write(keys, x: max(0, screen.width - keys.count - 1), y: screen.height - 2)
+        screen.write(keys, x: max(0, screen.width - keys.displayWidth - 1), y: screen.height - 2)
     }
 
     private func numberColumns(capacity: Int, sold: Int, inside: Int, arrivals: [Int]) -> String {
@@ -71,15 +71,18 @@ extension TerminalState {
         return Array(repeating: 0, count: HallOccupancy.window - tail.count) + tail
     }
 
+    /// By the admission window, as the table's order: doors not yet open, or over.
     private func eventState(_ hall: HallOccupancy, now: Date) -> String {
-        if now < hall.startsAt { return " (starts \(door.clock(hall.startsAt)))" }
-        if now >= hall.endsAt { return " (ended)" }
-        return ""
+        switch hall.window.position(at: now) {
+        case .beforeDoors: " (doors \(door.clock(hall.doorsAt)))"
+        case .ended: " (ended)"
+        case .open: ""
+        }
     }
 
     private func right(_ value: Int, _ width: Int) -> String { right(String(value), width) }
 
     private func right(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+        text.displayWidth >= width ? text : String(repeating: " ", count: width - text.displayWidth) + text
     }
 }

@@ -42,6 +42,9 @@ public struct ScanBook: Sendable, Hashable {
     private struct Unanswered: Sendable, Hashable {
         var scan: Scan
         var endedAt: Date
+        /// The call that got no answer was an admission: its retry must be one too
+        /// (a verify would decide afresh and could say DUPLICATE to the admitted guest).
+        var wasAdmission: Bool
     }
 
     public init(session: String) {
@@ -49,8 +52,9 @@ public struct ScanBook: Sendable, Hashable {
     }
 
     public enum Read: Sendable, Hashable {
-        /// A scan to send: new, or retried under its earlier id.
-        case send(Scan, retry: Bool)
+        /// A scan to send: new, or retried under its earlier id. `admit` is true when
+        /// the retried call was an admission, whatever the door's mode now.
+        case send(Scan, retryAdmission: Bool)
         /// This code's scan is still in flight: wait for its answer.
         case alreadyInFlight(Scan)
     }
@@ -60,17 +64,17 @@ public struct ScanBook: Sendable, Hashable {
         if let pending = inFlight.values.first(where: { $0.code == code }) { return .alreadyInFlight(pending) }
         forgetOld(now: now)
         var scan: Scan
-        var retry = false
+        var retryAdmission = false
         if let earlier = unanswered.removeValue(forKey: code) {
             scan = earlier.scan
             scan.readAt = now
-            retry = true
+            retryAdmission = earlier.wasAdmission
         } else {
             counter += 1
             scan = Scan(id: "\(session)-\(counter)", code: code, readAt: now)
         }
         inFlight[scan.id] = scan
-        return .send(scan, retry: retry)
+        return .send(scan, retryAdmission: retryAdmission)
     }
 
     /// The same scan is sent again (confirm mode: the preview was verified, Enter admits).
@@ -81,12 +85,12 @@ public struct ScanBook: Sendable, Hashable {
     /// The scan's call ended. `answered` is false when the server may not have
     /// heard it or its answer was lost: the next read of the code retries it.
     /// Returns the scan, or nil for an id that is not in flight.
-    public mutating func finished(_ id: String, answered: Bool, at now: Date) -> Scan? {
+    public mutating func finished(_ id: String, answered: Bool, admission: Bool, at now: Date) -> Scan? {
         guard let scan = inFlight.removeValue(forKey: id) else { return nil }
         if answered {
             unanswered.removeValue(forKey: scan.code)
         } else {
-            unanswered[scan.code] = Unanswered(scan: scan, endedAt: now)
+            unanswered[scan.code] = Unanswered(scan: scan, endedAt: now, wasAdmission: admission)
         }
         return scan
     }

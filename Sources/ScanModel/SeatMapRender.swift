@@ -35,7 +35,9 @@ extension TerminalState {
         // A stale map takes the legend's line instead (see legend).
         guard seatMap.lastError == nil else { return }
         let (fresh, _) = freshness(lastUpdate: seatMap.lastUpdate, error: nil)
-        if text.count + fresh.count + 3 < screen.width { screen.write(fresh, x: screen.width - fresh.count - 1, y: y) }
+        if text.displayWidth + fresh.displayWidth + 3 < screen.width {
+            screen.write(fresh, x: screen.width - fresh.displayWidth - 1, y: y)
+        }
     }
 
     private func legend(_ screen: inout Screen, y: Int) {
@@ -154,7 +156,9 @@ extension TerminalState {
             text = ""
         }
         screen.write(text, x: 0, y: y, style: Style(bold: true))
-        if text.count + keys.count + 2 < screen.width { screen.write(keys, x: screen.width - keys.count - 1, y: y) }
+        if text.displayWidth + keys.displayWidth + 2 < screen.width {
+            screen.write(keys, x: screen.width - keys.displayWidth - 1, y: y)
+        }
     }
 
     private func detailLines(_ detail: SeatMapState.Detail) -> [String] {
@@ -188,7 +192,7 @@ extension TerminalState {
         var lines: [String] = []
         var current = ""
         for word in text.split(separator: " ") {
-            if !current.isEmpty && current.count + word.count + 1 > width {
+            if !current.isEmpty && current.displayWidth + word.displayWidth + 1 > width {
                 lines.append(current)
                 current = ""
             }

@@ -70,7 +70,9 @@ public struct TerminalState: Sendable {
         self.door = door
         self.settings = settings
         self.view = settings.allows(settings.initialView) ? settings.initialView : .door
-        self.seatMap = SeatMapState(target: .init(hallID: door.settings.hallID), pollInterval: settings.pollInterval)
+        // A door pinned to one event shows that event's map; else the hall's current event.
+        self.seatMap = SeatMapState(
+            target: .init(hallID: door.settings.hallID, eventID: door.settings.eventID), pollInterval: settings.pollInterval)
         self.occupancy = OccupancyState(pollInterval: settings.pollInterval)
     }
 

@@ -150,7 +150,8 @@ final class CursesTerminal: Sendable {
                 var run = ""
                 let start = column
                 while column < min(screen.width, Int(usher_cols())) && screen[column, row].style == style {
-                    run.append(screen[column, row].character)
+                    // A wide character's second cell: curses already moved two columns for it.
+                    if !screen[column, row].isContinuation { run.append(screen[column, row].character) }
                     column += 1
                 }
                 let (attributes, pair) = palette.attributes(for: style)

@@ -55,6 +55,23 @@ struct AdmissionWindowTests {
         }
     }
 
+    /// A writer from before doors (an older server mid-upgrade) inserts events
+    /// without them: the default window, not a failure.
+    @Test func eventsWithoutDoorsGetTheDefault() async throws {
+        try await withTestServer(venue: TestVenue.theatre) { server in
+            _ = try await withClient(server.database) { client in
+                try await client.query(
+                    """
+                    INSERT INTO events (event_id, hall_id, name, starts_at, ends_at)
+                    VALUES ('legacy', 'theatre', 'Legacy', '2030-01-01 20:00+00', '2030-01-01 23:00+00')
+                    """, logger: TestCluster.logger)
+            }
+            let hour = try await server.count(
+                "SELECT extract(epoch FROM starts_at - doors_at)::bigint FROM events WHERE event_id = 'legacy'")
+            #expect(hour == 3600)
+        }
+    }
+
     /// One rule for the hall's current event: the open window. ListHallEvents lists
     /// the windows; ListHallSeats without an event picks the evening show, whose doors
     /// are open though it has not started (the old rule picked by start time).

@@ -74,7 +74,7 @@ enum Fixtures {
     /// A fresh door that knows its hall's events (answered at `start`, so the next
     /// ask is 30 s later).
     static func newDoor(settings: DoorSettings = settings(), width: Int = 80, height: Int = 24) -> DoorState {
-        var door = DoorState(settings: settings, width: width, height: height, now: now)
+        var door = DoorState(settings: settings, width: width, height: height, now: now, session: "scan")
         _ = door.update(.schedule(.success(schedule), at: start))
         return door
     }
