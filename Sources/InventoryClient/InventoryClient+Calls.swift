@@ -56,11 +56,14 @@ extension InventoryClient {
     }
 
     /// UpdateOwner. Not retried.
-    public func updateOwner(_ seatID: String, from: String, to: String) async throws(InventoryClientError) -> IssuedTicket {
+    public func updateOwner(
+        _ seatID: String, from: String, to: String, transferID: String? = nil
+    ) async throws(InventoryClientError) -> IssuedTicket {
         let request = Inventory_UpdateOwnerRequest.with {
             $0.seatID = seatID
             $0.fromUserID = from
             $0.toUserID = to
+            $0.transferID = transferID ?? ""
         }
         let response = try await perform("UpdateOwner", kind: .mutation, deadline: configuration.deadlines.write) { options in
             try await self.inventory.updateOwner(request: .init(message: request), options: options) { try $0.message }

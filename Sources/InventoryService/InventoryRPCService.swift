@@ -129,18 +129,19 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
     func updateOwner(
         request: Inventory_UpdateOwnerRequest, context: ServerContext
     ) async throws -> Inventory_UpdateOwnerResponse {
-        let (seatID, from, to) = try validate { () throws(InputError) in
+        let (seatID, from, to, transferID) = try validate { () throws(InputError) in
             (
                 try InputRules.identifier(request.seatID, field: "seat_id"),
                 try InputRules.identifier(request.fromUserID, field: "from_user_id"),
-                try InputRules.identifier(request.toUserID, field: "to_user_id")
+                try InputRules.identifier(request.toUserID, field: "to_user_id"),
+                request.transferID.isEmpty ? nil : try InputRules.identifier(request.transferID, field: "transfer_id")
             )
         }
         guard from != to else {
             throw RPCError(code: .invalidArgument, message: "from_user_id and to_user_id must differ")
         }
         let change = try await call(context) { () throws(StoreError) in
-            try await store.transferSeat(seatID, from: from, to: to)
+            try await store.transferSeat(seatID, from: from, to: to, transferID: transferID)
         }
         return .with {
             $0.seat = Inventory_Seat(change.seat)

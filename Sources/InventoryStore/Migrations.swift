@@ -194,6 +194,13 @@ enum Migrations {
                     FOR EACH ROW EXECUTE FUNCTION events_default_doors()
                 """,
             ]),
+        Migration(
+            version: 5, name: "transfer idempotency key",
+            statements: [
+                // The caller's id for the transfer that made the current owner the owner:
+                // a retry of UpdateOwner is recognised by it, never by "to already owns it".
+                "ALTER TABLE seats ADD COLUMN last_transfer_id text",
+            ]),
     ]
 }
 

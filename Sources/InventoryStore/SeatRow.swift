@@ -4,11 +4,21 @@ import UsherCore
 
 /// The one mapping between a `seats` row and ``Seat``.
 enum SeatRow {
+    /// Whether a write is a transfer, and the caller's id for it (which replaces the
+    /// seat's last one, nil included: a retry names the *latest* transfer only).
+    enum Transfer: Sendable {
+        case none
+        case made(id: String?)
+
+        var isTransfer: Bool { if case .made = self { true } else { false } }
+        var id: String? { if case .made(let id) = self { id } else { nil } }
+    }
+
     /// The select list every seat query uses, in the shape ``decode(_:)`` reads.
     static let columns = """
         seat_id, event_id, hall_id, section, row_label, seat_number, status, owner_user_id, \
         held_by_user_id, held_until, order_id, checked_in_at, checked_in_terminal_id, \
-        checked_in_staff_id, revision, ticket_serial, updated_at
+        checked_in_staff_id, revision, ticket_serial, updated_at, last_transfer_id
         """
 
     static func decode(_ row: PostgresRow) throws -> Seat {
@@ -51,7 +61,8 @@ enum SeatRow {
             state: state,
             updatedAt: try r["updated_at"].decode(Date.self),
             revision: try r["revision"].decode(Int64.self),
-            ticketSerial: try r["ticket_serial"].decode(Int64.self))
+            ticketSerial: try r["ticket_serial"].decode(Int64.self),
+            lastTransferID: try r["last_transfer_id"].decode(String?.self))
     }
 
     /// Reads one seat, optionally locking it. `NOWAIT`: a busy seat fails fast with
@@ -74,7 +85,7 @@ enum SeatRow {
     /// Writes `state` over the seat if nobody changed it since `seat.revision` was read.
     /// Returns nil when the revision moved on (a concurrent writer won).
     static func write(
-        _ state: SeatState, over seat: Seat, reissueTicket: Bool,
+        _ state: SeatState, over seat: Seat, reissueTicket: Bool, transfer: Transfer = .none,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> Seat? {
         var holder: String?
@@ -96,6 +107,7 @@ enum SeatRow {
                 checked_in_at = \(checkIn?.at), checked_in_terminal_id = \(checkIn?.terminalID),
                 checked_in_staff_id = \(checkIn?.staffID),
                 ticket_serial = ticket_serial + \(serialStep),
+                last_transfer_id = CASE WHEN \(transfer.isTransfer) THEN \(transfer.id) ELSE last_transfer_id END,
                 revision = revision + 1, updated_at = now()
             WHERE seat_id = \(seat.seatID) AND revision = \(seat.revision)
             RETURNING \(unescaped: columns)

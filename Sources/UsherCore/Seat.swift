@@ -14,10 +14,13 @@ public struct Seat: Sendable, Hashable {
     public var revision: Int64
     /// Changes on every ticket issue and transfer; codes with another serial are void.
     public var ticketSerial: Int64
+    /// The caller's id for the transfer that made the current owner the owner, if it
+    /// gave one: a retry of that transfer is recognised by it.
+    public var lastTransferID: String?
 
     public init(
         seatID: String, eventID: String, hallID: String, section: String, row: String, number: Int,
-        state: SeatState, updatedAt: Date, revision: Int64, ticketSerial: Int64
+        state: SeatState, updatedAt: Date, revision: Int64, ticketSerial: Int64, lastTransferID: String? = nil
     ) {
         self.seatID = seatID
         self.eventID = eventID
@@ -29,6 +32,7 @@ public struct Seat: Sendable, Hashable {
         self.updatedAt = updatedAt
         self.revision = revision
         self.ticketSerial = ticketSerial
+        self.lastTransferID = lastTransferID
     }
 
     public var status: SeatStatus { state.status }

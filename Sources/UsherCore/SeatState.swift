@@ -121,15 +121,20 @@ public enum SeatState: Sendable, Hashable {
         }
     }
 
-    /// SOLD → SOLD with a new owner (a peer-to-peer transfer). Not allowed once the
-    /// guest has entered: the ticket has been used. If the seat already belongs to
-    /// `to`, the transfer is reported done without a change, so a retried transfer
-    /// whose reply was lost does not fail.
-    public mutating func transfer(from: String, to: String) throws(SeatRuleViolation) -> Effect {
+    /// SOLD → SOLD with a new owner (a peer-to-peer transfer), only from the current
+    /// owner. Not allowed once the guest has entered: the ticket has been used.
+    ///
+    /// A retry is recognised by its `transferID`: the one that made `to` the owner
+    /// (`lastTransferID`) is reported done without a change, so a transfer whose reply
+    /// was lost does not fail. "`to` already owns it" alone is *not* a retry: anyone
+    /// could otherwise name the owner as `to` and be handed the owner's valid code.
+    public mutating func transfer(
+        from: String, to: String, transferID: String? = nil, lastTransferID: String? = nil
+    ) throws(SeatRuleViolation) -> Effect {
         guard from != to else { throw .sameOwner }
         switch self {
         case .sold(let owner, let orderID):
-            if owner == to { return .alreadyTransferred }
+            if owner == to, let transferID, transferID == lastTransferID { return .alreadyTransferred }
             guard owner == from else { throw .notOwner }
             self = .sold(owner: to, orderID: orderID)
             return .ownerChanged(previousOwner: owner)

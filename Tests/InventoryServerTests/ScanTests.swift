@@ -148,10 +148,10 @@ struct ScanTests {
     @Test func transferRevokesTheOldCodeAndTheNewOneAdmits() async throws {
         try await withTestServer { server in
             let oldCode = try await server.sell("gala.stalls.B.5", to: "alice")
-            let transferred = try await server.transfer("gala.stalls.B.5", from: "alice", to: "bob")
+            let transferred = try await server.transfer("gala.stalls.B.5", from: "alice", to: "bob", id: "t-1")
             #expect(transferred.seat.ownerUserID == "bob")
-            // A retried transfer (lost reply) succeeds without another change.
-            let retried = try await server.transfer("gala.stalls.B.5", from: "alice", to: "bob")
+            // A retried transfer (lost reply, same transfer_id) succeeds without another change.
+            let retried = try await server.transfer("gala.stalls.B.5", from: "alice", to: "bob", id: "t-1")
             #expect(retried.seat.revision == transferred.seat.revision)
             #expect(transferred.ticketCode != oldCode)
             #expect(retried.ticketCode == transferred.ticketCode)

@@ -40,6 +40,35 @@ struct SeatTransitionTests {
         }
     }
 
+    /// Naming the current owner as `to` used to be taken for a retry and answered with
+    /// the owner's valid code, to anyone. A retry is now recognised by its transfer_id
+    /// only; everything else is FAILED_PRECONDITION with no code, and nothing changes.
+    @Test func transferRetriesAreRecognisedByTheirIDNotByTheOwner() async throws {
+        try await withTestServer { server in
+            let seat = "gala.stalls.B.8"
+            _ = try await server.sell(seat, to: "alice")
+            let moved = try await server.transfer(seat, from: "alice", to: "bob", id: "xfer-1")
+            #expect(moved.seat.ownerUserID == "bob" && !moved.ticketCode.isEmpty)
+            let history = try await server.count("SELECT count(*) FROM seat_history WHERE seat_id = \(seat)")
+
+            // The same transfer again (its reply was lost): the same answer, nothing changed.
+            let retry = try await server.transfer(seat, from: "alice", to: "bob", id: "xfer-1")
+            #expect(retry.ticketCode == moved.ticketCode && retry.seat.revision == moved.seat.revision)
+
+            // The leak: anyone "giving" bob's seat to bob got bob's code. Not any more.
+            #expect(await rpcCode { try await server.transfer(seat, from: "mallory", to: "bob") } == .failedPrecondition)
+            #expect(await rpcCode { try await server.transfer(seat, from: "mallory", to: "bob", id: "guess") } == .failedPrecondition)
+            #expect(await rpcCode { try await server.transfer(seat, from: "alice", to: "bob") } == .failedPrecondition)
+            #expect(try await server.count("SELECT count(*) FROM seat_history WHERE seat_id = \(seat)") == history)
+            #expect(try await server.seat(seat).revision == moved.seat.revision)
+
+            // A later transfer without an id forgets the earlier id: its retry is refused too.
+            _ = try await server.transfer(seat, from: "bob", to: "carol")
+            _ = try await server.transfer(seat, from: "carol", to: "bob")
+            #expect(await rpcCode { try await server.transfer(seat, from: "alice", to: "bob", id: "xfer-1") } == .failedPrecondition)
+        }
+    }
+
     @Test func releaseByHolderRecordsReason() async throws {
         try await withTestServer { server in
             let seat = "gala.stalls.A.2"

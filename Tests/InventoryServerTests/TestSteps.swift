@@ -33,11 +33,12 @@ extension TestServer {
     }
 
     @discardableResult
-    func transfer(_ seat: String, from: String, to: String) async throws -> Inventory_UpdateOwnerResponse {
+    func transfer(_ seat: String, from: String, to: String, id: String = "") async throws -> Inventory_UpdateOwnerResponse {
         try await inventory.updateOwner(.with {
             $0.seatID = seat
             $0.fromUserID = from
             $0.toUserID = to
+            $0.transferID = id
         })
     }
 

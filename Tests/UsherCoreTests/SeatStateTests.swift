@@ -97,12 +97,21 @@ struct SeatStateTests {
         var state = SeatState.sold(owner: "bob", orderID: "o1")
         #expect(throws: SeatRuleViolation.notOwner) { try state.transfer(from: "eve", to: "carol") }
         #expect(throws: SeatRuleViolation.sameOwner) { try state.transfer(from: "bob", to: "bob") }
-        #expect(try state.transfer(from: "bob", to: "carol") == .ownerChanged(previousOwner: "bob"))
+        #expect(try state.transfer(from: "bob", to: "carol", transferID: "t1") == .ownerChanged(previousOwner: "bob"))
         #expect(state == .sold(owner: "carol", orderID: "o1"))
-        // A retried transfer is reported done and changes nothing.
-        #expect(try state.transfer(from: "bob", to: "carol") == .alreadyTransferred)
+        // A retried transfer, recognised by its id, is reported done and changes nothing.
+        #expect(try state.transfer(from: "bob", to: "carol", transferID: "t1", lastTransferID: "t1") == .alreadyTransferred)
         #expect(state == .sold(owner: "carol", orderID: "o1"))
         #expect(!SeatState.Effect.alreadyTransferred.changesSeat)
+        // "carol already owns it" alone is not a retry: without the id, or with another
+        // one, or from someone else entirely, it is refused (no code for the asker).
+        #expect(throws: SeatRuleViolation.notOwner) { try state.transfer(from: "bob", to: "carol", lastTransferID: "t1") }
+        #expect(throws: SeatRuleViolation.notOwner) {
+            try state.transfer(from: "bob", to: "carol", transferID: "t2", lastTransferID: "t1")
+        }
+        #expect(throws: SeatRuleViolation.notOwner) {
+            try state.transfer(from: "mallory", to: "carol", transferID: "t9", lastTransferID: nil)
+        }
     }
 
     @Test func transferRefusals() {

@@ -270,7 +270,10 @@ extension Inventory_InventoryService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > SOLD -> SOLD with a new owner (peer-to-peer transfer). Re-issues the ticket.
+        /// > SOLD -> SOLD with a new owner (peer-to-peer transfer), only from the current
+        /// > owner. Re-issues the ticket. A retry with the same transfer_id returns the same
+        /// > transfer (safe to retry); naming the current owner as to_user_id otherwise is
+        /// > FAILED_PRECONDITION, and no code is returned.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Inventory_UpdateOwnerRequest` messages.
@@ -489,7 +492,10 @@ extension Inventory_InventoryService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > SOLD -> SOLD with a new owner (peer-to-peer transfer). Re-issues the ticket.
+        /// > SOLD -> SOLD with a new owner (peer-to-peer transfer), only from the current
+        /// > owner. Re-issues the ticket. A retry with the same transfer_id returns the same
+        /// > transfer (safe to retry); naming the current owner as to_user_id otherwise is
+        /// > FAILED_PRECONDITION, and no code is returned.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Inventory_UpdateOwnerRequest` message.
@@ -706,7 +712,10 @@ extension Inventory_InventoryService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > SOLD -> SOLD with a new owner (peer-to-peer transfer). Re-issues the ticket.
+        /// > SOLD -> SOLD with a new owner (peer-to-peer transfer), only from the current
+        /// > owner. Re-issues the ticket. A retry with the same transfer_id returns the same
+        /// > transfer (safe to retry); naming the current owner as to_user_id otherwise is
+        /// > FAILED_PRECONDITION, and no code is returned.
         ///
         /// - Parameters:
         ///   - request: A `Inventory_UpdateOwnerRequest` message.
@@ -1342,7 +1351,10 @@ extension Inventory_InventoryService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > SOLD -> SOLD with a new owner (peer-to-peer transfer). Re-issues the ticket.
+        /// > SOLD -> SOLD with a new owner (peer-to-peer transfer), only from the current
+        /// > owner. Re-issues the ticket. A retry with the same transfer_id returns the same
+        /// > transfer (safe to retry); naming the current owner as to_user_id otherwise is
+        /// > FAILED_PRECONDITION, and no code is returned.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Inventory_UpdateOwnerRequest` message.
@@ -1657,7 +1669,10 @@ extension Inventory_InventoryService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > SOLD -> SOLD with a new owner (peer-to-peer transfer). Re-issues the ticket.
+        /// > SOLD -> SOLD with a new owner (peer-to-peer transfer), only from the current
+        /// > owner. Re-issues the ticket. A retry with the same transfer_id returns the same
+        /// > transfer (safe to retry); naming the current owner as to_user_id otherwise is
+        /// > FAILED_PRECONDITION, and no code is returned.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Inventory_UpdateOwnerRequest` message.
@@ -2029,7 +2044,10 @@ extension Inventory_InventoryService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > SOLD -> SOLD with a new owner (peer-to-peer transfer). Re-issues the ticket.
+    /// > SOLD -> SOLD with a new owner (peer-to-peer transfer), only from the current
+    /// > owner. Re-issues the ticket. A retry with the same transfer_id returns the same
+    /// > transfer (safe to retry); naming the current owner as to_user_id otherwise is
+    /// > FAILED_PRECONDITION, and no code is returned.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Inventory_UpdateOwnerRequest` message.
@@ -2372,7 +2390,10 @@ extension Inventory_InventoryService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > SOLD -> SOLD with a new owner (peer-to-peer transfer). Re-issues the ticket.
+    /// > SOLD -> SOLD with a new owner (peer-to-peer transfer), only from the current
+    /// > owner. Re-issues the ticket. A retry with the same transfer_id returns the same
+    /// > transfer (safe to retry); naming the current owner as to_user_id otherwise is
+    /// > FAILED_PRECONDITION, and no code is returned.
     ///
     /// - Parameters:
     ///   - message: request message to send.

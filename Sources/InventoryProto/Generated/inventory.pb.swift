@@ -474,6 +474,11 @@ public nonisolated struct Inventory_UpdateOwnerRequest: Sendable {
 
   public var toUserID: String = String()
 
+  /// Idempotency key chosen by the caller, like order_id for ConfirmSeat: a retry
+  /// of a transfer that was made answers with that transfer. Optional; without it a
+  /// retry after success is FAILED_PRECONDITION (from_user_id no longer owns it).
+  public var transferID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1458,7 +1463,7 @@ nonisolated extension Inventory_ConfirmSeatResponse: SwiftProtobuf.Message, Swif
 
 nonisolated extension Inventory_UpdateOwnerRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateOwnerRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}seat_id\0\u{3}from_user_id\0\u{3}to_user_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}seat_id\0\u{3}from_user_id\0\u{3}to_user_id\0\u{3}transfer_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1469,6 +1474,7 @@ nonisolated extension Inventory_UpdateOwnerRequest: SwiftProtobuf.Message, Swift
       case 1: try { try decoder.decodeSingularStringField(value: &self.seatID) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.fromUserID) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.toUserID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.transferID) }()
       default: break
       }
     }
@@ -1484,6 +1490,9 @@ nonisolated extension Inventory_UpdateOwnerRequest: SwiftProtobuf.Message, Swift
     if !self.toUserID.isEmpty {
       try visitor.visitSingularStringField(value: self.toUserID, fieldNumber: 3)
     }
+    if !self.transferID.isEmpty {
+      try visitor.visitSingularStringField(value: self.transferID, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1491,6 +1500,7 @@ nonisolated extension Inventory_UpdateOwnerRequest: SwiftProtobuf.Message, Swift
     if lhs.seatID != rhs.seatID {return false}
     if lhs.fromUserID != rhs.fromUserID {return false}
     if lhs.toUserID != rhs.toUserID {return false}
+    if lhs.transferID != rhs.transferID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
