@@ -9,7 +9,7 @@ import UsherCore
 /// A ticket admits only while its own event's window (doors → ends) is open, a
 /// pinned door admits its event only, and a scan id is bound to its code: against
 /// the real server on a real PostgreSQL.
-@Suite("Admission windows and scan identity", .timeLimit(.minutes(5)))
+@Suite("Admission windows and scan identity", .serialized, .timeLimit(.minutes(5)))
 struct AdmissionWindowTests {
     @Test func theEveningDoorAdmitsTheEveningShowOnly() async throws {
         try await withTestServer(venue: TestVenue.theatre) { server in
