@@ -81,7 +81,10 @@ extension LoadAndFaults {
         @Test func serverKilledWithSIGKILLUnderLoadThenRestarted() async throws {
             try await withSoldArena("kill-server") { cluster, directory, seats, codes in
                 let database = cluster.clientConfiguration()
-                try await withServerProcess(database: database, directory: directory) { first in
+                // Chosen up front, outside the ephemeral range: while the server is down
+                // the doors' own connections must not be able to take its port.
+                let (grpcPort, httpPort) = (try freePort(), try freePort())
+                try await withServerProcess(database: database, directory: directory, grpcPort: grpcPort, httpPort: httpPort) { first in
                     let doors = Self.racingDoors(codes, port: first.grpcPort)
                     try await withThrowingTaskGroup(of: [RacingDoors.Scan].self) { group in
                         group.addTask { try await doors.run() }
@@ -182,7 +185,7 @@ extension ExternalPrograms {
                     database: database, venue: TestVenue.arena, sweepInterval: .milliseconds(500),
                     amqp: try DeadLetterExpiryTests.configuration(broker)
                 ) { server in
-                    let seats = TestVenue.arenaSeats(rows: 0..<5)
+                    let seats = Array(TestVenue.arenaSeats(rows: 0..<8).prefix(LoadAndFaults.FaultSuiteTests.tickets))
                     let codes = try await LoadAndFaults.ExactlyOnceTests.sell(seats, at: server)
                     try await eventually("amqp publisher connected") {
                         try await server.http("/readyz").1.contains("amqp publisher: connected")
@@ -190,7 +193,10 @@ extension ExternalPrograms {
                     let holds = TestVenue.arenaSeats(rows: 10..<11).prefix(5)
                     let doors = RacingDoors(
                         codes: codes, ports: [server.endpoints.grpcPort], doors: LoadAndFaults.FaultSuiteTests.doors,
-                        deadline: LoadAndFaults.FaultSuiteTests.doorDeadline, pause: .milliseconds(5))
+                        // 300 tickets, 30 ms apart: at least 9 s of scanning on an idle machine, so
+                        // the load outlasts stopping the broker and the holds' 2.5 s expiry (with
+                        // 5 ms apart the doors finished first when the suite ran alone).
+                        deadline: LoadAndFaults.FaultSuiteTests.doorDeadline, pause: .milliseconds(30))
                     let scans = try await LoadAndFaults.FaultSuiteTests.doorsDuring(doors) {
                         await broker.stop()
                         for seat in holds { try await server.reserve(seat, by: "holder", holdSeconds: 2) }

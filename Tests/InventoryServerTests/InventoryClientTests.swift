@@ -157,12 +157,11 @@ struct InventoryClientIntegrationTests {
 
     @Test func serverDownOpensTheBreakerAndRecovers() async throws {
         let database = try await TestCluster.shared.freshDatabase()
-        let firstPort = Mutex(0)
-        try await withTestServer(database: database) { server in
+        // Outside the ephemeral range, so no outgoing connection takes it while the server is away.
+        let port = try freePort()
+        try await withTestServer(database: database, grpcPort: port) { server in
             _ = try await server.seat("gala.stalls.A.1")
-            firstPort.withLock { $0 = server.endpoints.grpcPort }
         }
-        let port = firstPort.withLock { $0 }
         // The server is gone: nothing listens on `port`.
         var config = InventoryClientConfiguration(host: "localhost", port: port)
         config.breaker = .init(failureThreshold: 2, openDuration: .seconds(1))

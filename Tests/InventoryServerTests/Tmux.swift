@@ -70,33 +70,3 @@ struct Tmux: Sendable {
         return result.output
     }
 }
-
-/// A TCP port nothing listens on right now (the kernel picks it).
-func freePort() throws -> Int {
-    let (fd, port) = try boundSocket()
-    close(fd)
-    return port
-}
-
-/// A TCP socket bound to a port the kernel picks on 127.0.0.1 (not yet listening);
-/// the caller closes it.
-func boundSocket() throws -> (fd: Int32, port: Int) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw TestFailure("socket failed") }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    guard bound == 0 else {
-        close(fd)
-        throw TestFailure("bind failed")
-    }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return (fd, Int(UInt16(bigEndian: address.sin_port)))
-}
