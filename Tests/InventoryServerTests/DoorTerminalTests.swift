@@ -86,8 +86,9 @@ extension ExternalPrograms {
             try await withTestServer(database: database) { boxOffice in
                 let code = try await boxOffice.sell("gala.stalls.A.1", to: "ann")
                 sold.withLock { $0 = code }
-                // Each admission's COMMIT takes 2.5 s: past the door's 1.5 s scan deadline.
-                try await boxOffice.delayAdmissionCommits(seconds: 2.5)
+                // Each admission's COMMIT takes 2.25 s: 0.75 s past the door's 1.5 s scan
+                // deadline, and 0.75 s under the 3 s statement_timeout that would cancel it.
+                try await boxOffice.delayAdmissionCommits(seconds: 2.25)
             }
             let code = sold.withLock { $0 }
             let seatState = { () async throws -> String in

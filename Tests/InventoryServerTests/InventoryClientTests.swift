@@ -133,20 +133,20 @@ struct InventoryClientIntegrationTests {
         }
     }
 
-    /// The first attempt gets no answer in time (the database is slow between the
-    /// seat write and the commit, past the server's 2 s call bound; the server
-    /// commits anyway). The client retries with the same scan_id and must show the
-    /// replayed SUCCESS, not DUPLICATE. (Timing as in retryAfterALostReply...: the
-    /// slow write takes 2.8 s, under the 3 s statement_timeout.)
+    /// The first attempt gets no answer in time (the database is slow to commit,
+    /// past the server's 1.5 s call bound; the admission lands anyway). The client
+    /// retries with the same scan_id and must show the replayed SUCCESS, not
+    /// DUPLICATE. (Timing as in retryAfterALostReply...: the COMMIT takes 2.25 s,
+    /// under the 3 s statement_timeout.)
     @Test func lostReplyIsRetriedIntoItsOwnSuccess() async throws {
-        try await withTestServer(callTimeout: .seconds(2)) { server in
+        try await withTestServer(callTimeout: .milliseconds(1500)) { server in
             var config = configuration(server)
             // 4 s per attempt: longer than the server's bound, so the server answers first.
             config.deadlines.scan = .seconds(12)
             config.retry = RetryPolicy(maximumAttempts: 10, attemptShare: 0.34)
             try await withInventoryClient(config) { client in
                 let code = try await server.sell("gala.stalls.B.1", to: "alice")
-                try await server.delayEntryLogs(.success, seconds: 2.8)
+                try await server.delayAdmissionCommits(seconds: 2.25)
                 let report = try await client.markCheckedIn(code, at: Self.door, scanID: UUID().uuidString.lowercased())
                 #expect(report.result == .success, "\(report.verdict.message)")
                 #expect(report.replayed, "the answer came from the retry, replaying the first attempt's commit")

@@ -7,17 +7,17 @@ import Testing
 @Suite("Lost replies and several servers", .timeLimit(.minutes(5)))
 struct RetryAndMultiServerTests {
     /// The door gets no verdict while its admission is on its way to commit (the
-    /// database is slow between the seat write and the commit, past the server's
-    /// call bound), and the server commits anyway. The retry with the same scan id
+    /// database is slow to commit, past the server's call bound), and the admission
+    /// lands anyway. The retry with the same scan id
     /// must get that SUCCESS back as a replay, never DUPLICATE.
     ///
-    /// Timing, chosen so a busy machine cannot reorder it: the server answers at its
-    /// 2 s bound; the seat write comes well before that; the slow write takes 2.8 s
-    /// (under the 3 s statement_timeout), so the commit lands after the answer.
+    /// Timing, with 0.75 s of slack either side for a busy machine: the COMMIT is
+    /// sent at once and takes 2.25 s (under the 3 s statement_timeout); the server
+    /// answers at its 1.5 s bound, so the commit lands after the answer.
     @Test func retryAfterALostReplyReplaysTheCommittedAdmission() async throws {
-        try await withTestServer(callTimeout: .seconds(2)) { server in
+        try await withTestServer(callTimeout: .milliseconds(1500)) { server in
             let code = try await server.sell("gala.stalls.B.6", to: "alice")
-            try await server.delayEntryLogs(.success, seconds: 2.8)
+            try await server.delayAdmissionCommits(seconds: 2.25)
             let request = Inventory_MarkCheckedInRequest.with {
                 $0.ticketCode = code
                 $0.hallID = "main"

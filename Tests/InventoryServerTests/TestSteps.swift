@@ -121,7 +121,15 @@ extension TestServer {
     /// Makes every admission's COMMIT take `seconds`: a deferred trigger sleeps at
     /// commit time, after the COMMIT was sent. The admission then lands even if the
     /// server abandons the call (or dies) meanwhile: a reply lost, an admission made.
-    /// Keep it under the server's 3 s statement_timeout.
+    ///
+    /// Why at COMMIT and not in a statement before it (``delayEntryLogs(_:seconds:)``):
+    /// a call abandoned at its bound is cancelled, and a cancelled task reading a
+    /// statement's rows (`INSERT … RETURNING`) throws and rolls back. Whether the
+    /// admission landed then depended on where the cancellation fell, and on a loaded
+    /// machine it fell before the commit (the lost-reply tests' flake). A COMMIT
+    /// already sent completes whatever the task does.
+    ///
+    /// Keep it well under the server's 3 s statement_timeout, which bounds COMMIT too.
     func delayAdmissionCommits(seconds: Double) async throws {
         try await withClient(database) { database in
             try await database.query(
@@ -143,6 +151,5 @@ extension TestServer {
 /// The results ``TestServer/delayEntryLogs(_:seconds:)`` can slow down: an enum, not
 /// free text, because it is spliced into the trigger's body (DDL takes no binds).
 enum DelayedResult: String {
-    case success = "SUCCESS"
     case duplicate = "DUPLICATE"
 }
