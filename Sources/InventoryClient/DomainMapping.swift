@@ -172,3 +172,15 @@ extension OccupancyReport {
             asOf: proto.asOf.date)
     }
 }
+
+extension DeviceRole {
+    init?(_ proto: Inventory_DeviceRole) {
+        switch proto {
+        case .door: self = .door
+        case .supervisor: self = .supervisor
+        case .boxOffice: self = .boxOffice
+        case .admin: self = .admin
+        case .unspecified, .UNRECOGNIZED: return nil
+        }
+    }
+}

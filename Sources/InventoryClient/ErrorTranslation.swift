@@ -7,8 +7,16 @@ import GRPCCore
 enum ErrorTranslation {
     /// `what` names the call (its RPC name) for messages that need it.
     static func translate(
-        _ error: any Error, target: String, usesTLS: Bool, overallDeadline: Duration, what: String
+        _ error: any Error, target: String, security: InventoryClientConfiguration.Security, overallDeadline: Duration,
+        what: String
     ) -> InventoryClientError {
+        let usesTLS = security != .plaintext
+        let untrusted =
+            if case .pinned = security {
+                "TLS handshake failed: the server's certificate is not the one this device pinned (a server that was re-certified, or not our server); roll the device to enroll again"
+            } else {
+                "TLS handshake failed: the server's certificate is not trusted by the CA given"
+            }
         if error is CancellationError { return InventoryClientError(kind: .cancelled, userMessage: "cancelled") }
         guard let rpc = error as? RPCError else {
             return InventoryClientError(kind: .serverError, userMessage: "unexpected client failure (\(type(of: error)))")
@@ -32,9 +40,7 @@ enum ErrorTranslation {
                     kind: .tlsFailed, userMessage: "TLS handshake failed: the server did not accept this client's certificate")
             }
             if detail.contains("certificate_verify_failed") || detail.contains("certificate verify failed") {
-                return InventoryClientError(
-                    kind: .tlsUntrusted,
-                    userMessage: "TLS handshake failed: the server's certificate is not trusted by the CA given")
+                return InventoryClientError(kind: .tlsUntrusted, userMessage: untrusted)
             }
             if detail.contains("handshake") || detail.contains("ssl") || detail.contains("tls") {
                 return InventoryClientError(
@@ -45,9 +51,7 @@ enum ErrorTranslation {
             }
             if detail.contains("preface") || detail.contains("connection closed") || detail.contains("closed the connection") {
                 return usesTLS
-                    ? InventoryClientError(
-                        kind: .tlsUntrusted,
-                        userMessage: "TLS handshake failed: the server's certificate is not trusted by the CA given")
+                    ? InventoryClientError(kind: .tlsUntrusted, userMessage: untrusted)
                     : InventoryClientError(kind: .plaintextToTLS, userMessage: "plaintext client talking to a TLS server at \(target)")
             }
             if isTransport(rpc) {
@@ -55,9 +59,9 @@ enum ErrorTranslation {
             }
             return InventoryClientError(kind: .serverUnavailable, userMessage: "server at \(target) cannot serve now: \(rpc.message)")
         case .permissionDenied:
-            return InventoryClientError(kind: .permissionDenied, userMessage: "permission denied")
+            return InventoryClientError(kind: .permissionDenied, userMessage: "permission denied: \(rpc.message)")
         case .unauthenticated:
-            return InventoryClientError(kind: .unauthenticated, userMessage: "not authenticated: the server needs a client certificate")
+            return InventoryClientError(kind: .unauthenticated, userMessage: "not authenticated: \(rpc.message)")
         case .notFound:
             return InventoryClientError(kind: .notFound, userMessage: rpc.message)
         case .failedPrecondition:

@@ -173,4 +173,19 @@ extension InventoryClient {
         }
         return response.status == .serving
     }
+
+    /// EnrollDevice. Not retried: the secret is one-time, so a repeat after a lost
+    /// reply is told "already used"; the operator rolls the device for a new code.
+    func enrollDevice(secret: String, code: EnrollmentCode) async throws(InventoryClientError) -> DeviceCredential {
+        let request = Inventory_EnrollDeviceRequest.with { $0.enrollmentSecret = secret }
+        let response = try await perform("EnrollDevice", kind: .mutation, deadline: configuration.deadlines.write) { options in
+            try await self.inventory.enrollDevice(request: .init(message: request), options: options) { try $0.message }
+        }
+        guard let role = DeviceRole(response.role), DeviceSecret.isWellFormed(response.token) else {
+            throw InventoryClientError(kind: .serverError, userMessage: "the server's enrollment answer is malformed")
+        }
+        return DeviceCredential(
+            server: code.server, token: response.token, fingerprint: code.fingerprint, name: response.deviceName,
+            role: role, hall: response.hallID.isEmpty ? nil : response.hallID)
+    }
 }

@@ -26,7 +26,8 @@ public func withInventoryClient<Result: Sendable>(
     } catch {
         throw InventoryClientError.invalidConfiguration("cannot set up a connection to \(configuration.target): \(error)")
     }
-    return try await withGRPCClient(transport: transport) { grpc in
+    let interceptors: [any ClientInterceptor] = configuration.credential.map { [CredentialInterceptor(token: $0)] } ?? []
+    return try await withGRPCClient(transport: transport, interceptors: interceptors) { grpc in
         let client = InventoryClient(configuration: configuration, grpc: grpc)
         defer { client.states.finish() }
         return try await body(client)
@@ -62,10 +63,10 @@ extension InventoryClientConfiguration {
             ) { $0.trustRoots = .certificates([.file(path: ca, format: .pem)]) }
         case .tls(let ca, nil):
             return .tls { $0.trustRoots = .certificates([.file(path: ca, format: .pem)]) }
+        case .pinned(let fingerprint):
+            return .tls { $0.customVerificationCallback = PinnedCertificate.verifier(fingerprint) }
         }
     }
-
-    var usesTLS: Bool { if case .tls = security { true } else { false } }
 }
 
 /// Where a scan happens.
@@ -156,7 +157,7 @@ public final class InventoryClient: Sendable {
                     throw InventoryClientError(kind: .cancelled, userMessage: "cancelled", attempts: attempt)
                 }
                 var failure = ErrorTranslation.translate(
-                    error, target: configuration.target, usesTLS: configuration.usesTLS, overallDeadline: deadline,
+                    error, target: configuration.target, security: configuration.security, overallDeadline: deadline,
                     what: name)
                 failure.attempts = attempt
                 breaker.withLock { breaker in

@@ -1,4 +1,5 @@
 import Logging
+import UsherCore
 
 /// How to reach the inventory server and how patient to be.
 public struct InventoryClientConfiguration: Sendable {
@@ -7,6 +8,9 @@ public struct InventoryClientConfiguration: Sendable {
         /// TLS, trusting only `caCertificate` (a PEM file). With `clientCertificate`
         /// the client also proves itself (mutual TLS).
         case tls(caCertificate: String, clientCertificate: ClientCertificate? = nil)
+        /// TLS, trusting exactly the server certificate with this SHA-256 (an enrolled
+        /// device's pin): no CA, no host name check.
+        case pinned(CertificateFingerprint)
     }
 
     /// A client certificate chain and its key, PEM files.
@@ -38,19 +42,22 @@ public struct InventoryClientConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var security: Security
+    /// The device's token (``DeviceCredential``), sent with every call; nil sends none.
+    public var credential: String?
     public var deadlines: Deadlines
     public var retry: RetryPolicy
     public var breaker: CircuitBreaker.Configuration
     public var logger: Logger
 
     public init(
-        host: String, port: Int, security: Security = .plaintext, deadlines: Deadlines = .init(),
+        host: String, port: Int, security: Security = .plaintext, credential: String? = nil, deadlines: Deadlines = .init(),
         retry: RetryPolicy = .init(), breaker: CircuitBreaker.Configuration = .init(),
         logger: Logger = Logger(label: "usher.inventory-client")
     ) {
         self.host = host
         self.port = port
         self.security = security
+        self.credential = credential
         self.deadlines = deadlines
         self.retry = retry
         self.breaker = breaker

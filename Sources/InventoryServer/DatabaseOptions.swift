@@ -3,6 +3,7 @@ import Foundation
 import InventoryStore
 import Logging
 import PostgresNIO
+import UsherCore
 
 /// Where the data lives. Without --database-url the server runs its own private
 /// PostgreSQL under --data-dir and stops it on exit.
@@ -40,6 +41,21 @@ struct DatabaseOptions: ParsableArguments {
         } catch {
             if started { try? await embedded.stop() }
             throw error
+        }
+    }
+}
+
+extension DatabaseOptions {
+    /// Runs one back-office store call (devices, venues) on a migrated database
+    /// with a short-lived client.
+    func withStore<T: Sendable>(
+        logger: Logger, _ body: @escaping @Sendable (InventoryStore) async throws -> T
+    ) async throws -> T {
+        try await withDatabase(logger: logger) { configuration in
+            try await InventoryServerApp(configuration: .init(database: configuration), logger: logger).migrate()
+            return try await withTemporaryClient(configuration, logger: logger) { client in
+                try await body(InventoryStore(client: client, logger: logger, keyring: TicketKeyring(signer: nil)))
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ struct InventoryServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inventory-server",
         abstract: "The Usher seat inventory: gRPC on :50051, health and metrics on :8080.",
-        subcommands: [Serve.self, Migrate.self, Venue.self, Tickets.self],
+        subcommands: [Serve.self, Migrate.self, Venue.self, Tickets.self, Devices.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import GRPCNIOTransportHTTP2
+import Logging
+import UsherCore
 
 /// The server's certificate and key (PEM), and optionally the CA whose client
 /// certificates it requires (mutual TLS).
@@ -41,5 +43,13 @@ struct TLSOptions: ParsableArguments {
         default:
             throw ValidationError("--tls-cert and --tls-key go together")
         }
+    }
+
+    /// The fingerprint terminals pin: of `--tls-cert` when given, else of the
+    /// server's own certificate in the data directory (made now if missing, exactly
+    /// as the server would make it at start).
+    func certificateFingerprint(dataDir: String, logger: Logger) throws -> CertificateFingerprint {
+        let files = try files() ?? ServerCertificate.loadOrCreate(dataDir: dataDir, logger: logger)
+        return try ServerCertificate.fingerprint(ofPEMFile: files.certificateChain)
     }
 }

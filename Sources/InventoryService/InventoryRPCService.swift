@@ -246,4 +246,22 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         let report = try await call(context) { () throws(StoreError) in try await store.hallOccupancy(eventID: eventID) }
         return Inventory_GetHallOccupancyResponse(report)
     }
+
+    func enrollDevice(
+        request: Inventory_EnrollDeviceRequest, context: ServerContext
+    ) async throws -> Inventory_EnrollDeviceResponse {
+        // Checked for shape only; the store answers every wrong secret the same way
+        // (UNAUTHENTICATED), never "malformed", so a guess learns nothing.
+        let secret = request.enrollmentSecret
+        let enrolled = try await call(context) { () throws(StoreError) in try await store.enrollDevice(secret: secret) }
+        requestLogger(context).notice(
+            "device enrolled",
+            metadata: ["device": "\(enrolled.device.name)", "role": "\(enrolled.device.role.rawValue)"])
+        return .with {
+            $0.deviceName = enrolled.device.name
+            $0.role = Inventory_DeviceRole(enrolled.device.role)
+            $0.hallID = enrolled.device.hallID ?? ""
+            $0.token = enrolled.token
+        }
+    }
 }

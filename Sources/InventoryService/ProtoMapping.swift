@@ -208,3 +208,14 @@ extension Inventory_GetHallOccupancyResponse {
         asOf = Google_Protobuf_Timestamp(date: report.asOf)
     }
 }
+
+extension Inventory_DeviceRole {
+    init(_ role: DeviceRole) {
+        switch role {
+        case .door: self = .door
+        case .supervisor: self = .supervisor
+        case .boxOffice: self = .boxOffice
+        case .admin: self = .admin
+        }
+    }
+}

@@ -12,6 +12,9 @@ import UsherCore
 ///   read-modify-write. Never a scan's answer: scans wait briefly and retry inside
 ///   the server, and what remains is UNAVAILABLE (InventoryStore.scanTransaction).
 /// - UNAVAILABLE: the database is down or slow; retrying the same call is safe.
+/// - UNAUTHENTICATED: no credential, or one that is unknown, revoked, used or expired.
+/// - PERMISSION_DENIED: a good credential whose role or hall does not allow the call.
+/// - ALREADY_EXISTS: adding a device under a name that is taken.
 /// Messages are ours; database text never reaches a client.
 extension RPCError {
     init(_ error: StoreError) {
@@ -24,6 +27,10 @@ extension RPCError {
             self.init(code: .failedPrecondition, message: error.description)
         case .invalidInput(let input):
             self.init(code: .invalidArgument, message: input.description)
+        case .unauthenticated(let why):
+            self.init(code: .unauthenticated, message: why)
+        case .alreadyExists(let sentence):
+            self.init(code: .alreadyExists, message: sentence)
         case .unavailable:
             self.init(code: .unavailable, message: "the inventory database is unavailable; try again shortly")
         case .internalError:

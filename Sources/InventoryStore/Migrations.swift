@@ -201,6 +201,30 @@ enum Migrations {
                 // a retry of UpdateOwner is recognised by it, never by "to already owns it".
                 "ALTER TABLE seats ADD COLUMN last_transfer_id text",
             ]),
+        Migration(
+            version: 6, name: "enrolled devices",
+            statements: [
+                // A device's secrets are kept as SHA-256 only: the one-time enrollment
+                // secret (until its 15 minutes pass; kept after use, so a second use is
+                // told "already used"), and the token it was exchanged for.
+                """
+                CREATE TABLE devices (
+                    device_id              bigserial PRIMARY KEY,
+                    name                   text NOT NULL UNIQUE,
+                    role                   text NOT NULL CHECK (role IN ('door', 'supervisor', 'box-office', 'admin')),
+                    hall_id                text REFERENCES halls (hall_id),
+                    token_sha256           bytea UNIQUE CHECK (octet_length(token_sha256) = 32),
+                    enrollment_sha256      bytea UNIQUE CHECK (octet_length(enrollment_sha256) = 32),
+                    enrollment_expires_at  timestamptz,
+                    enrolled_at            timestamptz,
+                    created_at             timestamptz NOT NULL DEFAULT now(),
+                    last_seen_at           timestamptz,
+                    revoked_at             timestamptz,
+                    CHECK ((role = 'door') = (hall_id IS NOT NULL)),
+                    CHECK ((enrollment_sha256 IS NULL) = (enrollment_expires_at IS NULL))
+                )
+                """,
+            ]),
     ]
 }
 

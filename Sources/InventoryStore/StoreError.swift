@@ -11,6 +11,11 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case seatBusy(seatID: String)
     case rule(SeatRuleViolation)
     case invalidInput(InputError)
+    /// The credential presented (a device token, an enrollment code) is unknown,
+    /// revoked, used or expired; the text says which, without echoing the secret.
+    case unauthenticated(String)
+    /// Something with this name exists already (a device), and adding is not updating.
+    case alreadyExists(String)
     /// The database did not answer in time or is down; the call may be retried.
     case unavailable(String)
     /// A broken invariant; details are in the server log only.
@@ -23,6 +28,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .seatBusy(let id): "seat \(id) is being changed by another request; try again"
         case .rule(let violation): violation.description
         case .invalidInput(let error): error.description
+        case .unauthenticated(let why): why
+        case .alreadyExists(let sentence): sentence
         case .unavailable(let why): "database unavailable: \(why)"
         case .internalError(let why): "internal error: \(why)"
         }

@@ -1,7 +1,10 @@
 import ChildProcess
 import Foundation
 import GRPCNIOTransportHTTP2
+import Logging
+import UsherCore
 
+@testable import InventoryClient
 @testable import InventoryServer
 
 /// A throwaway CA and a server certificate for localhost / 127.0.0.1, made with
@@ -16,11 +19,21 @@ struct TestCertificates: Sendable {
     var clientKey: String { directory.appendingPathComponent("client.key").path }
     /// Set to require client certificates signed by `ca` (mutual TLS).
     var requireClientCertificates = false
+    /// Set for the server's own self-signed certificate (``ServerCertificate``) in
+    /// `directory/tls`, made as `serve` makes it; clients pin it.
+    var selfSigned: CertificateFingerprint?
 
     var serverFiles: TLSFiles {
-        TLSFiles(certificateChain: serverCertificate, privateKey: serverKey, clientCA: requireClientCertificates ? ca : nil)
+        if selfSigned != nil {
+            let tls = directory.appendingPathComponent("tls")
+            return TLSFiles(
+                certificateChain: tls.appendingPathComponent("server.crt").path,
+                privateKey: tls.appendingPathComponent("server.key").path, clientCA: nil)
+        }
+        return TLSFiles(certificateChain: serverCertificate, privateKey: serverKey, clientCA: requireClientCertificates ? ca : nil)
     }
     var clientSecurity: HTTP2ClientTransport.Posix.TransportSecurity {
+        if let selfSigned { return .tls { $0.customVerificationCallback = PinnedCertificate.verifier(selfSigned) } }
         guard requireClientCertificates else {
             return .tls { $0.trustRoots = .certificates([.file(path: ca, format: .pem)]) }
         }
@@ -46,6 +59,15 @@ struct TestCertificates: Sendable {
         try await openssl(
             ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
              "-out", "client.pem", "-days", "2"], in: directory)
+        return certificates
+    }
+
+    /// The server's own certificate, made by the server's code in a fresh data directory.
+    static func selfSigned() throws -> TestCertificates {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("usher-tls-\(UUID().uuidString)")
+        let files = try ServerCertificate.loadOrCreate(dataDir: directory.path, logger: Logger(label: "test"))
+        var certificates = TestCertificates(directory: directory)
+        certificates.selfSigned = try ServerCertificate.fingerprint(ofPEMFile: files.certificateChain)
         return certificates
     }
 

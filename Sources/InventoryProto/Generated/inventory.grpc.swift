@@ -167,6 +167,19 @@ public enum Inventory_InventoryService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "EnrollDevice" metadata.
+        public enum EnrollDevice: Sendable {
+            /// Request type for "EnrollDevice".
+            public typealias Input = Inventory_EnrollDeviceRequest
+            /// Response type for "EnrollDevice".
+            public typealias Output = Inventory_EnrollDeviceResponse
+            /// Descriptor for "EnrollDevice".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "EnrollDevice",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "inventory.InventoryService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ReserveSeat.descriptor,
@@ -179,7 +192,8 @@ public enum Inventory_InventoryService: Sendable {
             GetVerificationKeys.descriptor,
             ListHallSeats.descriptor,
             GetHallOccupancy.descriptor,
-            ListHallEvents.descriptor
+            ListHallEvents.descriptor,
+            EnrollDevice.descriptor
         ]
     }
 }
@@ -418,6 +432,27 @@ extension Inventory_InventoryService {
             request: GRPCCore.StreamingServerRequest<Inventory_ListHallEventsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Inventory_ListHallEventsResponse>
+
+        /// Handle the "EnrollDevice" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exchanges a one-time enrollment code's secret (inventory-server devices add)
+        /// > for the device's credential, sent from then on as `authorization: Bearer
+        /// > <token>`. Takes no credential itself. UNAUTHENTICATED for an unknown, used or
+        /// > expired code, saying which; nothing changes then.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_EnrollDeviceRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_EnrollDeviceResponse` messages.
+        func enrollDevice(
+            request: GRPCCore.StreamingServerRequest<Inventory_EnrollDeviceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_EnrollDeviceResponse>
     }
 
     /// Service protocol for the "inventory.InventoryService" service.
@@ -640,6 +675,27 @@ extension Inventory_InventoryService {
             request: GRPCCore.ServerRequest<Inventory_ListHallEventsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Inventory_ListHallEventsResponse>
+
+        /// Handle the "EnrollDevice" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exchanges a one-time enrollment code's secret (inventory-server devices add)
+        /// > for the device's credential, sent from then on as `authorization: Bearer
+        /// > <token>`. Takes no credential itself. UNAUTHENTICATED for an unknown, used or
+        /// > expired code, saying which; nothing changes then.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_EnrollDeviceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_EnrollDeviceResponse` message.
+        func enrollDevice(
+            request: GRPCCore.ServerRequest<Inventory_EnrollDeviceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_EnrollDeviceResponse>
     }
 
     /// Simple service protocol for the "inventory.InventoryService" service.
@@ -860,6 +916,27 @@ extension Inventory_InventoryService {
             request: Inventory_ListHallEventsRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Inventory_ListHallEventsResponse
+
+        /// Handle the "EnrollDevice" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exchanges a one-time enrollment code's secret (inventory-server devices add)
+        /// > for the device's credential, sent from then on as `authorization: Bearer
+        /// > <token>`. Takes no credential itself. UNAUTHENTICATED for an unknown, used or
+        /// > expired code, saying which; nothing changes then.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_EnrollDeviceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_EnrollDeviceResponse` to respond with.
+        func enrollDevice(
+            request: Inventory_EnrollDeviceRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_EnrollDeviceResponse
     }
 }
 
@@ -988,6 +1065,17 @@ extension Inventory_InventoryService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.EnrollDevice.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_EnrollDeviceRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_EnrollDeviceResponse>(),
+            handler: { request, context in
+                try await self.enrollDevice(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1109,6 +1197,17 @@ extension Inventory_InventoryService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Inventory_ListHallEventsResponse> {
         let response = try await self.listHallEvents(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func enrollDevice(
+        request: GRPCCore.StreamingServerRequest<Inventory_EnrollDeviceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_EnrollDeviceResponse> {
+        let response = try await self.enrollDevice(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1255,6 +1354,19 @@ extension Inventory_InventoryService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Inventory_ListHallEventsResponse> {
         return GRPCCore.ServerResponse<Inventory_ListHallEventsResponse>(
             message: try await self.listHallEvents(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func enrollDevice(
+        request: GRPCCore.ServerRequest<Inventory_EnrollDeviceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_EnrollDeviceResponse> {
+        return GRPCCore.ServerResponse<Inventory_EnrollDeviceResponse>(
+            message: try await self.enrollDevice(
                 request: request.message,
                 context: context
             ),
@@ -1538,6 +1650,32 @@ extension Inventory_InventoryService {
             deserializer: some GRPCCore.MessageDeserializer<Inventory_ListHallEventsResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListHallEventsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "EnrollDevice" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exchanges a one-time enrollment code's secret (inventory-server devices add)
+        /// > for the device's credential, sent from then on as `authorization: Bearer
+        /// > <token>`. Takes no credential itself. UNAUTHENTICATED for an unknown, used or
+        /// > expired code, saying which; nothing changes then.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_EnrollDeviceRequest` message.
+        ///   - serializer: A serializer for `Inventory_EnrollDeviceRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_EnrollDeviceResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func enrollDevice<Result>(
+            request: GRPCCore.ClientRequest<Inventory_EnrollDeviceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_EnrollDeviceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_EnrollDeviceResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_EnrollDeviceResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1945,6 +2083,43 @@ extension Inventory_InventoryService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "EnrollDevice" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exchanges a one-time enrollment code's secret (inventory-server devices add)
+        /// > for the device's credential, sent from then on as `authorization: Bearer
+        /// > <token>`. Takes no credential itself. UNAUTHENTICATED for an unknown, used or
+        /// > expired code, saying which; nothing changes then.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_EnrollDeviceRequest` message.
+        ///   - serializer: A serializer for `Inventory_EnrollDeviceRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_EnrollDeviceResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func enrollDevice<Result>(
+            request: GRPCCore.ClientRequest<Inventory_EnrollDeviceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_EnrollDeviceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_EnrollDeviceResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_EnrollDeviceResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.EnrollDevice.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2276,6 +2451,38 @@ extension Inventory_InventoryService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Inventory_ListHallEventsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_ListHallEventsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EnrollDevice" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Exchanges a one-time enrollment code's secret (inventory-server devices add)
+    /// > for the device's credential, sent from then on as `authorization: Bearer
+    /// > <token>`. Takes no credential itself. UNAUTHENTICATED for an unknown, used or
+    /// > expired code, saying which; nothing changes then.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_EnrollDeviceRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func enrollDevice<Result>(
+        request: GRPCCore.ClientRequest<Inventory_EnrollDeviceRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_EnrollDeviceResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.enrollDevice(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_EnrollDeviceRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_EnrollDeviceResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2653,6 +2860,42 @@ extension Inventory_InventoryService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listHallEvents(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EnrollDevice" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Exchanges a one-time enrollment code's secret (inventory-server devices add)
+    /// > for the device's credential, sent from then on as `authorization: Bearer
+    /// > <token>`. Takes no credential itself. UNAUTHENTICATED for an unknown, used or
+    /// > expired code, saying which; nothing changes then.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func enrollDevice<Result>(
+        _ message: Inventory_EnrollDeviceRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_EnrollDeviceResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_EnrollDeviceRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.enrollDevice(
             request: request,
             options: options,
             onResponse: handleResponse

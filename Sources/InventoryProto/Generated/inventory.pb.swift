@@ -29,6 +29,61 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// What a device may do (the server's permission table).
+public nonisolated enum Inventory_DeviceRole: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Scans for its own hall; that hall's map, events and occupancy.
+  case door // = 1
+
+  /// Every hall's maps, events and occupancy.
+  case supervisor // = 2
+
+  /// Holds, sales, transfers and owner look-ups.
+  case boxOffice // = 3
+
+  /// Everything.
+  case admin // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .door
+    case 2: self = .supervisor
+    case 3: self = .boxOffice
+    case 4: self = .admin
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .door: return 1
+    case .supervisor: return 2
+    case .boxOffice: return 3
+    case .admin: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Inventory_DeviceRole] = [
+    .unspecified,
+    .door,
+    .supervisor,
+    .boxOffice,
+    .admin,
+  ]
+
+}
+
 public nonisolated enum Inventory_SeatStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
@@ -1052,9 +1107,47 @@ public nonisolated struct Inventory_GetHallOccupancyResponse: Sendable {
   fileprivate var _asOf: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
+public nonisolated struct Inventory_EnrollDeviceRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The `secret` part of the enrollment code.
+  public var enrollmentSecret: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Inventory_EnrollDeviceResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The device's name: the terminal id of every scan it makes.
+  public var deviceName: String = String()
+
+  public var role: Inventory_DeviceRole = .unspecified
+
+  /// A door's hall; empty for other roles.
+  public var hallID: String = String()
+
+  /// The credential, shown once: the server keeps only its SHA-256.
+  public var token: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "inventory"
+
+nonisolated extension Inventory_DeviceRole: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DEVICE_ROLE_UNSPECIFIED\0\u{1}DOOR\0\u{1}SUPERVISOR\0\u{1}BOX_OFFICE\0\u{1}ADMIN\0")
+}
 
 nonisolated extension Inventory_SeatStatus: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SEAT_STATUS_UNSPECIFIED\0\u{1}AVAILABLE\0\u{1}HELD\0\u{1}SOLD\0\u{1}CHECKED_IN\0")
@@ -2476,6 +2569,81 @@ nonisolated extension Inventory_GetHallOccupancyResponse: SwiftProtobuf.Message,
   public static func ==(lhs: Inventory_GetHallOccupancyResponse, rhs: Inventory_GetHallOccupancyResponse) -> Bool {
     if lhs.halls != rhs.halls {return false}
     if lhs._asOf != rhs._asOf {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_EnrollDeviceRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EnrollDeviceRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}enrollment_secret\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.enrollmentSecret) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.enrollmentSecret.isEmpty {
+      try visitor.visitSingularStringField(value: self.enrollmentSecret, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_EnrollDeviceRequest, rhs: Inventory_EnrollDeviceRequest) -> Bool {
+    if lhs.enrollmentSecret != rhs.enrollmentSecret {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_EnrollDeviceResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EnrollDeviceResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}device_name\0\u{1}role\0\u{3}hall_id\0\u{1}token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.deviceName) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.role) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.token) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.deviceName.isEmpty {
+      try visitor.visitSingularStringField(value: self.deviceName, fieldNumber: 1)
+    }
+    if self.role != .unspecified {
+      try visitor.visitSingularEnumField(value: self.role, fieldNumber: 2)
+    }
+    if !self.hallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 3)
+    }
+    if !self.token.isEmpty {
+      try visitor.visitSingularStringField(value: self.token, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_EnrollDeviceResponse, rhs: Inventory_EnrollDeviceResponse) -> Bool {
+    if lhs.deviceName != rhs.deviceName {return false}
+    if lhs.role != rhs.role {return false}
+    if lhs.hallID != rhs.hallID {return false}
+    if lhs.token != rhs.token {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
