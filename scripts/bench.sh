@@ -31,19 +31,30 @@ install -m 600 assets/keys/DEMO-ONLY-signing-key "$work/key"
 "$bin/inventory-server" venue import assets/venues/demo.json --data-dir "$work/data" --log-level warning
 "$bin/bench" venue 20000 > "$work/arena.json"
 "$bin/inventory-server" venue import "$work/arena.json" --data-dir "$work/data" --log-level warning
-"$bin/inventory-server" serve --data-dir "$work/data" --signing-key "$work/key" \
+# The demo tickets are signed with the public demo key: --demo allows it.
+"$bin/inventory-server" serve --data-dir "$work/data" --signing-key "$work/key" --demo \
   --grpc-port 50071 --http-port 8071 --log-level warning &
 server=$!
 for _ in $(seq 1 120); do curl -fsS http://127.0.0.1:8071/readyz >/dev/null 2>&1 && break; sleep 0.5; done
+# The bench calls as enrolled devices, over TLS pinned to the server's certificate.
+enroll() {  # NAME ROLE [HALL] -> credential file
+  local code
+  code="$("$bin/inventory-server" devices add "$1" --role "$2" ${3:+--hall "$3"} --json --address 127.0.0.1:50071 \
+    --data-dir "$work/data" --log-level warning | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')"
+  "$bin/scan-tui" enroll "$code" --credential "$work/$1.json" >/dev/null
+  echo "$work/$1.json"
+}
+door="$(enroll bench-door door main)"
+supervisor="$(enroll bench-supervisor supervisor)"
 code="$(zbarimg -q --raw assets/tickets/success.png)"
-"$bin/bench" scan 127.0.0.1:50071 "$code" 500 10
+"$bin/bench" scan "$door" "$code" 500 10
 
 # Seat maps at arena scale.
-"$bin/bench" hall 127.0.0.1:50071 arena 500 20
+"$bin/bench" hall "$supervisor" arena 500 20
 
 # scan-tui idle: the 20,000-seat map on screen, polled every second, nothing changing.
 tmux -S "$work/tmux.sock" new-session -d -x 200 -y 60 \
-  "env TERM=xterm-256color LANG=C.UTF-8 $bin/scan-tui --server 127.0.0.1:50071 --hall arena --role supervisor --view map --no-bell --log-file $work/tui.log"
+  "env TERM=xterm-256color LANG=C.UTF-8 $bin/scan-tui --credential $supervisor --hall arena --view map --no-bell --log-file $work/tui.log"
 for _ in $(seq 1 100); do tmux -S "$work/tmux.sock" capture-pane -p | grep -q "Inside 0/20000" && break; sleep 0.1; done
 tmux -S "$work/tmux.sock" capture-pane -p | grep -q "Inside 0/20000" || { echo "FAILED: scan-tui did not show the arena map"; exit 1; }
 pid="$(pgrep -n -x scan-tui)"  # the program itself, not the shell tmux runs it in

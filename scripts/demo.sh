@@ -20,6 +20,8 @@ bin="$(swift build -c "$config" --show-bin-path)"
 key="${TMPDIR:-/tmp}/usher-demo-signing-key-$(id -u)"
 install -m 600 assets/keys/DEMO-ONLY-signing-key "$key"
 export USHER_SIGNING_KEY="$key"
+# The server refuses that public key unless told this is a demonstration.
+export USHER_DEMO=1
 if [ -z "${USHER_DATA_DIR:-}" ]; then
   USHER_DATA_DIR="${TMPDIR:-/tmp}/usher-demo-$(id -u)"
   if [ -d "$USHER_DATA_DIR/postgres/pgdata" ]; then
@@ -44,7 +46,9 @@ for show in matinee evening tomorrow; do
   "$bin/inventory-server" tickets sign --seat "theatre-$show.stalls.A.1" --out "$tickets/theatre-$show.png" \
     --log-level warning >/dev/null
 done
-echo "Theatre tickets (admission windows): $tickets; open a Theatre door with --hall theatre"
+echo "Theatre tickets (admission windows): $tickets. A Theatre door is a door of hall theatre; enroll one with"
+echo "  USHER_DATA_DIR=$USHER_DATA_DIR $bin/inventory-server devices add door-theatre --role door --hall theatre --address 127.0.0.1:$grpc_port"
+echo "  $bin/scan-tui enroll CODE --credential /tmp/door-theatre.json && $bin/scan-tui --credential /tmp/door-theatre.json"
 
 log="${TMPDIR:-/tmp}/usher-demo-server-$(id -u).log"
 "$bin/inventory-server" serve --grpc-port "$grpc_port" --http-port "$http_port" >"$log" 2>&1 &
@@ -68,11 +72,24 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
+# Enroll the demo's terminals as an operator would (devices add), and as a door
+# would (scan-tui enroll): over TLS, pinned to the server's own certificate.
+terminals="$USHER_DATA_DIR/terminals"
+enroll() {  # NAME ROLE [HALL] -> the credential file
+  local code
+  code="$("$bin/inventory-server" devices add "$1" --role "$2" ${3:+--hall "$3"} --json \
+    --address "127.0.0.1:$grpc_port" --log-level warning | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')"
+  "$bin/scan-tui" enroll "$code" --credential "$terminals/$1.json" >/dev/null
+  echo "$terminals/$1.json"
+}
+door="$(enroll door-main-demo door main)"
+supervisor="$(enroll supervisor-demo supervisor)"
+
 if [ ! -t 0 ] || [ ! -t 1 ]; then
-  echo "inventory-server is ready on 127.0.0.1:$grpc_port (log: $log)."
+  echo "inventory-server is ready on 127.0.0.1:$grpc_port, TLS (log: $log)."
   echo "No terminal here for scan-tui; run it yourself:"
-  echo "  $bin/scan-tui --server 127.0.0.1:$grpc_port --hall main --allow-views"
-  echo "  $bin/scan-tui --server 127.0.0.1:$grpc_port --hall main --role supervisor"
+  echo "  $bin/scan-tui --credential $door --allow-views --venue assets/venues/demo.json"
+  echo "  $bin/scan-tui --credential $supervisor --hall main"
   echo "Press Ctrl-C to stop the server."
   wait "$server"
   exit 0
@@ -80,5 +97,4 @@ fi
 
 # A door terminal that may also show the supervisor views (Tab, 2, 3), so the
 # demo shows the seat map and occupancy filling as tickets are scanned.
-"$bin/scan-tui" --server "127.0.0.1:$grpc_port" --hall main --staff "${USER:-staff}" --terminal-id door-main-demo \
-  --allow-views --venue assets/venues/demo.json
+"$bin/scan-tui" --credential "$door" --staff "${USER:-staff}" --allow-views --venue assets/venues/demo.json

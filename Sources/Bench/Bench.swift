@@ -12,11 +12,14 @@ import ZbarReference
 ///     bench export [COUNT [MAX_SECONDS]]   sign COUNT tickets, export QR PNGs + manifest
 ///     bench verify [COUNT [MAX_SECONDS]]   verify COUNT signed codes
 ///     bench decode FILE...                 our image decode vs zbarimg, per file
-///     bench scan HOST:PORT CODE [COUNT [MAX_MEDIAN_MS]]
+///     bench scan CREDENTIAL CODE [COUNT [MAX_MEDIAN_MS]]
 ///                                          keystroke-to-verdict through the door model and client
 ///     bench venue SEATS                    print a venue JSON with one hall of SEATS seats
-///     bench hall HOST:PORT HALL [MAX_FULL_MS [MAX_EMPTY_MS]]
+///     bench hall CREDENTIAL HALL [MAX_FULL_MS [MAX_EMPTY_MS]]
 ///                                          seat-map full load and empty delta poll (time, bytes), map render
+///
+/// CREDENTIAL is a device.json from `scan-tui enroll --credential FILE`: the bench
+/// calls the server as an enrolled door or supervisor would.
 ///
 /// With MAX_SECONDS the run fails (exit 1) when the measured step is slower.
 @main
@@ -35,7 +38,7 @@ struct Bench {
         case "scan" where arguments.count >= 3:
             let count = arguments.count > 3 ? Int(arguments[3]) ?? 200 : 200
             let limit = arguments.count > 4 ? Double(arguments[4]) : nil
-            let median = try await scan(target: arguments[1], code: arguments[2], count: count)
+            let median = try await scan(credential: arguments[1], code: arguments[2], count: count)
             if let limit, median > limit {
                 print(String(format: "FAILED: median %.2f ms is over the %.2f ms target", median, limit))
                 exit(1)
@@ -46,7 +49,7 @@ struct Bench {
             return
         case "hall" where arguments.count >= 3:
             let ok = try await hall(
-                target: arguments[1], hallID: arguments[2],
+                credential: arguments[1], hallID: arguments[2],
                 maxFullMilliseconds: arguments.count > 3 ? Double(arguments[3]) : nil,
                 maxEmptyMilliseconds: arguments.count > 4 ? Double(arguments[4]) : nil)
             if !ok { exit(1) }
@@ -125,12 +128,13 @@ struct Bench {
     /// A scanner burst typed into the door model, the check it asks for run
     /// through InventoryClient, the verdict fed back and the screen rendered:
     /// the time a guest waits after the scanner beeps. Returns the median in ms.
-    static func scan(target: String, code: String, count: Int) async throws -> Double {
-        let configuration = try InventoryClientConfiguration(target: target)
-        let door = Door(hallID: "main", staffID: "bench", terminalID: "bench-door")
+    static func scan(credential path: String, code: String, count: Int) async throws -> Double {
+        let credential = try loadCredential(path)
+        let configuration = try credential.clientConfiguration()
+        let door = Door(hallID: credential.hall ?? "main", staffID: "bench", terminalID: credential.name)
         return try await withInventoryClient(configuration) { client in
             var state = DoorState(
-                settings: DoorSettings(server: target, hallID: door.hallID, staffID: door.staffID, terminalID: door.terminalID, mode: .confirm),
+                settings: DoorSettings(server: credential.server, hallID: door.hallID, staffID: door.staffID, terminalID: door.terminalID, mode: .confirm),
                 width: 100, height: 30, now: Date(), session: UUID().uuidString.lowercased())
             var samples: [Duration] = []
             let clock = ContinuousClock()
@@ -167,5 +171,13 @@ struct Bench {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print(String(format: "%@: %d in %.2f s (%.0f/s)", name, count, seconds, Double(count) / seconds))
         return seconds
+    }
+}
+
+extension Bench {
+    /// A device credential as `scan-tui enroll --credential FILE` wrote it: the bench
+    /// calls the server as an enrolled device, pinned TLS and token, like a terminal.
+    static func loadCredential(_ path: String) throws -> DeviceCredential {
+        try JSONDecoder().decode(DeviceCredential.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 }

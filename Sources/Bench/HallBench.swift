@@ -27,8 +27,10 @@ extension Bench {
 
     /// Full loads and empty delta polls over gRPC (time and bytes on the wire),
     /// then map rendering of the same hall. Returns false when over a limit.
-    static func hall(target: String, hallID: String, maxFullMilliseconds: Double?, maxEmptyMilliseconds: Double?) async throws -> Bool {
-        let configuration = try InventoryClientConfiguration(target: target)
+    static func hall(credential: String, hallID: String, maxFullMilliseconds: Double?, maxEmptyMilliseconds: Double?) async throws -> Bool {
+        let configuration = try loadCredential(credential).clientConfiguration()
+        var bearer = Metadata()
+        bearer.addString("Bearer \(configuration.credential ?? "")", forKey: "authorization")
         let clock = ContinuousClock()
         var ok = true
         // Through the client, as the terminal calls it.
@@ -53,8 +55,8 @@ extension Bench {
         // The same two calls raw, for the bytes on the wire.
         let (fullBytes, emptyBytes) = try await withGRPCClient(
             transport: .http2NIOPosix(
-                target: .dns(host: String(target.split(separator: ":")[0]), port: Int(target.split(separator: ":")[1]) ?? 50051),
-                transportSecurity: .plaintext)
+                target: .dns(host: configuration.host, port: configuration.port),
+                transportSecurity: configuration.transportSecurity)
         ) { grpc in
             let inventory = Inventory_InventoryService.Client(wrapping: grpc)
             let options = CallOptions.defaults
@@ -62,11 +64,11 @@ extension Bench {
             all.hallID = hallID
             all.eventID = change.eventID
             let fullResponse = try await inventory.listHallSeats(
-                request: .init(message: all), options: options, onResponse: { try $0.message })
+                request: .init(message: all, metadata: bearer), options: options, onResponse: { try $0.message })
             var delta = all
             delta.sinceRevision = fullResponse.revision
             let emptyResponse = try await inventory.listHallSeats(
-                request: .init(message: delta), options: options, onResponse: { try $0.message })
+                request: .init(message: delta, metadata: bearer), options: options, onResponse: { try $0.message })
             let fullBytes: [UInt8] = try fullResponse.serializedBytes()
             let emptyBytes: [UInt8] = try emptyResponse.serializedBytes()
             return (fullBytes.count, emptyBytes.count)

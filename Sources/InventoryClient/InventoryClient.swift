@@ -14,15 +14,28 @@ public func withInventoryClient<Result: Sendable>(
 ) async throws -> Result {
     let transport: HTTP2ClientTransport.Posix
     do {
-        transport = try HTTP2ClientTransport.Posix(
-            target: .dns(host: configuration.host, port: configuration.port),
-            transportSecurity: configuration.transportSecurity,
-            config: .defaults { config in
-                // Reconnect quickly after a server restart: doors should not wait long.
-                config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
-                config.connection.maxIdleTime = nil
-            },
-            serviceConfig: largeResponses)
+        let config = HTTP2ClientTransport.Posix.Config.defaults { config in
+            // Reconnect quickly after a server restart: doors should not wait long.
+            config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
+            config.connection.maxIdleTime = nil
+        }
+        // An IP address is a literal target, not a name to resolve: with a DNS target
+        // the transport sends the address as the TLS server name (SNI), which TLS
+        // forbids, and the handshake fails before it starts.
+        switch IPLiteral(configuration.host) {
+        case .v4:
+            transport = try HTTP2ClientTransport.Posix(
+                target: .ipv4(address: configuration.host, port: configuration.port),
+                transportSecurity: configuration.transportSecurity, config: config, serviceConfig: largeResponses)
+        case .v6:
+            transport = try HTTP2ClientTransport.Posix(
+                target: .ipv6(address: configuration.host, port: configuration.port),
+                transportSecurity: configuration.transportSecurity, config: config, serviceConfig: largeResponses)
+        case nil:
+            transport = try HTTP2ClientTransport.Posix(
+                target: .dns(host: configuration.host, port: configuration.port),
+                transportSecurity: configuration.transportSecurity, config: config, serviceConfig: largeResponses)
+        }
     } catch {
         throw InventoryClientError.invalidConfiguration("cannot set up a connection to \(configuration.target): \(error)")
     }
@@ -31,6 +44,23 @@ public func withInventoryClient<Result: Sendable>(
         let client = InventoryClient(configuration: configuration, grpc: grpc)
         defer { client.states.finish() }
         return try await body(client)
+    }
+}
+
+/// Whether a host is an IPv4 or IPv6 address literal (inet_pton decides).
+enum IPLiteral {
+    case v4, v6
+
+    init?(_ host: String) {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            self = .v4
+        } else if inet_pton(AF_INET6, host, &v6) == 1 {
+            self = .v6
+        } else {
+            return nil
+        }
     }
 }
 
@@ -52,7 +82,9 @@ private let largeResponses = ServiceConfig(
     ])
 
 extension InventoryClientConfiguration {
-    var transportSecurity: HTTP2ClientTransport.Posix.TransportSecurity {
+    /// The transport security this configuration asks for; public for tools that
+    /// also speak the raw generated API (the bench counts bytes on the wire).
+    public var transportSecurity: HTTP2ClientTransport.Posix.TransportSecurity {
         switch security {
         case .plaintext:
             return .plaintext

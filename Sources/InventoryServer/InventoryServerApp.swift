@@ -18,12 +18,17 @@ struct InventoryServerApp {
     struct Configuration: Sendable {
         var listenHost = "127.0.0.1"
         var grpcPort = 50051
+        /// Health and metrics: loopback unless the operator opens it (`--http-host`).
+        var httpHost = "127.0.0.1"
         var httpPort = 8080
         var database: PostgresClient.Configuration
         /// Verifies scanned codes and signs new ones.
         var keyring = TicketKeyring(signer: nil)
-        /// gRPC over TLS when set (PEM files); plaintext otherwise.
+        /// gRPC over TLS when set (PEM files); plaintext otherwise, which is refused
+        /// off loopback unless `insecurePlaintext`.
         var tls: TLSFiles?
+        /// `--insecure-plaintext`: plaintext on any address, with a warning every minute.
+        var insecurePlaintext = false
         var callTimeout: Duration = .seconds(3)
         var sweepInterval: Duration = .seconds(5)
         /// The database probe: how often, and how long one may take. Together they
@@ -52,6 +57,11 @@ struct InventoryServerApp {
     /// Migrates, then serves until a shutdown signal or `group.triggerGracefulShutdown()`.
     /// `onReady` runs once both ports are bound.
     func run(onReady: @escaping @Sendable (Endpoints, ServiceGroup) async -> Void = { _, _ in }) async throws {
+        // Before anything else: a plaintext gRPC port on the venue network by accident
+        // hands every door's credential to whoever listens.
+        if configuration.tls == nil && !configuration.insecurePlaintext && !Self.isLoopback(configuration.listenHost) {
+            throw StartupError.plaintextOffLoopback(configuration.listenHost)
+        }
         let registry = MetricsBootstrap.registry()
         try await migrate()
 
@@ -82,11 +92,11 @@ struct InventoryServerApp {
             services: InventoryServices.make(
                 store: store, servingState: servingState, holdExpiry: deadLetter ?? SweepOnlyHoldExpiry(),
                 omittedMethods: configuration.omittedMethods, logger: logger),
-            interceptors: InventoryServices.interceptors())
+            interceptors: InventoryServices.interceptors(store: store, servingState: servingState, logger: logger))
 
         let (httpPorts, httpPortSink) = AsyncStream<Int>.makeStream()
         let sidecar = HTTPSidecar.make(
-            host: configuration.listenHost, port: configuration.httpPort, servingState: servingState, registry: registry,
+            host: configuration.httpHost, port: configuration.httpPort, servingState: servingState, registry: registry,
             logger: logger, onBound: { port in httpPortSink.yield(port) })
 
         // Services stop in reverse order: the gRPC server drains first, while the
@@ -100,6 +110,9 @@ struct InventoryServerApp {
             .init(service: HoldSweeper(store: store, interval: configuration.sweepInterval, logger: logger)),
         ]
         if let deadLetter { services.append(.init(service: deadLetter)) }
+        if configuration.tls == nil && !Self.isLoopback(configuration.listenHost) {
+            services.append(.init(service: PlaintextWarning(address: configuration.listenHost, logger: logger)))
+        }
         services += [
             .init(service: GRPCServerService(server: grpcServer, servingState: servingState)),
             .init(service: sidecar),
@@ -150,11 +163,21 @@ struct InventoryServerApp {
     }
 }
 
+extension InventoryServerApp {
+    /// 127.0.0.0/8, ::1 and `localhost`: addresses no other machine can reach.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
 enum StartupError: Error, CustomStringConvertible {
     case databaseUnreachable(String)
+    case plaintextOffLoopback(String)
     var description: String {
         switch self {
         case .databaseUnreachable(let why): "cannot reach the database: \(why)"
+        case .plaintextOffLoopback(let host):
+            "refusing to serve gRPC in plaintext on \(host): anyone on that network could read door credentials and tickets. Serve TLS (the default: drop --plaintext), or pass --insecure-plaintext if a trusted tunnel already encrypts the link"
         }
     }
 }

@@ -59,6 +59,45 @@ struct InventoryRPCService {
         }
     }
 
+    /// The calling device, if the permission table lets it make `operation` about
+    /// `hallID` (the hall the request names, if any), and the hall a door's answer
+    /// is limited to. The role was checked before the handler ran
+    /// (``DeviceAuthInterceptor``); the hall needs the request, so it is checked here,
+    /// before anything is read or written. No device at all means the interceptor
+    /// did not run: refused, never served.
+    private func authorize(
+        _ operation: InventoryOperation, hall hallID: String?, _ context: ServerContext
+    ) throws(RPCError) -> (device: DeviceIdentity, onlyHall: String?) {
+        guard let device = CallingDevice.current else {
+            throw RPCError(code: .unauthenticated, message: "no device credential")
+        }
+        switch AccessPolicy.decide(operation, caller: device, hallID: hallID) {
+        case .allowed(let onlyHall):
+            return (device, onlyHall)
+        case .denied(let why):
+            DeviceAuthInterceptor.countRefusal(.permissionDenied, method: operation.rawValue)
+            requestLogger(context).warning("call refused", metadata: ["device": "\(device.name)", "why": "\(why)"])
+            throw RPCError(code: .permissionDenied, message: why)
+        }
+    }
+
+    /// A scan's door: the hall it names (a door may leave it empty: its own), and the
+    /// terminal, which is the device itself. A request naming another terminal is
+    /// refused: entry_logs must say which device admitted, not what it claimed.
+    private func scanDoor(
+        _ operation: InventoryOperation, hallID: String, terminalID: String, _ context: ServerContext
+    ) throws(RPCError) -> (hallID: String, terminalID: String) {
+        let hall = hallID.isEmpty ? CallingDevice.current?.hallID : hallID
+        let (device, _) = try authorize(operation, hall: hall, context)
+        guard terminalID.isEmpty || terminalID == device.name else {
+            DeviceAuthInterceptor.countRefusal(.permissionDenied, method: operation.rawValue)
+            throw RPCError(
+                code: .permissionDenied, message: "this device is \(device.name); a request may not name terminal \(terminalID)")
+        }
+        guard let hall else { throw RPCError(code: .invalidArgument, message: "hall_id is required") }
+        return (hall, device.name)
+    }
+
     private func countScan(_ outcome: ScanReport, action: ScanAction) {
         Counter(
             label: "usher_scans_total",
@@ -71,6 +110,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
     func reserveSeat(
         request: Inventory_ReserveSeatRequest, context: ServerContext
     ) async throws -> Inventory_ReserveSeatResponse {
+        _ = try authorize(.reserveSeat, hall: nil, context)
         let (seatID, userID, holdSeconds) = try validate { () throws(InputError) in
             (
                 try InputRules.identifier(request.seatID, field: "seat_id"),
@@ -94,6 +134,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
     func releaseSeat(
         request: Inventory_ReleaseSeatRequest, context: ServerContext
     ) async throws -> Inventory_ReleaseSeatResponse {
+        _ = try authorize(.releaseSeat, hall: nil, context)
         let (seatID, userID, reason) = try validate { () throws(InputError) in
             (
                 try InputRules.identifier(request.seatID, field: "seat_id"),
@@ -110,6 +151,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
     func confirmSeat(
         request: Inventory_ConfirmSeatRequest, context: ServerContext
     ) async throws -> Inventory_ConfirmSeatResponse {
+        _ = try authorize(.confirmSeat, hall: nil, context)
         let (seatID, userID, orderID) = try validate { () throws(InputError) in
             (
                 try InputRules.identifier(request.seatID, field: "seat_id"),
@@ -129,6 +171,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
     func updateOwner(
         request: Inventory_UpdateOwnerRequest, context: ServerContext
     ) async throws -> Inventory_UpdateOwnerResponse {
+        _ = try authorize(.updateOwner, hall: nil, context)
         let (seatID, from, to, transferID) = try validate { () throws(InputError) in
             (
                 try InputRules.identifier(request.seatID, field: "seat_id"),
@@ -152,6 +195,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
     func getVerificationKeys(
         request: Inventory_GetVerificationKeysRequest, context: ServerContext
     ) async throws -> Inventory_GetVerificationKeysResponse {
+        _ = try authorize(.getVerificationKeys, hall: nil, context)
         let signing = store.keyring.signer?.keyID
         return .with {
             $0.keys = store.keyring.verificationKeys.map { key in
@@ -168,6 +212,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
     func getSeatOwner(
         request: Inventory_GetSeatOwnerRequest, context: ServerContext
     ) async throws -> Inventory_GetSeatOwnerResponse {
+        _ = try authorize(.getSeatOwner, hall: nil, context)
         let seatID = try validate { () throws(InputError) in try InputRules.identifier(request.seatID, field: "seat_id") }
         let seat = try await call(context) { () throws(StoreError) in try await store.seat(seatID) }
         return .with { $0.seat = Inventory_Seat(seat) }
@@ -176,13 +221,14 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
     func verifyTicket(
         request: Inventory_VerifyTicketRequest, context: ServerContext
     ) async throws -> Inventory_VerifyTicketResponse {
+        let door = try scanDoor(.verifyTicket, hallID: request.hallID, terminalID: request.terminalID, context)
         let scan = try validate { () throws(InputError) in
             ScanRequest(
                 ticketCode: try InputRules.ticketCode(request.ticketCode),
-                doorHallID: try InputRules.identifier(request.hallID, field: "hall_id"),
+                doorHallID: try InputRules.identifier(door.hallID, field: "hall_id"),
                 doorEventID: request.eventID.isEmpty ? nil : try InputRules.identifier(request.eventID, field: "event_id"),
                 staffID: try InputRules.identifier(request.staffID, field: "staff_id"),
-                terminalID: try InputRules.identifier(request.terminalID, field: "terminal_id"))
+                terminalID: door.terminalID)
         }
         let outcome = try await call(context) { () throws(StoreError) in try await store.verifyTicket(scan) }
         countScan(outcome, action: .verify)
@@ -192,13 +238,14 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
     func markCheckedIn(
         request: Inventory_MarkCheckedInRequest, context: ServerContext
     ) async throws -> Inventory_MarkCheckedInResponse {
+        let door = try scanDoor(.markCheckedIn, hallID: request.hallID, terminalID: request.terminalID, context)
         let scan = try validate { () throws(InputError) in
             ScanRequest(
                 ticketCode: try InputRules.ticketCode(request.ticketCode),
-                doorHallID: try InputRules.identifier(request.hallID, field: "hall_id"),
+                doorHallID: try InputRules.identifier(door.hallID, field: "hall_id"),
                 doorEventID: request.eventID.isEmpty ? nil : try InputRules.identifier(request.eventID, field: "event_id"),
                 staffID: try InputRules.identifier(request.staffID, field: "staff_id"),
-                terminalID: try InputRules.identifier(request.terminalID, field: "terminal_id"),
+                terminalID: door.terminalID,
                 scanID: try InputRules.identifier(request.scanID, field: "scan_id"))
         }
         let outcome = try await call(context) { () throws(StoreError) in try await store.markCheckedIn(scan) }
@@ -223,6 +270,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 request.eventID.isEmpty ? nil : try InputRules.identifier(request.eventID, field: "event_id")
             )
         }
+        _ = try authorize(.listHallSeats, hall: hallID, context)
         let change = try await call(context) { () throws(StoreError) in
             try await store.hallSeats(hallID: hallID, eventID: eventID, since: request.sinceRevision)
         }
@@ -233,6 +281,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         request: Inventory_ListHallEventsRequest, context: ServerContext
     ) async throws -> Inventory_ListHallEventsResponse {
         let hallID = try validate { () throws(InputError) in try InputRules.identifier(request.hallID, field: "hall_id") }
+        _ = try authorize(.listHallEvents, hall: hallID, context)
         let schedule = try await call(context) { () throws(StoreError) in try await store.hallEvents(hallID: hallID) }
         return Inventory_ListHallEventsResponse(schedule)
     }
@@ -243,7 +292,10 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         let eventID = try validate { () throws(InputError) in
             request.eventID.isEmpty ? nil : try InputRules.identifier(request.eventID, field: "event_id")
         }
-        let report = try await call(context) { () throws(StoreError) in try await store.hallOccupancy(eventID: eventID) }
+        let (_, onlyHall) = try authorize(.getHallOccupancy, hall: nil, context)
+        var report = try await call(context) { () throws(StoreError) in try await store.hallOccupancy(eventID: eventID) }
+        // A door sees its own hall's counts only.
+        if let onlyHall { report.halls.removeAll { $0.hallID != onlyHall } }
         return Inventory_GetHallOccupancyResponse(report)
     }
 

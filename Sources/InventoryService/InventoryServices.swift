@@ -3,8 +3,8 @@ import InventoryProto
 import InventoryStore
 import Logging
 
-/// What the server registers: the inventory and health services plus the metrics
-/// and caller-deadline interceptors. The concrete types (which speak generated protobuf types) stay
+/// What the server registers: the inventory and health services plus the metrics,
+/// caller-deadline and device-authentication interceptors. The concrete types (which speak generated protobuf types) stay
 /// internal to this module.
 public enum InventoryServices {
     /// - Parameter omittedMethods: inventory methods to leave out, so the server
@@ -28,8 +28,13 @@ public enum InventoryServices {
         Inventory_InventoryService.Method.GetHallOccupancy.descriptor,
     ]
 
-    public static func interceptors() -> [any ServerInterceptor] {
-        [RPCMetricsInterceptor(), CallerDeadlineInterceptor()]
+    /// Metrics first, so refusals are counted by code; the caller's deadline before
+    /// authentication, so the credential look-up answers within it too.
+    public static func interceptors(store: InventoryStore, servingState: ServingState, logger: Logger) -> [any ServerInterceptor] {
+        [
+            RPCMetricsInterceptor(), CallerDeadlineInterceptor(),
+            DeviceAuthInterceptor(store: store, servingState: servingState, logger: logger),
+        ]
     }
 }
 

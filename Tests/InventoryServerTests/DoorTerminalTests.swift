@@ -1,4 +1,6 @@
 import Foundation
+import InventoryStore
+import PostgresNIO
 import Synchronization
 import Testing
 import UsherCore
@@ -29,16 +31,48 @@ extension ExternalPrograms {
             return code
         }
 
-        static func door(port: Int, extra: String = "") async throws -> Tmux {
+        /// A door in tmux with the credential `scan-tui enroll` stored.
+        static func door(credential: String, extra: String = "") async throws -> Tmux {
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("scan-tui-test-\(UUID().uuidString).log").path
             return try await Tmux.start(
-                "\(scanTUI) --server 127.0.0.1:\(port) --hall main --staff tester --terminal-id door-e2e --no-bell --log-file \(log) \(extra)")
+                "\(scanTUI) --credential \(credential) --staff tester --no-bell --log-file \(log) \(extra)")
+        }
+
+        /// Enrolls a terminal as staff do: the store operation `devices add` runs, then
+        /// `scan-tui enroll CODE` (EnrollDevice over TLS pinned to the server's own
+        /// certificate). Returns the credential file, mode 0600.
+        static func enroll(
+            _ name: String, role: DeviceRole = .door, hall: String? = "main", at server: TestServer, tls: TestCertificates
+        ) async throws -> String {
+            let grant = try await server.addDevice(try DeviceIdentity(name: name, role: role, hallID: role == .door ? hall : nil))
+            return try await enroll(server.enrollmentCode(grant, fingerprint: tls.selfSigned!), into: tls)
+        }
+
+        /// `scan-tui enroll CODE --credential FILE`, the real command.
+        static func enroll(_ code: EnrollmentCode, into tls: TestCertificates) async throws -> String {
+            let credential = tls.directory.appendingPathComponent("device-\(UUID().uuidString.prefix(8)).json").path
+            let enrolled = try await runBuiltBinary(scanTUI, ["enroll", code.text, "--credential", credential])
+            guard enrolled.status == 0 else { throw TestFailure("scan-tui enroll: \(enrolled.output)") }
+            return credential
+        }
+
+        /// A test server serving TLS with its own certificate (as `serve` does) and a
+        /// door "door-e2e" of hall main enrolled at it.
+        static func withDoorServer(
+            venue: String, keyring: TicketKeyring, database: PostgresClient.Configuration? = nil, grpcPort: Int = 0,
+            _ body: @escaping @Sendable (TestServer, String) async throws -> Void
+        ) async throws {
+            let tls = try TestCertificates.selfSigned()
+            defer { tls.remove() }
+            try await withTestServer(database: database, venue: venue, keyring: keyring, grpcPort: grpcPort, tls: tls) { server in
+                try await body(server, try await enroll("door-e2e", at: server, tls: tls))
+            }
         }
 
         @Test func everyDemoTicketShowsItsVerdict() async throws {
             let (venue, keyring) = try Self.demo()
-            try await withTestServer(venue: venue, keyring: keyring) { server in
-                let door = try await Self.door(port: server.endpoints.grpcPort)
+            try await Self.withDoorServer(venue: venue, keyring: keyring) { server, credential in
+                let door = try await Self.door(credential: credential)
                 defer { door.kill() }
                 try await door.waitFor("READY")
                 try await door.waitFor("ONLINE")
@@ -100,13 +134,25 @@ extension ExternalPrograms {
             }
             let (grpcPort, httpPort) = (try freePort(), try freePort())
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("scan-tui-test-\(UUID().uuidString).log").path
-            let door = try await Tmux.start(
-                "\(Self.scanTUI) --server 127.0.0.1:\(grpcPort) --hall main --staff tester --terminal-id door-rescan --no-bell --log-file \(log)")
-            defer { door.kill() }
-            try await withServerProcess(database: database, directory: directory, grpcPort: grpcPort, httpPort: httpPort) { first in
-                try await door.waitFor("ONLINE")
-                try await door.scan(code)
-                try await door.waitFor("NOT CHECKED")
+            let door = Mutex<Tmux?>(nil)
+            defer { door.withLock { $0?.kill() } }
+            try await withServerProcess(database: database, directory: directory, grpcPort: grpcPort, httpPort: httpPort, tls: true) { first in
+                // The real `serve` made its own certificate; the code pins it.
+                let tls = TestCertificates(
+                    directory: directory,
+                    selfSigned: try ServerCertificate.fingerprint(ofPEMFile: directory.appendingPathComponent("tls/server.crt").path))
+                let grant = try await withClient(database) { client in
+                    try await InventoryStore(client: client, logger: TestCluster.logger, keyring: TestKeys.keyring)
+                        .addDevice(try DeviceIdentity(name: "door-rescan", role: .door, hallID: "main"))
+                }
+                let credential = try await Self.enroll(
+                    EnrollmentCode(server: "127.0.0.1:\(grpcPort)", secret: grant.secret, fingerprint: tls.selfSigned!), into: tls)
+                let started = try await Tmux.start(
+                    "\(Self.scanTUI) --credential \(credential) --staff tester --no-bell --log-file \(log)")
+                door.withLock { $0 = started }
+                try await started.waitFor("ONLINE")
+                try await started.scan(code)
+                try await started.waitFor("NOT CHECKED")
                 // The server is gone before it could say anything more …
                 try first.send(SIGKILL)
                 try await first.waitForExit(within: .seconds(5))
@@ -116,7 +162,8 @@ extension ExternalPrograms {
             _ = try await withClient(database) { client in
                 try await client.query("DROP TRIGGER delay_admission_commit ON entry_logs", logger: TestCluster.logger)
             }
-            try await withServerProcess(database: database, directory: directory, grpcPort: grpcPort, httpPort: httpPort) { _ in
+            guard let door = door.withLock({ $0 }) else { throw TestFailure("the door never started") }
+            try await withServerProcess(database: database, directory: directory, grpcPort: grpcPort, httpPort: httpPort, tls: true) { _ in
                 try await door.waitFor("ONLINE", timeout: .seconds(15))
                 try await door.press("Escape")
                 try await door.scan(code)
@@ -130,8 +177,8 @@ extension ExternalPrograms {
 
         @Test func openedImagesPhotoAndCorruptFile() async throws {
             let (venue, keyring) = try Self.demo()
-            try await withTestServer(venue: venue, keyring: keyring) { server in
-                let door = try await Self.door(port: server.endpoints.grpcPort)
+            try await Self.withDoorServer(venue: venue, keyring: keyring) { _, credential in
+                let door = try await Self.door(credential: credential)
                 defer { door.kill() }
                 try await door.waitFor("READY")
                 try await door.type("o")
@@ -160,8 +207,8 @@ extension ExternalPrograms {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("usher-watch-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
-            try await withTestServer(venue: venue, keyring: keyring) { server in
-                let door = try await Self.door(port: server.endpoints.grpcPort, extra: "--watch \(folder.path)")
+            try await Self.withDoorServer(venue: venue, keyring: keyring) { _, credential in
+                let door = try await Self.door(credential: credential, extra: "--watch \(folder.path)")
                 defer { door.kill() }
                 try await door.waitFor("READY")
                 try FileManager.default.copyItem(
@@ -185,30 +232,48 @@ extension ExternalPrograms {
 
         @Test func checkPrintsTheVerdictAndExitsWithItsCode() async throws {
             let (venue, keyring) = try Self.demo()
-            try await withTestServer(venue: venue, keyring: keyring) { server in
+            let tls = try TestCertificates.selfSigned()
+            defer { tls.remove() }
+            let kept = Mutex("")
+            try await withTestServer(venue: venue, keyring: keyring, tls: tls) { server in
+                let credential = try await Self.enroll("door-check", at: server, tls: tls)
+                kept.withLock { $0 = credential }
                 let expected: [(String, Int32, String)] = [
                     ("success.png", 0, "SUCCESS"), ("duplicate.png", 10, "DUPLICATE"), ("wrong-hall.png", 11, "WRONG HALL"),
                     ("unpaid.png", 12, "UNPAID"), ("forged.png", 13, "NOT FOUND"), ("expired.png", 14, "EXPIRED"),
                 ]
                 for (asset, status, word) in expected {
                     let result = try await runBuiltBinary(
-                        Self.scanTUI, ["check", try await Self.code(asset), "--hall", "main", "--server", "127.0.0.1:\(server.endpoints.grpcPort)"])
+                        Self.scanTUI, ["check", try await Self.code(asset), "--credential", credential])
                     #expect(result.status == status && result.output.contains(word), "\(asset): \(result.status) \(result.output)")
                 }
                 // check only verifies: the SUCCESS ticket is still unused.
                 #expect(try await server.seat("main-tonight.stalls.A.1").status == .sold)
             }
-            let unreachable = try await runBuiltBinary(Self.scanTUI, ["check", "U1.x", "--hall", "main", "--server", "127.0.0.1:\(try freePort())"])
+            let unreachable = try await runBuiltBinary(
+                Self.scanTUI, ["check", "U1.x", "--credential", kept.withLock { $0 }, "--server", "127.0.0.1:\(try freePort())"])
             #expect(unreachable.status == 3 && unreachable.output.contains("server unreachable"), "\(unreachable.output)")
+            // Without a credential there is nothing to call with: a clear error, no call.
+            let unenrolled = try await runBuiltBinary(
+                Self.scanTUI, ["check", "U1.x", "--credential", tls.directory.appendingPathComponent("none.json").path])
+            #expect(unenrolled.status != 0 && unenrolled.output.contains("this terminal is not enrolled"), "\(unenrolled.output)")
         }
 
         @Test func offlineNeverShowsSuccessAndOnlineReturns() async throws {
             let (venue, keyring) = try Self.demo()
             let database = try await TestCluster.shared.freshDatabase()
             let port = try freePort()
-            let door = try await Self.door(port: port)
+            let tls = try TestCertificates.selfSigned()
+            defer { tls.remove() }
+            // Enrolled while the server is up; the door starts once it is gone again.
+            let enrolled = Mutex("")
+            try await withTestServer(database: database, venue: venue, keyring: keyring, grpcPort: port, tls: tls) { server in
+                let credential = try await Self.enroll("door-e2e", at: server, tls: tls)
+                enrolled.withLock { $0 = credential }
+            }
+            let door = try await Self.door(credential: enrolled.withLock { $0 })
             defer { door.kill() }
-            try await withTestServer(database: database, venue: venue, keyring: keyring, grpcPort: port) { _ in
+            try await withTestServer(database: database, venue: "", keyring: keyring, grpcPort: port, tls: tls) { _ in
                 try await door.waitFor("ONLINE", timeout: .seconds(20))
             }
             // The server is gone.
@@ -218,7 +283,7 @@ extension ExternalPrograms {
             #expect(!screen.contains("SUCCESS"), "an unchecked scan must never look like a success:\n\(screen)")
             #expect(screen.contains("do not admit"))
             // It comes back on the same port.
-            try await withTestServer(database: database, venue: "", keyring: keyring, grpcPort: port) { _ in
+            try await withTestServer(database: database, venue: "", keyring: keyring, grpcPort: port, tls: tls) { _ in
                 try await door.waitFor("ONLINE", timeout: .seconds(20))
                 try await door.press("Escape")
                 try await door.scan(try await Self.code("success.png"))

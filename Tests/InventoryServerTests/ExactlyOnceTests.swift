@@ -23,11 +23,12 @@ extension LoadAndFaults {
             try await withTestServer(database: database, venue: TestVenue.arena) { boxOffice in
                 try await withServerProcess(database: database, directory: directory) { first in
                     try await withServerProcess(database: database, directory: directory) { second in
+                        let devices = TestDevices(database: database, port: first.grpcPort)
                         for round in 0..<Self.rounds {
                             let seats = TestVenue.arenaSeats(rows: (round * 5)..<(round * 5 + 5))
                             let codes = try await Self.sell(seats, at: boxOffice)
                             let scans = try await RacingDoors(
-                                codes: codes, ports: [first.grpcPort, second.grpcPort], doors: 2 * Self.doorsPerServer, deadline: .seconds(10)
+                                codes: codes, devices: devices, ports: [first.grpcPort, second.grpcPort], doors: 2 * Self.doorsPerServer, deadline: .seconds(10)
                             ).run()
                             let outcome = try await Reconciliation.check(scans, seats: seats, allowedFailures: [], database: database)
                             let logged = try await boxOffice.count(

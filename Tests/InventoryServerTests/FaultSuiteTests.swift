@@ -74,8 +74,10 @@ extension LoadAndFaults {
         }
 
         /// The doors every case races: `doors` of them on one server port.
-        static func racingDoors(_ codes: [String], port: Int) -> RacingDoors {
-            RacingDoors(codes: codes, ports: [port], doors: doors, deadline: doorDeadline, pause: pause, retryFor: doorPatience)
+        static func racingDoors(_ codes: [String], port: Int, database: PostgresClient.Configuration) -> RacingDoors {
+            RacingDoors(
+                codes: codes, devices: TestDevices(database: database, port: port), ports: [port], doors: doors,
+                deadline: doorDeadline, pause: pause, retryFor: doorPatience)
         }
 
         @Test func serverKilledWithSIGKILLUnderLoadThenRestarted() async throws {
@@ -85,7 +87,7 @@ extension LoadAndFaults {
                 // the doors' own connections must not be able to take its port.
                 let (grpcPort, httpPort) = (try freePort(), try freePort())
                 try await withServerProcess(database: database, directory: directory, grpcPort: grpcPort, httpPort: httpPort) { first in
-                    let doors = Self.racingDoors(codes, port: first.grpcPort)
+                    let doors = Self.racingDoors(codes, port: first.grpcPort, database: database)
                     try await withThrowingTaskGroup(of: [RacingDoors.Scan].self) { group in
                         group.addTask { try await doors.run() }
                         try await Task.sleep(for: .seconds(1))
@@ -110,8 +112,9 @@ extension LoadAndFaults {
                             // Every door whose SUCCESS reply it saw retries with the same scan id:
                             // the same SUCCESS, marked as a replay.
                             let acknowledged = scans.filter { $0.told == .verdict(.success) }
-                            try await withRawInventoryClient(port: again.grpcPort) { inventory in
-                                for scan in acknowledged {
+                            for scan in acknowledged {
+                                let token = try await doors.devices.token(scan.door, role: .door, hall: "main")
+                                try await withRawInventoryClient(port: again.grpcPort, token: token) { inventory in
                                     let retry = try await RacingDoors.scan(
                                         codes[scan.ticket], ticket: scan.ticket, scanID: scan.scanID, door: scan.door, via: inventory,
                                         options: .defaults)
@@ -154,7 +157,7 @@ extension LoadAndFaults {
             try await withSoldArena(name) { cluster, directory, seats, codes in
                 let database = cluster.clientConfiguration()
                 try await withServerProcess(database: database, directory: directory) { server in
-                    let doors = Self.racingDoors(codes, port: server.grpcPort)
+                    let doors = Self.racingDoors(codes, port: server.grpcPort, database: database)
                     let scans = try await Self.doorsDuring(doors) {
                         try await fault(cluster)
                         let back = try await waitUntil("the server SERVING again by itself", within: recovery, observe: {
@@ -192,7 +195,7 @@ extension ExternalPrograms {
                     }
                     let holds = TestVenue.arenaSeats(rows: 10..<11).prefix(5)
                     let doors = RacingDoors(
-                        codes: codes, ports: [server.endpoints.grpcPort], doors: LoadAndFaults.FaultSuiteTests.doors,
+                        codes: codes, devices: server.devices, ports: [server.endpoints.grpcPort], doors: LoadAndFaults.FaultSuiteTests.doors,
                         // 300 tickets, 30 ms apart: at least 9 s of scanning on an idle machine, so
                         // the load outlasts stopping the broker and the holds' 2.5 s expiry (with
                         // 5 ms apart the doors finished first when the suite ran alone).

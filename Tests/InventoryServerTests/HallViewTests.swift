@@ -55,7 +55,8 @@ struct HallViewTests {
         try await withTestServer(venue: venue, legacyAPI: legacyAPI) { server in
             try await withInventoryClient(
                 InventoryClientConfiguration(
-                    host: "localhost", port: server.endpoints.grpcPort, deadlines: .init(read: readDeadline))
+                    host: "localhost", port: server.endpoints.grpcPort,
+                    credential: try await server.devices.token(Self.door.terminalID), deadlines: .init(read: readDeadline))
             ) { client in
                 try await body(server, client)
             }

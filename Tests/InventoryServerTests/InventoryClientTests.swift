@@ -14,13 +14,19 @@ import UsherCore
 struct InventoryClientIntegrationTests {
     static let door = Door(hallID: "main", staffID: "staff-1", terminalID: "door-7")
 
-    func configuration(_ server: TestServer, security: InventoryClientConfiguration.Security = .plaintext) -> InventoryClientConfiguration {
-        InventoryClientConfiguration(host: "localhost", port: server.endpoints.grpcPort, security: security)
+    /// A client for `server` presenting the credential of the admin device named
+    /// for ``door``'s terminal (scans and box-office calls alike).
+    func configuration(
+        _ server: TestServer, security: InventoryClientConfiguration.Security = .plaintext
+    ) async throws -> InventoryClientConfiguration {
+        InventoryClientConfiguration(
+            host: "localhost", port: server.endpoints.grpcPort, security: security,
+            credential: try await server.devices.token(Self.door.terminalID))
     }
 
     @Test func everyCallMapsBothWays() async throws {
         try await withTestServer { server in
-            try await withInventoryClient(configuration(server)) { client in
+            try await withInventoryClient(try await configuration(server)) { client in
                 #expect(try await client.health())
                 let keys = try await client.verificationKeys()
                 #expect(keys.map(\.keyID) == [TestKeys.signer.keyID])
@@ -63,7 +69,7 @@ struct InventoryClientIntegrationTests {
     /// server, and the answer goes back to the model by the scan's id.
     @Test func doorScanModesThroughTheModel() async throws {
         try await withTestServer { server in
-            try await withInventoryClient(configuration(server)) { client in
+            try await withInventoryClient(try await configuration(server)) { client in
                 var door = DoorState(
                     settings: DoorSettings(
                         server: "test", hallID: Self.door.hallID, staffID: Self.door.staffID,
@@ -140,7 +146,7 @@ struct InventoryClientIntegrationTests {
     /// under the 3 s statement_timeout.)
     @Test func lostReplyIsRetriedIntoItsOwnSuccess() async throws {
         try await withTestServer(callTimeout: .milliseconds(1500)) { server in
-            var config = configuration(server)
+            var config = try await configuration(server)
             // 4 s per attempt: longer than the server's bound, so the server answers first.
             config.deadlines.scan = .seconds(12)
             config.retry = RetryPolicy(maximumAttempts: 10, attemptShare: 0.34)
@@ -159,11 +165,14 @@ struct InventoryClientIntegrationTests {
         let database = try await TestCluster.shared.freshDatabase()
         // Outside the ephemeral range, so no outgoing connection takes it while the server is away.
         let port = try freePort()
+        let token = Mutex("")
         try await withTestServer(database: database, grpcPort: port) { server in
             _ = try await server.seat("gala.stalls.A.1")
+            let enrolled = try await server.devices.token(Self.door.terminalID)
+            token.withLock { $0 = enrolled }
         }
         // The server is gone: nothing listens on `port`.
-        var config = InventoryClientConfiguration(host: "localhost", port: port)
+        var config = InventoryClientConfiguration(host: "localhost", port: port, credential: token.withLock { $0 })
         config.breaker = .init(failureThreshold: 2, openDuration: .seconds(1))
         config.deadlines.read = .milliseconds(800)
         config.deadlines.write = .milliseconds(800)
@@ -235,19 +244,19 @@ struct InventoryClientIntegrationTests {
         let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try await withTestServer(tls: certificates) { server in
-            try await withInventoryClient(configuration(server, security: .tls(caCertificate: certificates.ca))) { client in
+            try await withInventoryClient(try await configuration(server, security: .tls(caCertificate: certificates.ca))) { client in
                 #expect(try await client.health())
                 let code = try await server.sell("gala.stalls.A.4", to: "alice")
                 #expect(try await client.verifyTicket(code, at: Self.door).result == .success)
             }
-            var wrongCA = configuration(server, security: .tls(caCertificate: certificates.otherCA))
+            var wrongCA = try await configuration(server, security: .tls(caCertificate: certificates.otherCA))
             wrongCA.retry = .none
             try await withInventoryClient(wrongCA) { client in
                 let error = await clientError { _ = try await client.health() }
                 #expect(error?.kind == .tlsUntrusted, "\(String(describing: error))")
                 #expect(error?.userMessage == "TLS handshake failed: the server's certificate is not trusted by the CA given")
             }
-            var plaintext = configuration(server)
+            var plaintext = try await configuration(server)
             plaintext.retry = .none
             try await withInventoryClient(plaintext) { client in
                 let error = await clientError { _ = try await client.health() }
@@ -262,7 +271,7 @@ struct InventoryClientIntegrationTests {
         let certificates = try await TestCertificates.make(requireClientCertificates: true)
         defer { certificates.remove() }
         try await withTestServer(tls: certificates) { (server: TestServer) async throws in
-            let withCertificate = configuration(
+            let withCertificate = try await configuration(
                 server,
                 security: .tls(
                     caCertificate: certificates.ca,
@@ -270,7 +279,7 @@ struct InventoryClientIntegrationTests {
             try await withInventoryClient(withCertificate) { (client: InventoryClient) async throws in
                 #expect(try await client.health())
             }
-            var without = configuration(server, security: .tls(caCertificate: certificates.ca))
+            var without = try await configuration(server, security: .tls(caCertificate: certificates.ca))
             without.retry = .none
             try await withInventoryClient(without) { client in
                 let error = await clientError { _ = try await client.health() }
@@ -282,7 +291,7 @@ struct InventoryClientIntegrationTests {
 
     @Test func cancellationPropagates() async throws {
         try await withTestServer { server in
-            try await withInventoryClient(configuration(server)) { client in
+            try await withInventoryClient(try await configuration(server)) { client in
                 let seat = "gala.stalls.B.2"
                 let code = try await server.sell(seat, to: "alice")
                 try await withClient(server.database) { database in

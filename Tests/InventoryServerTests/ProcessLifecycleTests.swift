@@ -7,6 +7,8 @@ import InventoryStore
 import PostgresNIO
 import Testing
 
+@testable import InventoryServer
+
 /// Runs the real `inventory-server` binary, as an operator would.
 @Suite("inventory-server process", .timeLimit(.minutes(5)))
 struct ProcessLifecycleTests {
@@ -33,10 +35,21 @@ struct ProcessLifecycleTests {
         let (exited, log) = try await serve.withRunning(grace: .seconds(15)) { server in
             let (grpcPort, _) = try await ServerProcess.waitForReady(server)
 
+            // TLS by default: the server made its own certificate in the data dir; pin it,
+            // and enroll an admin device through EnrollDevice over it.
+            let tls = TestCertificates(
+                directory: dataDir,
+                selfSigned: try ServerCertificate.fingerprint(ofPEMFile: dataDir.appendingPathComponent("tls/server.crt").path))
+            let credential = DefaultCredential()
             try await withGRPCClient(
-                transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: grpcPort), transportSecurity: .plaintext)
+                transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: grpcPort), transportSecurity: tls.clientSecurity),
+                interceptors: [credential]
             ) { client in
                 let inventory = Inventory_InventoryService.Client(wrapping: client)
+                let devices = TestDevices(database: embedded.clientConfiguration()) { secret in
+                    try await inventory.enrollDevice(.with { $0.enrollmentSecret = secret }).token
+                }
+                credential.set(try await devices.token("door-1"))
                 let health = Grpc_Health_V1_Health.Client(wrapping: client)
                 // An open health watch must see NOT_SERVING and end when the drain starts,
                 // not hold the shutdown open.

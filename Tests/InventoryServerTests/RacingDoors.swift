@@ -33,6 +33,8 @@ struct RacingDoors: Sendable {
     }
 
     var codes: [String]
+    /// Where the doors enroll (as doors of hall main, named door-0, door-1, …).
+    var devices: TestDevices
     var ports: [Int]
     var doors: Int
     /// A door's deadline per scan.
@@ -57,7 +59,8 @@ struct RacingDoors: Sendable {
     }
 
     private func door(_ door: String, port: Int) async throws -> [Scan] {
-        try await withRawInventoryClient(port: port) { inventory in
+        let token = try await devices.token(door, role: .door, hall: "main")
+        return try await withRawInventoryClient(port: port, token: token) { inventory in
             var scans: [Scan] = []
             var options = CallOptions.defaults
             options.timeout = deadline

@@ -25,12 +25,13 @@ struct RetryAndMultiServerTests {
                 $0.terminalID = "door-1"
                 $0.scanID = "lost-reply-1"
             }
-            let first = await rpcCode { _ = try await server.inventory.markCheckedIn(request) }
+            let door = try await server.devices.metadata("door-1")
+            let first = await rpcCode { _ = try await server.inventory.markCheckedIn(request, metadata: door) }
             #expect(first == .unavailable, "no verdict reached the door")
             // The door retries with the same scan id until it gets a verdict; a retry
             // waits for the first attempt's transaction (the scan id's lock), then replays it.
             let (retry, _) = try await waitUntil("a verdict for the retried scan", within: .seconds(15), every: .milliseconds(100), observe: {
-                try await server.inventory.markCheckedIn(request)
+                try await server.inventory.markCheckedIn(request, metadata: door)
             }) { _ in true }
             #expect(retry.result == .success, "got \(retry.result): \(retry.message)")
             #expect(retry.replayed)

@@ -70,8 +70,12 @@ struct ServerProcess: Sendable {
 /// `directory`), waits until it is ready, and runs `body` with it. The server never
 /// outlives the call. Ports: 0 picks free ones; pass a killed server's ports to
 /// restart it where its clients expect it.
+///
+/// `tls`: serve as `serve` does by default, TLS with the server's own certificate
+/// in `directory/tls` (made on the first start, kept across restarts, so a pin
+/// stays good); otherwise `--plaintext` on loopback, for raw test clients.
 func withServerProcess<T: Sendable>(
-    database: PostgresClient.Configuration, directory: URL, grpcPort: Int = 0, httpPort: Int = 0,
+    database: PostgresClient.Configuration, directory: URL, grpcPort: Int = 0, httpPort: Int = 0, tls: Bool = false,
     _ body: (ServerProcess) async throws -> T
 ) async throws -> T {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -83,20 +87,26 @@ func withServerProcess<T: Sendable>(
         [
             "serve", "--database-url", ServerProcess.databaseURL(database),
             "--signing-key", try ServerProcess.keyFile(in: directory).path,
-            "--grpc-port", "\(grpcPort)", "--http-port", "\(httpPort)",
-        ], environment: environment)
+            "--grpc-port", "\(grpcPort)", "--http-port", "\(httpPort)", "--data-dir", directory.path,
+        ] + (tls ? [] : ["--plaintext"]), environment: environment)
     return try await command.withRunning { running in
         let (grpc, http) = try await ServerProcess.waitForReady(running)
         return try await body(ServerProcess(running: running, grpcPort: grpc, httpPort: http))
     }
 }
 
-/// Runs `body` with a raw gRPC inventory client (generated types) on 127.0.0.1:`port`.
+/// Runs `body` with a raw gRPC inventory client (generated types) on 127.0.0.1:`port`,
+/// presenting `token` with every call (nil: no credential, for enrollment and for
+/// checking refusals).
 func withRawInventoryClient<T: Sendable>(
-    port: Int, _ body: @escaping @Sendable (Inventory_InventoryService.Client<HTTP2ClientTransport.Posix>) async throws -> T
+    port: Int, token: String?,
+    _ body: @escaping @Sendable (Inventory_InventoryService.Client<HTTP2ClientTransport.Posix>) async throws -> T
 ) async throws -> T {
-    try await withGRPCClient(
-        transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+    let credential = DefaultCredential()
+    if let token { credential.set(token) }
+    return try await withGRPCClient(
+        transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext),
+        interceptors: [credential]
     ) { client in
         try await body(Inventory_InventoryService.Client(wrapping: client))
     }

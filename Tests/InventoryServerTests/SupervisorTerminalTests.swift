@@ -9,11 +9,14 @@ extension ExternalPrograms {
     /// elsewhere show up on the seat map and in the counts within two seconds.
     @Suite("scan-tui supervisor views in a terminal", .serialized, .timeLimit(.minutes(5)))
     struct SupervisorTerminalTests {
-        static func supervisor(port: Int, extra: String = "") async throws -> Tmux {
+        /// A supervisor terminal "sup-e2e", enrolled at `server` as staff would
+        /// (``DoorTerminalTests/enroll(_:role:hall:at:tls:)``), watching hall main.
+        static func supervisor(_ server: TestServer, tls: TestCertificates, extra: String = "") async throws -> Tmux {
+            let credential = try await DoorTerminalTests.enroll("sup-e2e", role: .supervisor, at: server, tls: tls)
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("scan-tui-test-\(UUID().uuidString).log").path
             return try await Tmux.start(
-                "\(DoorTerminalTests.scanTUI) --server 127.0.0.1:\(port) --hall main --staff boss --terminal-id sup-e2e"
-                    + " --role supervisor --no-bell --log-file \(log) \(extra)",
+                "\(DoorTerminalTests.scanTUI) --credential \(credential) --hall main --staff boss"
+                    + " --no-bell --log-file \(log) \(extra)",
                 width: 120, height: 40)
         }
 
@@ -40,12 +43,14 @@ extension ExternalPrograms {
 
         @Test func mapAndCountsFollowCheckInsWithinTwoSeconds() async throws {
             let (venue, keyring) = try DoorTerminalTests.demo()
-            try await withTestServer(venue: venue, keyring: keyring) { server in
+            let tls = try TestCertificates.selfSigned()
+            defer { tls.remove() }
+            try await withTestServer(venue: venue, keyring: keyring, tls: tls) { server in
                 // Tickets sold beforehand; the admissions happen while the supervisor watches.
                 var codes: [String] = []
                 for number in 1...3 { codes.append(try await server.sell("main-tonight.stalls.D.\(number)", to: "guest-d\(number)")) }
 
-                let screen = try await Self.supervisor(port: server.endpoints.grpcPort, extra: "--view map")
+                let screen = try await Self.supervisor(server, tls: tls, extra: "--view map")
                 defer { screen.kill() }
                 let first = try await screen.waitFor("Inside ")
                 #expect(first.contains("seat map · Main Hall · The Usher Gala"), "\(first)")
@@ -90,18 +95,26 @@ extension ExternalPrograms {
         }
 
         @Test func aDoorTerminalRefusesSupervisorViews() async throws {
-            let screen = try await Tmux.start("\(DoorTerminalTests.scanTUI) --server 127.0.0.1:1 --hall main --view map")
-            defer { screen.kill() }
-            let text = try await screen.waitFor("EXIT_CODE=")
-            #expect(text.contains("door view only"), "\(text)")
-            #expect(!text.contains("EXIT_CODE=0"))
+            let (venue, keyring) = try DoorTerminalTests.demo()
+            let tls = try TestCertificates.selfSigned()
+            defer { tls.remove() }
+            try await withTestServer(venue: venue, keyring: keyring, tls: tls) { server in
+                let credential = try await DoorTerminalTests.enroll("door-views", at: server, tls: tls)
+                let screen = try await Tmux.start("\(DoorTerminalTests.scanTUI) --credential \(credential) --view map")
+                defer { screen.kill() }
+                let text = try await screen.waitFor("EXIT_CODE=")
+                #expect(text.contains("door view only"), "\(text)")
+                #expect(!text.contains("EXIT_CODE=0"))
+            }
         }
 
         @Test func anOlderServerIsMappedSeatBySeatFromTheVenueFile() async throws {
             let (venue, keyring) = try DoorTerminalTests.demo()
             let venueFile = DoorTerminalTests.repository.appendingPathComponent("assets/venues/demo.json").path
-            try await withTestServer(venue: venue, keyring: keyring, legacyAPI: true) { server in
-                let screen = try await Self.supervisor(port: server.endpoints.grpcPort, extra: "--view map --per-seat-batch 150 --venue \(venueFile)")
+            let tls = try TestCertificates.selfSigned()
+            defer { tls.remove() }
+            try await withTestServer(venue: venue, keyring: keyring, tls: tls, legacyAPI: true) { server in
+                let screen = try await Self.supervisor(server, tls: tls, extra: "--view map --per-seat-batch 150 --venue \(venueFile)")
                 defer { screen.kill() }
                 try await screen.waitFor("seat by seat")
                 // Row A's presets are sold; the seats in view are read one by one.

@@ -22,6 +22,9 @@ struct TestServer: Sendable {
     let inventory: Inventory_InventoryService.Client<HTTP2ClientTransport.Posix>
     let health: Grpc_Health_V1_Health.Client<HTTP2ClientTransport.Posix>
     let database: PostgresClient.Configuration
+    /// Enrolled devices; `inventory` presents the admin "test-admin" unless a call
+    /// names another (``TestDevices/metadata(_:role:hall:)``).
+    let devices: TestDevices
 
     /// The Unix socket directory of the test database (for --database-url ...?host=).
     var socketDirectory: String {
@@ -92,16 +95,22 @@ func withTestServer(
             throw TestFailure("server stopped before it was ready")
         }
         do {
+            let credential = DefaultCredential()
             try await withGRPCClient(
                 transport: .http2NIOPosix(
                     target: .dns(host: "localhost", port: endpoints.grpcPort),
-                    transportSecurity: tls?.clientSecurity ?? .plaintext)
+                    transportSecurity: tls?.clientSecurity ?? .plaintext),
+                interceptors: [credential]
             ) { client in
+                let inventory = Inventory_InventoryService.Client(wrapping: client)
+                let devices = TestDevices(database: databaseConfiguration) { secret in
+                    try await inventory.enrollDevice(.with { $0.enrollmentSecret = secret }).token
+                }
+                // Named per server: several test servers may share one database.
+                credential.set(try await devices.token("test-admin-\(UUID().uuidString.prefix(8).lowercased())"))
                 let server = TestServer(
-                    endpoints: endpoints,
-                    inventory: Inventory_InventoryService.Client(wrapping: client),
-                    health: Grpc_Health_V1_Health.Client(wrapping: client),
-                    database: databaseConfiguration)
+                    endpoints: endpoints, inventory: inventory, health: Grpc_Health_V1_Health.Client(wrapping: client),
+                    database: databaseConfiguration, devices: devices)
                 try await body(server)
             }
         } catch {

@@ -55,27 +55,29 @@ extension TestServer {
     func verify(
         _ code: String, hall: String = "main", event: String = "", terminal: String = "door-1"
     ) async throws -> Inventory_VerifyTicketResponse {
-        try await inventory.verifyTicket(.with {
-            $0.ticketCode = code
-            $0.hallID = hall
-            $0.eventID = event
-            $0.staffID = "staff-1"
-            $0.terminalID = terminal
-        })
+        try await inventory.verifyTicket(
+            .with {
+                $0.ticketCode = code
+                $0.hallID = hall
+                $0.eventID = event
+                $0.staffID = "staff-1"
+                $0.terminalID = terminal
+            }, metadata: try await devices.metadata(terminal))
     }
 
     func admit(
         _ code: String, hall: String = "main", event: String = "", terminal: String = "door-1",
         scanID: String = UUID().uuidString
     ) async throws -> Inventory_MarkCheckedInResponse {
-        try await inventory.markCheckedIn(.with {
-            $0.ticketCode = code
-            $0.hallID = hall
-            $0.eventID = event
-            $0.staffID = "staff-1"
-            $0.terminalID = terminal
-            $0.scanID = scanID
-        })
+        try await inventory.markCheckedIn(
+            .with {
+                $0.ticketCode = code
+                $0.hallID = hall
+                $0.eventID = event
+                $0.staffID = "staff-1"
+                $0.terminalID = terminal
+                $0.scanID = scanID
+            }, metadata: try await devices.metadata(terminal))
     }
 
     /// `doors` terminals scan `code` at once, spread over `servers` (self first).

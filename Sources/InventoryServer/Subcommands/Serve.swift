@@ -13,9 +13,20 @@ struct Serve: AsyncParsableCommand {
     var httpPort: Int = Environment.int("USHER_HTTP_PORT") ?? 8080
 
     @Option(help: ArgumentHelp(
-        "Address to listen on; 0.0.0.0 lets door terminals on the LAN connect (env USHER_LISTEN_HOST).",
+        "Address to listen on for gRPC; 0.0.0.0 lets door terminals on the LAN connect (env USHER_LISTEN_HOST).",
         valueName: "ip"))
     var listenHost: String = Environment.string("USHER_LISTEN_HOST") ?? "127.0.0.1"
+
+    @Option(help: ArgumentHelp(
+        "Address for /healthz, /readyz and /metrics; loopback unless opened, e.g. 0.0.0.0 for a monitoring host (env USHER_HTTP_HOST).",
+        valueName: "ip"))
+    var httpHost: String = Environment.string("USHER_HTTP_HOST") ?? "127.0.0.1"
+
+    @Flag(help: "Serve gRPC without TLS. Loopback addresses only (local tools, tests).")
+    var plaintext = false
+
+    @Flag(help: "Serve gRPC without TLS on any address, e.g. behind a tunnel that already encrypts. Logs a warning every minute.")
+    var insecurePlaintext = false
 
     @Option(help: ArgumentHelp(
         "RabbitMQ broker for hold expiry by dead-lettering, amqp://user:password@host:5672/vhost (env AMQP_URL). Without it the database sweep alone expires holds.",
@@ -35,6 +46,13 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("\(name) must be 0–65535")
         }
         _ = try amqp()
+        if plaintext && insecurePlaintext { throw ValidationError("--plaintext and --insecure-plaintext: choose one") }
+        if (plaintext || insecurePlaintext) && (tls.tlsCert != nil || tls.tlsKey != nil) {
+            throw ValidationError("--plaintext and --tls-cert/--tls-key contradict each other")
+        }
+        if plaintext && !InventoryServerApp.isLoopback(listenHost) {
+            throw ValidationError(StartupError.plaintextOffLoopback(listenHost).description)
+        }
     }
 
     func amqp() throws -> DeadLetterHoldExpiry.Configuration? {
@@ -50,13 +68,20 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.makeLogger()
         let keyring = try keys.keyring(dataDir: database.dataDir, logger: logger)
-        let tlsFiles = try tls.files()
+        // TLS by default: the operator's certificate, else the server's own.
+        let tlsFiles = plaintext || insecurePlaintext
+            ? nil : try tls.files() ?? ServerCertificate.loadOrCreate(dataDir: database.dataDir, logger: logger)
+        if let tlsFiles {
+            let fingerprint = try ServerCertificate.fingerprint(ofPEMFile: tlsFiles.certificateChain)
+            logger.info("serving TLS", metadata: ["certificate": "\(tlsFiles.certificateChain)", "sha256": "\(fingerprint)"])
+        }
         let amqp = try amqp()
         try await database.withDatabase(logger: logger) { databaseConfiguration in
             let app = InventoryServerApp(
                 configuration: .init(
-                    listenHost: listenHost, grpcPort: grpcPort, httpPort: httpPort, database: databaseConfiguration,
-                    keyring: keyring, tls: tlsFiles, amqp: amqp),
+                    listenHost: listenHost, grpcPort: grpcPort, httpHost: httpHost, httpPort: httpPort,
+                    database: databaseConfiguration, keyring: keyring, tls: tlsFiles, insecurePlaintext: insecurePlaintext,
+                    amqp: amqp),
                 logger: logger)
             try await app.run()
         }

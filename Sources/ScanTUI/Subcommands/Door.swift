@@ -34,8 +34,8 @@ extension ScanTUICommand {
         @Flag(help: "Also accept scanner bursts that end without Enter (some scanners send no suffix).")
         var acceptUnterminatedScans = false
 
-        @Option(help: ArgumentHelp("door: the door view only (unless --allow-views); supervisor: also the seat map and occupancy views (env USHER_ROLE).", valueName: "door|supervisor"))
-        var role: TerminalRole = TerminalRole(argument: ProcessInfo.processInfo.environment["USHER_ROLE"] ?? "door") ?? .door
+        @Option(help: ArgumentHelp("door: the door view only (unless --allow-views); supervisor: also the seat map and occupancy views (env USHER_ROLE). Default: the enrolled device's role.", valueName: "door|supervisor"))
+        var role: TerminalRole?
 
         @Flag(help: "Let a door terminal show the supervisor views too (env USHER_ALLOW_VIEWS=1).")
         var allowViews = false
@@ -58,19 +58,27 @@ extension ScanTUICommand {
         func validate() throws {
             guard pollInterval >= 0.1, pollInterval <= 3600 else { throw ValidationError("--poll-interval must be 0.1–3600 seconds") }
             guard (1...1000).contains(perSeatBatch) else { throw ValidationError("--per-seat-batch must be 1–1000") }
-            if let view, view != .door, !terminalSettings(layouts: [:]).viewsEnabled {
-                throw ValidationError(
-                    "a door terminal shows the door view only; use --role supervisor or --allow-views for --view \(view.rawValue)")
-            }
         }
 
-        func terminalSettings(layouts: [String: HallLayout]) -> TerminalSettings {
+        /// The flag, else USHER_ROLE, else what the device was enrolled as (a
+        /// supervisor device opens on the supervisor views).
+        func resolvedRole(_ credential: DeviceCredential) -> TerminalRole {
+            role ?? ProcessInfo.processInfo.environment["USHER_ROLE"].flatMap(TerminalRole.init(argument:))
+                ?? (credential.role == .supervisor ? .supervisor : .door)
+        }
+
+        func terminalSettings(layouts: [String: HallLayout], role: TerminalRole) throws -> TerminalSettings {
             let allows = allowViews || ProcessInfo.processInfo.environment["USHER_ALLOW_VIEWS"] == "1"
-            return TerminalSettings(
+            let settings = TerminalSettings(
                 role: role, allowsViews: allows,
                 initialView: view ?? (role == .supervisor ? .occupancy : .door),
                 pollInterval: .milliseconds(Int(pollInterval * 1000)), perSeatBatch: perSeatBatch,
                 fallbackLayouts: layouts)
+            if let view, view != .door, !settings.viewsEnabled {
+                throw ValidationError(
+                    "a door terminal shows the door view only; use --role supervisor or --allow-views for --view \(view.rawValue)")
+            }
+            return settings
         }
 
         /// The venue file's layouts, read before the screen starts so a bad file is a
@@ -96,11 +104,13 @@ extension ScanTUICommand {
             let sink = FileLogHandler.Sink(path: logFile)
             LoggingSystem.bootstrap { FileLogHandler(label: $0, sink: sink) }
             let logger = Logger(label: "usher.scan-tui")
+            let credential = try connection.deviceCredential()
+            let terminalSettings = try terminalSettings(layouts: layouts, role: resolvedRole(credential))
             let door = try connection.door()
             var scanner = ScannerInput.Configuration()
             scanner.acceptsUnterminatedBursts = acceptUnterminatedScans
             let settings = DoorSettings(
-                server: connection.server, hallID: door.hallID, eventID: door.eventID, staffID: door.staffID,
+                server: try connection.serverAddress(), hallID: door.hallID, eventID: door.eventID, staffID: door.staffID,
                 terminalID: door.terminalID,
                 mode: mode,
                 ascii: ascii || environment["USHER_ASCII"] == "1",
@@ -111,7 +121,7 @@ extension ScanTUICommand {
                 denialClearsAfter: denialSeconds > 0 ? .milliseconds(Int(denialSeconds * 1000)) : nil,
                 scanner: scanner)
             try await TerminalApp(
-                settings: settings, terminalSettings: terminalSettings(layouts: layouts), door: door, client: try connection.clientConfiguration(logger: logger),
+                settings: settings, terminalSettings: terminalSettings, door: door, client: try connection.clientConfiguration(logger: logger),
                 watchDirectory: watch ?? environment["USHER_WATCH"], logger: logger
             ).run()
         }

@@ -1,0 +1,67 @@
+import Foundation
+import InventoryClient
+
+/// device.json: this terminal's credential (``DeviceCredential``), at
+/// `$XDG_CONFIG_HOME/usher/device.json` unless told otherwise. It holds a secret, so
+/// it is written 0600 in one step (a temporary file renamed into place: never half
+/// written, never readable by others) and refused when others can read it.
+enum CredentialFile {
+    struct Problem: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit = environment["USHER_CREDENTIAL"], !explicit.isEmpty { return explicit }
+        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
+        return config + "/usher/device.json"
+    }
+
+    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    static func load(_ path: String) throws(Problem) -> DeviceCredential {
+        guard exists(path) else {
+            throw Problem(
+                description: "this terminal is not enrolled (no \(path)): run `scan-tui enroll CODE` with the code `inventory-server devices add` printed")
+        }
+        var info = stat()
+        if stat(path, &info) == 0 && info.st_mode & 0o077 != 0 {
+            throw Problem(description: "\(path) holds this terminal's credential but others can read it; chmod 600 it")
+        }
+        do {
+            return try JSONDecoder().decode(DeviceCredential.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw Problem(description: "\(path) is not a readable device credential (\(error)); enroll again with `scan-tui enroll CODE --force`")
+        }
+    }
+
+    static func save(_ credential: DeviceCredential, to path: String) throws(Problem) {
+        let url = URL(fileURLWithPath: path)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let data = try encoder.encode(credential) + Data("\n".utf8)
+            let temporary = url.deletingLastPathComponent().appendingPathComponent(".device.json.\(getpid()).tmp")
+            let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw Problem(description: "cannot write \(temporary.path): \(String(cString: strerror(errno)))") }
+            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+            do {
+                try handle.write(contentsOf: data)
+                try handle.synchronize()
+                try handle.close()
+                guard rename(temporary.path, path) == 0 else {
+                    throw Problem(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+                }
+            } catch {
+                unlink(temporary.path)
+                throw error
+            }
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem(description: "cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}
