@@ -59,6 +59,18 @@ struct DevicesCommandTests {
         }
     }
 
+    /// No plaintext gRPC on the network by accident: refused before anything starts,
+    /// naming the flag that allows it; the same rule holds for the app itself.
+    @Test func plaintextOffLoopbackIsRefusedAtStart() async throws {
+        let refused = try await runServerBinary(["serve", "--plaintext", "--listen-host", "0.0.0.0", "--data-dir", "/nonexistent"])
+        #expect(refused.status != 0 && refused.output.contains("--insecure-plaintext"), "\(refused.output)")
+        let database = try await TestCluster.shared.freshDatabase()
+        let app = InventoryServerApp(
+            configuration: .init(listenHost: "0.0.0.0", grpcPort: 0, httpPort: 0, database: database, tls: nil),
+            logger: TestCluster.logger)
+        await #expect(throws: StartupError.self) { try await app.run() }
+    }
+
     @Test func theServersOwnCertificateIsPrivateAndReused() throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("usher-cert-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dataDir) }

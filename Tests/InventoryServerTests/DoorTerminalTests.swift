@@ -175,6 +175,31 @@ extension ExternalPrograms {
             try await door.waitFor("EXIT_CODE=0")
         }
 
+        /// A fresh door PC: no credential, so scan-tui asks for the enrollment QR and the
+        /// scanner types it like a ticket. A ticket scanned by mistake is refused
+        /// without a call; the code enrolls, device.json is written 0600, and the door opens.
+        @Test func aDoorWithoutACredentialEnrollsByScanningTheQR() async throws {
+            let (venue, keyring) = try Self.demo()
+            let tls = try TestCertificates.selfSigned()
+            defer { tls.remove() }
+            try await withTestServer(venue: venue, keyring: keyring, tls: tls) { server in
+                let grant = try await server.addDevice(try DeviceIdentity(name: "door-fresh", role: .door, hallID: "main"))
+                let credential = tls.directory.appendingPathComponent("fresh/device.json").path
+                let door = try await Self.door(credential: credential)
+                defer { door.kill() }
+                try await door.waitFor("Scan the enrollment QR")
+                try await door.scan(try await Self.code("success.png"))
+                try await door.waitFor("That is not an enrollment code")
+                try await door.scan(server.enrollmentCode(grant, fingerprint: tls.selfSigned!).text)
+                try await door.waitFor("ONLINE", timeout: .seconds(20))
+                var info = stat()
+                #expect(stat(credential, &info) == 0 && info.st_mode & 0o777 == 0o600)
+                try await door.scan(try await Self.code("success.png"))
+                try await door.waitFor("✔  SUCCESS  ✔")
+                #expect(try await server.count("SELECT count(*) FROM entry_logs WHERE terminal_id = 'door-fresh'") == 1)
+            }
+        }
+
         @Test func openedImagesPhotoAndCorruptFile() async throws {
             let (venue, keyring) = try Self.demo()
             try await Self.withDoorServer(venue: venue, keyring: keyring) { _, credential in

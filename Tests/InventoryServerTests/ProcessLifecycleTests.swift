@@ -2,6 +2,7 @@ import ChildProcess
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import InventoryClient
 import InventoryProto
 import InventoryStore
 import PostgresNIO
@@ -40,16 +41,18 @@ struct ProcessLifecycleTests {
             let tls = TestCertificates(
                 directory: dataDir,
                 selfSigned: try ServerCertificate.fingerprint(ofPEMFile: dataDir.appendingPathComponent("tls/server.crt").path))
-            let credential = DefaultCredential()
-            try await withGRPCClient(
-                transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: grpcPort), transportSecurity: tls.clientSecurity),
-                interceptors: [credential]
-            ) { client in
-                let inventory = Inventory_InventoryService.Client(wrapping: client)
-                let devices = TestDevices(database: embedded.clientConfiguration()) { secret in
-                    try await inventory.enrollDevice(.with { $0.enrollmentSecret = secret }).token
+            let transport = { @Sendable () throws -> HTTP2ClientTransport.Posix in
+                try .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: grpcPort), transportSecurity: tls.clientSecurity)
+            }
+            let devices = TestDevices(database: embedded.clientConfiguration()) { secret in
+                try await withGRPCClient(transport: try transport()) { client in
+                    try await Inventory_InventoryService.Client(wrapping: client)
+                        .enrollDevice(.with { $0.enrollmentSecret = secret }).token
                 }
-                credential.set(try await devices.token("door-1"))
+            }
+            let token = try await devices.token("door-1")
+            try await withGRPCClient(transport: try transport(), interceptors: [CredentialInterceptor(token: token)]) { client in
+                let inventory = Inventory_InventoryService.Client(wrapping: client)
                 let health = Grpc_Health_V1_Health.Client(wrapping: client)
                 // An open health watch must see NOT_SERVING and end when the drain starts,
                 // not hold the shutdown open.

@@ -1,5 +1,6 @@
 import ChildProcess
 import Foundation
+import InventoryClient
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import InventoryProto
@@ -102,11 +103,9 @@ func withRawInventoryClient<T: Sendable>(
     port: Int, token: String?,
     _ body: @escaping @Sendable (Inventory_InventoryService.Client<HTTP2ClientTransport.Posix>) async throws -> T
 ) async throws -> T {
-    let credential = DefaultCredential()
-    if let token { credential.set(token) }
-    return try await withGRPCClient(
+    try await withGRPCClient(
         transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext),
-        interceptors: [credential]
+        interceptors: token.map { [CredentialInterceptor(token: $0)] } ?? []
     ) { client in
         try await body(Inventory_InventoryService.Client(wrapping: client))
     }

@@ -4,7 +4,6 @@ import GRPCNIOTransportHTTP2
 import InventoryProto
 import InventoryStore
 import PostgresNIO
-import Synchronization
 import UsherCore
 
 /// Device credentials for tests, made through the real flow: the store operation
@@ -63,27 +62,5 @@ actor TestDevices {
         var metadata = Metadata()
         metadata.addString("Bearer \(token)", forKey: "authorization")
         return metadata
-    }
-}
-
-/// The token a client sends when a call names none: set once the test's own admin
-/// device is enrolled (the enrollment itself needs no token).
-final class DefaultCredential: ClientInterceptor, Sendable {
-    private let token = Mutex<String?>(nil)
-
-    func set(_ value: String) { token.withLock { $0 = value } }
-
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingClientRequest<Input>,
-        context: ClientContext,
-        next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
-    ) async throws -> StreamingClientResponse<Output> {
-        var request = request
-        if request.metadata[stringValues: "authorization"].first(where: { _ in true }) == nil,
-            let token = token.withLock({ $0 })
-        {
-            request.metadata.addString("Bearer \(token)", forKey: "authorization")
-        }
-        return try await next(request, context)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import InventoryClient
 import InventoryEvents
 import InventoryProto
 import InventoryService
@@ -95,19 +96,21 @@ func withTestServer(
             throw TestFailure("server stopped before it was ready")
         }
         do {
-            let credential = DefaultCredential()
-            try await withGRPCClient(
-                transport: .http2NIOPosix(
-                    target: .dns(host: "localhost", port: endpoints.grpcPort),
-                    transportSecurity: tls?.clientSecurity ?? .plaintext),
-                interceptors: [credential]
-            ) { client in
-                let inventory = Inventory_InventoryService.Client(wrapping: client)
-                let devices = TestDevices(database: databaseConfiguration) { secret in
-                    try await inventory.enrollDevice(.with { $0.enrollmentSecret = secret }).token
+            let transport = { @Sendable () throws -> HTTP2ClientTransport.Posix in
+                try .http2NIOPosix(
+                    target: .dns(host: "localhost", port: endpoints.grpcPort), transportSecurity: tls?.clientSecurity ?? .plaintext)
+            }
+            // Enrollment takes no credential: its own client, over the same transport.
+            let devices = TestDevices(database: databaseConfiguration) { secret in
+                try await withGRPCClient(transport: try transport()) { client in
+                    try await Inventory_InventoryService.Client(wrapping: client)
+                        .enrollDevice(.with { $0.enrollmentSecret = secret }).token
                 }
-                // Named per server: several test servers may share one database.
-                credential.set(try await devices.token("test-admin-\(UUID().uuidString.prefix(8).lowercased())"))
+            }
+            // Named per server: several test servers may share one database.
+            let admin = try await devices.token("test-admin-\(UUID().uuidString.prefix(8).lowercased())")
+            try await withGRPCClient(transport: try transport(), interceptors: [CredentialInterceptor(token: admin)]) { client in
+                let inventory = Inventory_InventoryService.Client(wrapping: client)
                 let server = TestServer(
                     endpoints: endpoints, inventory: inventory, health: Grpc_Health_V1_Health.Client(wrapping: client),
                     database: databaseConfiguration, devices: devices)

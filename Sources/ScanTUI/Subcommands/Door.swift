@@ -104,6 +104,10 @@ extension ScanTUICommand {
             let sink = FileLogHandler.Sink(path: logFile)
             LoggingSystem.bootstrap { FileLogHandler(label: $0, sink: sink) }
             let logger = Logger(label: "usher.scan-tui")
+            // A door PC set up fresh: scan the enrollment QR here, as a ticket is scanned.
+            if !CredentialFile.exists(connection.credentialPath), isatty(STDIN_FILENO) == 1 {
+                try await EnrollAtTheDoor.run(credentialPath: connection.credentialPath)
+            }
             let credential = try connection.deviceCredential()
             let terminalSettings = try terminalSettings(layouts: layouts, role: resolvedRole(credential))
             let door = try connection.door()
