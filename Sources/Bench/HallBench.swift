@@ -54,9 +54,7 @@ extension Bench {
         }
         // The same two calls raw, for the bytes on the wire.
         let (fullBytes, emptyBytes) = try await withGRPCClient(
-            transport: .http2NIOPosix(
-                target: .dns(host: configuration.host, port: configuration.port),
-                transportSecurity: configuration.transportSecurity)
+            transport: try configuration.makeTransport()
         ) { grpc in
             let inventory = Inventory_InventoryService.Client(wrapping: grpc)
             let options = CallOptions.defaults

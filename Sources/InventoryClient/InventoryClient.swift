@@ -14,28 +14,7 @@ public func withInventoryClient<Result: Sendable>(
 ) async throws -> Result {
     let transport: HTTP2ClientTransport.Posix
     do {
-        let config = HTTP2ClientTransport.Posix.Config.defaults { config in
-            // Reconnect quickly after a server restart: doors should not wait long.
-            config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
-            config.connection.maxIdleTime = nil
-        }
-        // An IP address is a literal target, not a name to resolve: with a DNS target
-        // the transport sends the address as the TLS server name (SNI), which TLS
-        // forbids, and the handshake fails before it starts.
-        switch IPLiteral(configuration.host) {
-        case .v4:
-            transport = try HTTP2ClientTransport.Posix(
-                target: .ipv4(address: configuration.host, port: configuration.port),
-                transportSecurity: configuration.transportSecurity, config: config, serviceConfig: largeResponses)
-        case .v6:
-            transport = try HTTP2ClientTransport.Posix(
-                target: .ipv6(address: configuration.host, port: configuration.port),
-                transportSecurity: configuration.transportSecurity, config: config, serviceConfig: largeResponses)
-        case nil:
-            transport = try HTTP2ClientTransport.Posix(
-                target: .dns(host: configuration.host, port: configuration.port),
-                transportSecurity: configuration.transportSecurity, config: config, serviceConfig: largeResponses)
-        }
+        transport = try configuration.makeTransport()
     } catch {
         throw InventoryClientError.invalidConfiguration("cannot set up a connection to \(configuration.target): \(error)")
     }
@@ -82,9 +61,34 @@ private let largeResponses = ServiceConfig(
     ])
 
 extension InventoryClientConfiguration {
-    /// The transport security this configuration asks for; public for tools that
-    /// also speak the raw generated API (the bench counts bytes on the wire).
-    public var transportSecurity: HTTP2ClientTransport.Posix.TransportSecurity {
+    /// The HTTP/2 transport to the server: the one way to reach it, for this client
+    /// and for tools that also speak the raw generated API (the bench).
+    public func makeTransport() throws -> HTTP2ClientTransport.Posix {
+        let config = HTTP2ClientTransport.Posix.Config.defaults { config in
+            // Reconnect quickly after a server restart: doors should not wait long.
+            config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
+            config.connection.maxIdleTime = nil
+        }
+        // An IP address is a literal target, not a name to resolve: with a DNS target
+        // the transport sends the address as the TLS server name (SNI), which TLS
+        // forbids, and the handshake fails before it starts.
+        switch IPLiteral(host) {
+        case .v4:
+            return try HTTP2ClientTransport.Posix(
+                target: .ipv4(address: host, port: port), transportSecurity: transportSecurity, config: config,
+                serviceConfig: largeResponses)
+        case .v6:
+            return try HTTP2ClientTransport.Posix(
+                target: .ipv6(address: host, port: port), transportSecurity: transportSecurity, config: config,
+                serviceConfig: largeResponses)
+        case nil:
+            return try HTTP2ClientTransport.Posix(
+                target: .dns(host: host, port: port), transportSecurity: transportSecurity, config: config,
+                serviceConfig: largeResponses)
+        }
+    }
+
+    var transportSecurity: HTTP2ClientTransport.Posix.TransportSecurity {
         switch security {
         case .plaintext:
             return .plaintext
