@@ -64,7 +64,12 @@ enum ServerCertificate {
         try FileManager.default.createDirectory(at: certificate.deletingLastPathComponent(), withIntermediateDirectories: true)
         // The key first, 0600 from creation; a certificate without its key is never left alone.
         try PrivateFiles.create(key.path, contents: privateKey.pemRepresentation + "\n")
-        try Data((try made.serializeAsPEM().pemString + "\n").utf8).write(to: certificate, options: .atomic)
+        do {
+            try Data((try made.serializeAsPEM().pemString + "\n").utf8).write(to: certificate, options: .atomic)
+        } catch {
+            unlink(key.path)
+            throw error
+        }
     }
 
     /// The SHA-256 of the first (leaf) certificate in a PEM file: what terminals pin.

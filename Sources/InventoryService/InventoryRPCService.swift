@@ -98,6 +98,16 @@ struct InventoryRPCService {
         return (hall, device.name)
     }
 
+    /// A door sees the owner of the ticket in front of it (SUCCESS, DUPLICATE: a current
+    /// code for its own hall), never anyone else's: a WRONG_HALL code names a seat in
+    /// another hall, a code revoked by a transfer names the seat's new owner, a held
+    /// seat its holder. Owner ids are not a door's to read (``AccessPolicy``).
+    static func withholdOwners(_ seat: inout Inventory_Seat, result: ScanResult) {
+        guard CallingDevice.current?.role == .door, result != .success, result != .duplicate else { return }
+        seat.ownerUserID = ""
+        seat.heldByUserID = ""
+    }
+
     private func countScan(_ outcome: ScanReport, action: ScanAction) {
         Counter(
             label: "usher_scans_total",
@@ -232,7 +242,10 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         }
         let outcome = try await call(context) { () throws(StoreError) in try await store.verifyTicket(scan) }
         countScan(outcome, action: .verify)
-        return Inventory_VerifyTicketResponse(outcome)
+        var response = Inventory_VerifyTicketResponse(outcome)
+        // (Only a seat that is there: writing through `seat` would add an empty one.)
+        if response.hasSeat { Self.withholdOwners(&response.seat, result: outcome.verdict.result) }
+        return response
     }
 
     func markCheckedIn(
@@ -258,7 +271,9 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 "result": "\(outcome.verdict.result.rawValue)", "terminal": "\(scan.terminalID)",
                 "replayed": "\(outcome.replayed)",
             ])
-        return Inventory_MarkCheckedInResponse(outcome)
+        var response = Inventory_MarkCheckedInResponse(outcome)
+        if response.hasSeat { Self.withholdOwners(&response.seat, result: outcome.verdict.result) }
+        return response
     }
 
     func listHallSeats(

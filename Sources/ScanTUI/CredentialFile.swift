@@ -35,6 +35,23 @@ enum CredentialFile {
         }
     }
 
+    /// Before enrolling: the credential's directory exists and takes a new file. The
+    /// server marks a code used when it answers, so a credential that could not be
+    /// stored afterwards would cost the code.
+    static func checkWritable(_ path: String) throws(Problem) {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw Problem(description: "cannot create \(directory.path): \(error.localizedDescription)")
+        }
+        let probe = directory.appendingPathComponent(".device.json.\(getpid()).probe").path
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Problem(description: "cannot write in \(directory.path): \(String(cString: strerror(errno)))") }
+        close(fd)
+        unlink(probe)
+    }
+
     static func save(_ credential: DeviceCredential, to path: String) throws(Problem) {
         let url = URL(fileURLWithPath: path)
         let encoder = JSONEncoder()

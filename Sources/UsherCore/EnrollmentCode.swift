@@ -63,7 +63,7 @@ public struct EnrollmentCode: Sendable, Hashable {
 
     /// `host:port` with a port of 1–65535 and a host of letters, digits, `.-` (or a
     /// bracketed IPv6 address).
-    static func isServerAddress(_ text: Substring) -> Bool {
+    public static func isServerAddress(_ text: Substring) -> Bool {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (1...65535).contains(port)
         else { return false }

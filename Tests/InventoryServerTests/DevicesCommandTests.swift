@@ -54,6 +54,13 @@ struct DevicesCommandTests {
             #expect(taken.status != 0 && taken.output.contains("a device named sup-a exists"))
             let noHall = try await runServerBinary(["devices", "add", "door-x", "--role", "door"] + common)
             #expect(noHall.status != 0 && noHall.output.contains("hall is required for a door"))
+            // A code that could not work is refused before anything is written.
+            let badAddress = try await runServerBinary(["devices", "add", "door-y", "--role", "door", "--hall", "main", "--address", "nowhere"] + common)
+            #expect(badAddress.status != 0 && badAddress.output.contains("--address nowhere is not host:port"))
+            let rolledBadly = try await runServerBinary(["devices", "roll", "sup-a", "--address", "nowhere"] + common)
+            #expect(rolledBadly.status != 0)
+            let after = try await runServerBinary(["devices", "list", "--json"] + common)
+            #expect(!after.output.contains("door-y") && after.output.contains("\"name\":\"sup-a\",\"role\":\"supervisor\",\"standing\":\"awaiting enrollment\""), "\(after.output)")
             let badRole = try await runServerBinary(["devices", "add", "x", "--role", "janitor"] + common)
             #expect(badRole.status != 0 && badRole.output.contains("--role must be one of door, supervisor, box-office, admin"))
         }

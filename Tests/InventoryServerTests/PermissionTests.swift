@@ -129,6 +129,14 @@ struct PermissionTests {
             #expect(admitted.result == .success && admitted.firstCheckedInTerminalID == "door-north", "no hall: the door's own")
             #expect(try await server.count("SELECT count(*) FROM entry_logs WHERE terminal_id = 'door-north'") == 1)
 
+            // Owner ids: the guest in front of the door, never another hall's seat.
+            #expect(admitted.seat.ownerUserID == "alice")
+            let elsewhere = try await server.sell("jazz.floor.A.1", to: "carol")
+            let wrongHall = try await server.inventory.verifyTicket(
+                .with { $0.ticketCode = elsewhere; $0.staffID = "s" }, metadata: door)
+            #expect(wrongHall.result == .wrongHall && wrongHall.seat.ownerUserID.isEmpty && wrongHall.seat.heldByUserID.isEmpty)
+            #expect(try await server.verify(elsewhere, hall: "main").seat.ownerUserID == "carol", "an admin sees it")
+
             let occupancy = try await server.inventory.getHallOccupancy(.init(), metadata: door)
             #expect(Set(occupancy.halls.map(\.hallID)) == ["main"])
             let everyHall = try await server.inventory.getHallOccupancy(.init())

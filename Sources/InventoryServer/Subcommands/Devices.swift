@@ -130,12 +130,14 @@ struct EnrollmentOptions: ParsableArguments {
         let logger = logging.makeLogger()
         let server = address ?? Environment.string("USHER_PUBLIC_ADDRESS")
             ?? "127.0.0.1:\(Environment.int("USHER_GRPC_PORT") ?? 50051)"
+        // Everything that can fail is checked before the store writes: a device added
+        // (or rolled, its old token gone) without a code printed would be locked out.
+        guard EnrollmentCode.isServerAddress(Substring(server)) else {
+            throw ValidationError("--address \(server) is not host:port")
+        }
         let fingerprint = try tls.certificateFingerprint(dataDir: database.dataDir, logger: logger)
         let issued = try await database.withStore(logger: logger, grant)
         let code = EnrollmentCode(server: server, secret: issued.secret, fingerprint: fingerprint)
-        guard (try? EnrollmentCode(parsing: code.text)) != nil else {
-            throw ValidationError("--address \(server) is not host:port")
-        }
         if json {
             print(try DeviceListing.enrollmentJSON(issued, code: code))
             return

@@ -33,6 +33,11 @@ extension ScanTUICommand {
                 let current = (try? CredentialFile.load(path)).map { " as \($0.name)" } ?? ""
                 throw ValidationError("this terminal is already enrolled\(current) (\(path)); --force replaces it")
             }
+            do {
+                try CredentialFile.checkWritable(path)
+            } catch {
+                throw ValidationError(error.description)
+            }
             let enrolled: DeviceCredential
             do {
                 enrolled = try await InventoryClient.enroll(parsed)
