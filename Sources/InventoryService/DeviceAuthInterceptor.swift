@@ -48,7 +48,7 @@ struct DeviceAuthInterceptor: ServerInterceptor {
         guard header.hasPrefix("Bearer ") else {
             throw refuse(.unauthenticated, "the authorization header must be 'Bearer <token>'", method: method, context: context)
         }
-        if case .failing(let why) = servingState.current.database { throw RPCError(StoreError.unavailable(why)) }
+        try servingState.shedWhileDatabaseFails()
         let device: DeviceIdentity
         do {
             device = try await store.device(token: String(header.dropFirst("Bearer ".count)))
@@ -66,19 +66,21 @@ struct DeviceAuthInterceptor: ServerInterceptor {
     private func refuse(
         _ code: RPCError.Code, _ why: String, method: String, context: ServerContext, device: DeviceIdentity? = nil
     ) -> RPCError {
-        Self.countRefusal(code, method: method)
+        Self.refusal(code, why, method: method, peer: context.remotePeer, device: device, logger: logger)
+    }
+
+    /// Every UNAUTHENTICATED and PERMISSION_DENIED answer, here or in a handler's hall
+    /// and terminal checks, is made by this one function: it counts
+    /// `usher_auth_refusals_total{code, method}`, logs a line, and returns the error.
+    static func refusal(
+        _ code: RPCError.Code, _ why: String, method: String, peer: String, device: DeviceIdentity?, logger: Logger
+    ) -> RPCError {
+        Counter(label: "usher_auth_refusals_total", dimensions: [("code", "\(code)"), ("method", method)]).increment()
         logger.warning(
             "call refused",
             metadata: [
-                "rpc": "\(method)", "peer": "\(context.remotePeer)", "code": "\(code)", "why": "\(why)",
-                "device": "\(device?.name ?? "-")",
+                "rpc": "\(method)", "peer": "\(peer)", "code": "\(code)", "why": "\(why)", "device": "\(device?.name ?? "-")",
             ])
         return RPCError(code: code, message: why)
-    }
-
-    /// `usher_auth_refusals_total{code, method}`: UNAUTHENTICATED and PERMISSION_DENIED
-    /// answers, by the interceptor or by a handler's hall check.
-    static func countRefusal(_ code: RPCError.Code, method: String) {
-        Counter(label: "usher_auth_refusals_total", dimensions: [("code", "\(code)"), ("method", method)]).increment()
     }
 }

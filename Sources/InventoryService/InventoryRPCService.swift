@@ -27,9 +27,7 @@ struct InventoryRPCService {
     private func call<T>(
         _ context: ServerContext, _ body: () async throws(StoreError) -> T
     ) async throws(RPCError) -> T {
-        if case .failing(let why) = servingState.current.database {
-            throw RPCError(StoreError.unavailable(why))
-        }
+        try servingState.shedWhileDatabaseFails()
         do {
             return try await body()
         } catch {
@@ -75,9 +73,8 @@ struct InventoryRPCService {
         case .allowed(let onlyHall):
             return (device, onlyHall)
         case .denied(let why):
-            DeviceAuthInterceptor.countRefusal(.permissionDenied, method: operation.rawValue)
-            requestLogger(context).warning("call refused", metadata: ["device": "\(device.name)", "why": "\(why)"])
-            throw RPCError(code: .permissionDenied, message: why)
+            throw DeviceAuthInterceptor.refusal(
+                .permissionDenied, why, method: operation.rawValue, peer: context.remotePeer, device: device, logger: logger)
         }
     }
 
@@ -90,9 +87,9 @@ struct InventoryRPCService {
         let hall = hallID.isEmpty ? CallingDevice.current?.hallID : hallID
         let (device, _) = try authorize(operation, hall: hall, context)
         guard terminalID.isEmpty || terminalID == device.name else {
-            DeviceAuthInterceptor.countRefusal(.permissionDenied, method: operation.rawValue)
-            throw RPCError(
-                code: .permissionDenied, message: "this device is \(device.name); a request may not name terminal \(terminalID)")
+            throw DeviceAuthInterceptor.refusal(
+                .permissionDenied, "this device is \(device.name); a request may not name terminal \(terminalID)",
+                method: operation.rawValue, peer: context.remotePeer, device: device, logger: logger)
         }
         guard let hall else { throw RPCError(code: .invalidArgument, message: "hall_id is required") }
         return (hall, device.name)

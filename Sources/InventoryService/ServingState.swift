@@ -1,3 +1,5 @@
+import GRPCCore
+import InventoryStore
 import Metrics
 import Synchronization
 
@@ -76,5 +78,14 @@ public final class ServingState: Sendable {
         }
         // Outside the lock: finishing runs a stream's onTermination, which takes it.
         for watcher in watchers { watcher.finish() }
+    }
+}
+
+extension ServingState {
+    /// While the health probe finds the database failing, a call fails at once with
+    /// UNAVAILABLE instead of waiting out its bound for a connection that will not
+    /// come. The one place both the credential look-up and the handlers ask.
+    func shedWhileDatabaseFails() throws(RPCError) {
+        if case .failing(let why) = current.database { throw RPCError(StoreError.unavailable(why)) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import InventoryClient
+import UsherCore
 
 /// device.json: this terminal's credential (``DeviceCredential``), at
 /// `$XDG_CONFIG_HOME/usher/device.json` unless told otherwise. It holds a secret, so
@@ -81,4 +82,47 @@ enum CredentialFile {
             throw Problem(description: "cannot write \(path): \(error.localizedDescription)")
         }
     }
+}
+
+extension CredentialFile {
+    /// Why enrolling failed: here (the credential could not be stored; nothing was
+    /// spent) or at the server (no verdict on the code, or a refusal).
+    enum EnrollFailure: Error, CustomStringConvertible {
+        case local(String)
+        case server(String)
+
+        var description: String {
+            switch self {
+            case .local(let why), .server(let why): why
+            }
+        }
+    }
+
+    /// The one enrollment sequence, for `scan-tui enroll` and a door's first start:
+    /// check the credential can be stored (the server spends the code when it
+    /// answers), EnrollDevice pinned to the code's fingerprint, then store it.
+    static func enroll(_ code: EnrollmentCode, storingAt path: String) async throws(EnrollFailure) -> DeviceCredential {
+        do {
+            try checkWritable(path)
+        } catch {
+            throw .local(error.description)
+        }
+        let credential: DeviceCredential
+        do {
+            credential = try await InventoryClient.enroll(code)
+        } catch {
+            throw .server(error.userMessage)
+        }
+        do {
+            try save(credential, to: path)
+        } catch {
+            throw .local(error.description)
+        }
+        return credential
+    }
+}
+
+extension DeviceCredential {
+    /// "door-1 (door, hall main)": what staff are told they enrolled as.
+    var summary: String { "\(name) (\(role.rawValue)\(hall.map { ", hall \($0)" } ?? ""))" }
 }

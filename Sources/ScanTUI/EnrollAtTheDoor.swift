@@ -25,15 +25,9 @@ enum EnrollAtTheDoor {
                 continue
             }
             do {
-                try CredentialFile.checkWritable(credentialPath)
-                let credential = try await InventoryClient.enroll(code)
-                try CredentialFile.save(credential, to: credentialPath)
-                print("Enrolled as \(credential.name) (\(credential.role.rawValue)\(credential.hall.map { ", hall \($0)" } ?? "")).")
+                let credential = try await CredentialFile.enroll(code, storingAt: credentialPath)
+                print("Enrolled as \(credential.summary).")
                 return
-            } catch let error as InventoryClientError {
-                print("Enrollment failed: \(error.userMessage)")
-            } catch let error as CredentialFile.Problem {
-                print("Enrollment failed: \(error.description)")
             } catch {
                 print("Enrollment failed: \(error)")
             }

@@ -33,20 +33,16 @@ extension ScanTUICommand {
                 let current = (try? CredentialFile.load(path)).map { " as \($0.name)" } ?? ""
                 throw ValidationError("this terminal is already enrolled\(current) (\(path)); --force replaces it")
             }
-            do {
-                try CredentialFile.checkWritable(path)
-            } catch {
-                throw ValidationError(error.description)
-            }
             let enrolled: DeviceCredential
             do {
-                enrolled = try await InventoryClient.enroll(parsed)
-            } catch {
-                FileHandle.standardError.write(Data("scan-tui: enrollment failed: \(error.userMessage)\n".utf8))
+                enrolled = try await CredentialFile.enroll(parsed, storingAt: path)
+            } catch .local(let why) {
+                throw ValidationError(why)
+            } catch .server(let why) {
+                FileHandle.standardError.write(Data("scan-tui: enrollment failed: \(why)\n".utf8))
                 throw ExitCode(3)
             }
-            try CredentialFile.save(enrolled, to: path)
-            print("enrolled as \(enrolled.name) (\(enrolled.role.rawValue)\(enrolled.hall.map { ", hall \($0)" } ?? "")) with \(enrolled.server); credential in \(path)")
+            print("enrolled as \(enrolled.summary) with \(enrolled.server); credential in \(path)")
         }
     }
 }
