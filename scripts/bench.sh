@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Speed checks (release build). Each fails (exit 1) when over its target, set for
-# the 2-core reference machine with room to spare:
+# Speed checks (release build). Each fails (exit 1) when over its target.
+#
+#   scripts/bench.sh            the checks below, then load and decode
+#   scripts/bench.sh basics     only the checks below
+#   scripts/bench.sh load       check-in under load against pgbench (see load())
+#   scripts/bench.sh decode     photo decoding against zbarimg (see decode())
+#
+# basics, set for the 2-core reference machine with room to spare:
 #   verifying 20,000 ticket codes            under 5 s   (seen: ~1-2 s)
 #   exporting 20,000 tickets as QR PNGs      under 30 s  (seen: ~12 s)
 #   keystroke-to-verdict on loopback         median under 10 ms
@@ -11,59 +17,147 @@
 # to zbarimg's on the same files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode="${1:-all}"
+case "$mode" in all|basics|load|decode) ;; *) echo "usage: scripts/bench.sh [all|basics|load|decode]" >&2; exit 2 ;; esac
 scripts/bootstrap.sh imagemagick
 swift build -c release --product bench
 swift build -c release --product inventory-server
 swift build -c release --product scan-tui
 bin="$(swift build -c release --show-bin-path)"
 
-"$bin/bench" verify 20000 5
-"$bin/bench" export 20000 30
-
 work="$(mktemp -d /tmp/usher-bench.XXXXXX)"
 chmod 711 "$work"
-trap 'tmux -S "$work/tmux.sock" kill-server 2>/dev/null || true; kill -TERM "${server:-0}" 2>/dev/null; wait "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-convert assets/tickets/success.png -filter point -resize 300x300 "$work/clean-300.png"
-"$bin/bench" decode "$work/clean-300.png" assets/tickets/photo-success.jpg
-
-install -m 600 assets/keys/DEMO-ONLY-signing-key "$work/key"
-"$bin/inventory-server" venue import assets/venues/demo.json --data-dir "$work/data" --log-level warning
-"$bin/bench" venue 20000 > "$work/arena.json"
-"$bin/inventory-server" venue import "$work/arena.json" --data-dir "$work/data" --log-level warning
-# The demo tickets are signed with the public demo key: --demo allows it.
-"$bin/inventory-server" serve --data-dir "$work/data" --signing-key "$work/key" --demo \
-  --grpc-port 50071 --http-port 8071 --log-level warning &
-server=$!
-for _ in $(seq 1 120); do curl -fsS http://127.0.0.1:8071/readyz >/dev/null 2>&1 && break; sleep 0.5; done
-# The bench calls as enrolled devices, over TLS pinned to the server's certificate.
-enroll() {  # NAME ROLE [HALL] -> credential file
-  local code
-  code="$("$bin/inventory-server" devices add "$1" --role "$2" ${3:+--hall "$3"} --json --address 127.0.0.1:50071 \
-    --data-dir "$work/data" --log-level warning | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')"
-  "$bin/scan-tui" enroll "$code" --credential "$work/$1.json" >/dev/null
-  echo "$work/$1.json"
+servers=()
+cleanup() {
+  tmux -S "$work/tmux.sock" kill-server 2>/dev/null || true
+  for pid in "${servers[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
 }
-door="$(enroll bench-door door main)"
-supervisor="$(enroll bench-supervisor supervisor)"
-code="$(zbarimg -q --raw assets/tickets/success.png)"
-"$bin/bench" scan "$door" "$code" 500 10
+trap cleanup EXIT
+install -m 600 assets/keys/DEMO-ONLY-signing-key "$work/key"
+failed=0
 
-# Seat maps at arena scale.
-"$bin/bench" hall "$supervisor" arena 500 20
+# serve DATA_DIR GRPC_PORT HTTP_PORT: a server on its embedded PostgreSQL, ready.
+serve() {
+  # The demo tickets are signed with the public demo key: --demo allows it.
+  "$bin/inventory-server" serve --data-dir "$1" --signing-key "$work/key" --demo \
+    --grpc-port "$2" --http-port "$3" --log-level warning &
+  server=$!
+  servers+=("$server")
+  for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$3/readyz" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  echo "FAILED: the server on $1 was not ready in 60 s"; exit 1
+}
 
-# scan-tui idle: the 20,000-seat map on screen, polled every second, nothing changing.
-tmux -S "$work/tmux.sock" new-session -d -x 200 -y 60 \
-  "env TERM=xterm-256color LANG=C.UTF-8 $bin/scan-tui --credential $supervisor --hall arena --view map --no-bell --log-file $work/tui.log"
-for _ in $(seq 1 100); do tmux -S "$work/tmux.sock" capture-pane -p | grep -q "Inside 0/20000" && break; sleep 0.1; done
-tmux -S "$work/tmux.sock" capture-pane -p | grep -q "Inside 0/20000" || { echo "FAILED: scan-tui did not show the arena map"; exit 1; }
-pid="$(pgrep -n -x scan-tui)"  # the program itself, not the shell tmux runs it in
-sleep 2
-hz="$(getconf CLK_TCK)"
-before="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
-sleep 10
-after="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
-rss="$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")"
-cpu="$(awk -v t="$((after - before))" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz / 10 * 100 }')"
-echo "scan-tui idle on the 20,000-seat map: ${cpu}% of one core over 10 s, RSS $((rss / 1024)) MiB"
-awk -v c="$cpu" 'BEGIN { exit !(c < 3) }' || { echo "FAILED: idle CPU ${cpu}% is over the 3% target"; exit 1; }
+# enroll DATA_DIR GRPC_PORT NAME ROLE [HALL] -> credential file. The bench calls as an
+# enrolled device, over TLS pinned to the server's certificate, as a terminal does.
+enroll() {
+  local code
+  code="$("$bin/inventory-server" devices add "$3" --role "$4" ${5:+--hall "$5"} --json --address "127.0.0.1:$2" \
+    --data-dir "$1" --log-level warning | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')"
+  "$bin/scan-tui" enroll "$code" --credential "$work/$3.json" >/dev/null
+  echo "$work/$3.json"
+}
+
+basics() {
+  "$bin/bench" verify 20000 5
+  "$bin/bench" export 20000 30
+
+  convert assets/tickets/success.png -filter point -resize 300x300 "$work/clean-300.png"
+  "$bin/bench" decode "$work/clean-300.png" assets/tickets/photo-success.jpg
+
+  "$bin/inventory-server" venue import assets/venues/demo.json --data-dir "$work/data" --log-level warning
+  "$bin/bench" venue 20000 > "$work/arena.json"
+  "$bin/inventory-server" venue import "$work/arena.json" --data-dir "$work/data" --log-level warning
+  serve "$work/data" 50071 8071
+  door="$(enroll "$work/data" 50071 bench-door door main)"
+  supervisor="$(enroll "$work/data" 50071 bench-supervisor supervisor)"
+  code="$(zbarimg -q --raw assets/tickets/success.png)"
+  "$bin/bench" scan "$door" "$code" 500 10
+
+  # Seat maps at arena scale.
+  "$bin/bench" hall "$supervisor" arena 500 20
+
+  # scan-tui idle: the 20,000-seat map on screen, polled every second, nothing changing.
+  tmux -S "$work/tmux.sock" new-session -d -x 200 -y 60 \
+    "env TERM=xterm-256color LANG=C.UTF-8 $bin/scan-tui --credential $supervisor --hall arena --view map --no-bell --log-file $work/tui.log"
+  for _ in $(seq 1 100); do tmux -S "$work/tmux.sock" capture-pane -p | grep -q "Inside 0/20000" && break; sleep 0.1; done
+  tmux -S "$work/tmux.sock" capture-pane -p | grep -q "Inside 0/20000" || { echo "FAILED: scan-tui did not show the arena map"; exit 1; }
+  pid="$(pgrep -n -x scan-tui)"  # the program itself, not the shell tmux runs it in
+  sleep 2
+  hz="$(getconf CLK_TCK)"
+  before="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
+  sleep 10
+  after="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
+  rss="$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")"
+  cpu="$(awk -v t="$((after - before))" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz / 10 * 100 }')"
+  echo "scan-tui idle on the 20,000-seat map: ${cpu}% of one core over 10 s, RSS $((rss / 1024)) MiB"
+  awk -v c="$cpu" 'BEGIN { exit !(c < 3) }' || { echo "FAILED: idle CPU ${cpu}% is over the 3% target"; failed=1; }
+}
+
+# Check-in under load (issue 15), in one run on one database:
+#   a 50,000-seat venue, every seat sold; then, for 10 s each at 16 and at 64 in flight,
+#   the naive five-statement transaction (scripts/bench/naive-check-in.sql) in pgbench,
+#   MarkCheckedIn over gRPC (each ticket once: every scan a real admission) and
+#   VerifyTicket, from a fresh reset of the same database before each run.
+# Targets: MarkCheckedIn >= 1.2x pgbench with p99 <= 10 ms at 16 in flight, >= 1.0x
+# with p99 <= 40 ms at 64; VerifyTicket >= 3x pgbench; server peak RSS <= 64 MB.
+# synchronous_commit stays on for admissions (the server's default).
+load() {
+  local data="$work/load" seats=50000 seconds=10
+  "$bin/bench" venue "$seats" --sold > "$work/sold-out.json"
+  "$bin/inventory-server" venue import "$work/sold-out.json" --data-dir "$data" --log-level warning
+  "$bin/inventory-server" tickets export --event arena-night --out "$work/sold-out" --no-images \
+    --data-dir "$data" --signing-key "$work/key" --demo --log-level warning
+  awk -F, 'NR > 1 { print $3 }' "$work/sold-out/manifest.csv" > "$work/codes.txt"
+  [ "$(wc -l < "$work/codes.txt")" -eq "$seats" ] || { echo "FAILED: expected $seats codes"; exit 1; }
+  serve "$data" 50072 8072
+  local load_server=$server
+  local door
+  door="$(enroll "$data" 50072 bench-arena-door door arena)"
+  local psql=(psql -X -q -h "$data/socket" -U usher -d usher)
+  "${psql[@]}" -c "SELECT 1" >/dev/null
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+  echo "database: $("${psql[@]}" -At -c "SELECT 'PostgreSQL ' || current_setting('server_version') || ', synchronous_commit ' || current_setting('synchronous_commit') || ', fsync ' || current_setting('fsync')")"
+  local pgbench_bin
+  pgbench_bin="$(ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)"
+  for inflight in 16 64; do
+    "${psql[@]}" -f scripts/bench/reset.sql
+    rm -f "$work"/pgbench.log*
+    "$pgbench_bin" -n -h "$data/socket" -U usher -c "$inflight" -j 2 -T "$seconds" -M prepared \
+      -D seats="$seats" -f scripts/bench/naive-check-in.sql -l --log-prefix="$work/pgbench.log" usher >/dev/null
+    local line tps
+    line="$("$bin/bench" pgbench-log "$inflight" "$seconds" "$work"/pgbench.log*)"
+    echo "$line"
+    tps="$(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i == "/s") print $(i - 1) }')"
+    local p99 ratio
+    "${psql[@]}" -f scripts/bench/reset.sql
+    line="$("$bin/bench" load admit "$door" "$work/codes.txt" "$inflight" "$seconds" "$tps")"
+    echo "$line"
+    ratio="$(echo "$line" | sed -n 's/.* \([0-9.]*\)x pgbench.*/\1/p')"
+    p99="$(echo "$line" | sed -n 's/.*p99 *\([0-9.]*\) ms.*/\1/p')"
+    local want_ratio=1.2 want_p99=10
+    [ "$inflight" -eq 64 ] && { want_ratio=1.0; want_p99=40; }
+    awk -v r="$ratio" -v w="$want_ratio" -v p="$p99" -v q="$want_p99" 'BEGIN { exit !(r >= w && p <= q) }' ||
+      { echo "FAILED: MarkCheckedIn at $inflight in flight: ${ratio}x pgbench, p99 $p99 ms (target >= ${want_ratio}x, <= $want_p99 ms)"; failed=1; }
+    echo "$line" | grep -q errors && { echo "FAILED: MarkCheckedIn answered errors"; failed=1; }
+    "${psql[@]}" -f scripts/bench/reset.sql
+    line="$("$bin/bench" load verify "$door" "$work/codes.txt" "$inflight" "$seconds" "$tps")"
+    echo "$line"
+    ratio="$(echo "$line" | sed -n 's/.* \([0-9.]*\)x pgbench.*/\1/p')"
+    awk -v r="$ratio" 'BEGIN { exit !(r >= 3) }' ||
+      { echo "FAILED: VerifyTicket at $inflight in flight: ${ratio}x pgbench (target >= 3x)"; failed=1; }
+  done
+  local hwm rss
+  hwm="$(awk '/VmHWM/ { print int($2 / 1024) }' "/proc/$load_server/status")"
+  rss="$(awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$load_server/status")"
+  echo "inventory-server memory: peak RSS $hwm MiB, now $rss MiB"
+  [ "$hwm" -le 64 ] || { echo "FAILED: peak RSS $hwm MiB is over the 64 MiB target"; failed=1; }
+}
+
+case "$mode" in
+  basics) basics ;;
+  load) load ;;
+  decode) decode ;;
+  all) basics; load; decode ;;
+esac
+exit "$failed"

@@ -14,9 +14,13 @@ import ZbarReference
 ///     bench decode FILE...                 our image decode vs zbarimg, per file
 ///     bench scan CREDENTIAL CODE [COUNT [MAX_MEDIAN_MS]]
 ///                                          keystroke-to-verdict through the door model and client
-///     bench venue SEATS                    print a venue JSON with one hall of SEATS seats
+///     bench venue SEATS [--sold]           print a venue JSON with one hall of SEATS seats (every one sold)
 ///     bench hall CREDENTIAL HALL [MAX_FULL_MS [MAX_EMPTY_MS]]
 ///                                          seat-map full load and empty delta poll (time, bytes), map render
+///     bench load admit|verify CREDENTIAL CODES IN_FLIGHT SECONDS [PGBENCH_TPS]
+///                                          MarkCheckedIn or VerifyTicket under load (rate, p50, p99, ratio)
+///     bench pgbench-log IN_FLIGHT SECONDS FILE...
+///                                          the same line for pgbench's per-transaction logs
 ///
 /// CREDENTIAL is a device.json from `scan-tui enroll --credential FILE`: the bench
 /// calls the server as an enrolled door or supervisor would.
@@ -26,12 +30,10 @@ import ZbarReference
 struct Bench {
     static func main() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        let count = arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000
-        let limit = arguments.count > 2 ? Double(arguments[2]) : nil
-        let seconds: Double
         switch arguments.first {
-        case "export": seconds = try await export(count: count)
-        case "verify": seconds = verify(count: count)
+        case "export", "verify":
+            try await measureStep(arguments)
+            return
         case "decode":
             try await decode(files: Array(arguments.dropFirst()))
             return
@@ -45,7 +47,7 @@ struct Bench {
             }
             return
         case "venue":
-            print(arenaVenue(seats: count))
+            print(arenaVenue(seats: arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000, sold: arguments.contains("--sold")))
             return
         case "hall" where arguments.count >= 3:
             let ok = try await hall(
@@ -54,9 +56,36 @@ struct Bench {
                 maxEmptyMilliseconds: arguments.count > 4 ? Double(arguments[4]) : nil)
             if !ok { exit(1) }
             return
+        case "load" where arguments.count >= 6:
+            guard let rpc = LoadRPC(rawValue: arguments[1]), let inFlight = Int(arguments[4]),
+                let seconds = Double(arguments[5])
+            else { break }
+            let baseline = arguments.count > 6 ? Double(arguments[6]) : nil
+            let result = try await load(
+                rpc, credential: arguments[2], codes: arguments[3], inFlight: inFlight, seconds: seconds, baseline: baseline)
+            print(result.line(baseline: baseline))
+            return
+        case "pgbench-log" where arguments.count >= 4:
+            guard let inFlight = Int(arguments[1]), let seconds = Double(arguments[2]) else { break }
+            let result = try pgbenchLog(inFlight: inFlight, seconds: seconds, files: Array(arguments.dropFirst(3)))
+            print(result.line(baseline: nil))
+            return
         default:
-            FileHandle.standardError.write(Data("usage: bench export|verify|decode|scan|venue|hall ...\n".utf8))
-            exit(2)
+            break
+        }
+        FileHandle.standardError.write(Data("usage: bench export|verify|decode|scan|venue|hall|load|pgbench-log ...\n".utf8))
+        exit(2)
+    }
+
+    /// `export` and `verify`: one step timed, against an optional limit in seconds.
+    static func measureStep(_ arguments: [String]) async throws {
+        let count = arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000
+        let limit = arguments.count > 2 ? Double(arguments[2]) : nil
+        let seconds: Double
+        switch arguments.first {
+        case "export": seconds = try await export(count: count)
+        case "verify": seconds = verify(count: count)
+        default: return
         }
         if let limit, seconds > limit {
             print(String(format: "FAILED: %.2f s is over the %.2f s target", seconds, limit))

@@ -11,17 +11,23 @@ import UsherCore
 /// `bench hall` measures loading and polling it and drawing its map.
 extension Bench {
     /// A venue with one hall of `seats` seats (sections of 20 rows × 25), event on now.
-    static func arenaVenue(seats: Int) -> String {
+    static func arenaVenue(seats: Int, sold: Bool = false) -> String {
         let sections = max(1, seats / 500)
         let rows = (1...20).map { "\"R\($0)\"" }.joined(separator: ", ")
         let list = (1...sections).map {
             "{\"id\": \"s\($0)\", \"name\": \"Block \($0)\", \"rows\": [\(rows)], \"seats_per_row\": 25}"
         }.joined(separator: ",\n      ")
+        // Every seat sold, each to its own buyer: what a sold-out night looks like.
+        let presets = !sold ? "" : ",\n \"presets\": [" + (1...sections).flatMap { section in
+            (1...20).flatMap { row in
+                (1...25).map { "{\"seat\": \"arena-night.s\(section).R\(row).\($0)\", \"status\": \"SOLD\", \"owner\": \"fan-\(section)-\(row)-\($0)\"}" }
+            }
+        }.joined(separator: ",\n  ") + "]"
         return """
             {"halls": [{"id": "arena", "name": "Arena"}],
              "events": [{"id": "arena-night", "hall": "arena", "name": "Arena Night", "starts": "now-1h", "ends": "now+6h",
               "sections": [
-              \(list)]}]}
+              \(list)]}]\(presets)}
             """
     }
 

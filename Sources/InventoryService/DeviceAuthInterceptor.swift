@@ -20,11 +20,13 @@ enum CallingDevice {
 /// No credential or a bad one is UNAUTHENTICATED; a good one for the wrong role is
 /// PERMISSION_DENIED. Either way the handler never runs, so nothing is written; a
 /// counter and a log line record it. While the database is failing, the look-up is
-/// not attempted: UNAVAILABLE, as for any call then.
+/// not attempted: UNAVAILABLE, as for any call then. A confirmed credential is
+/// remembered for a second (``CredentialCache``), so a revocation takes up to that long.
 struct DeviceAuthInterceptor: ServerInterceptor {
     let store: InventoryStore
     let servingState: ServingState
     let logger: Logger
+    let credentials = CredentialCache()
 
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
@@ -51,7 +53,9 @@ struct DeviceAuthInterceptor: ServerInterceptor {
         try servingState.shedWhileDatabaseFails()
         let device: DeviceIdentity
         do {
-            device = try await store.device(token: String(header.dropFirst("Bearer ".count)))
+            device = try await credentials.device(token: String(header.dropFirst("Bearer ".count))) {
+                token throws(StoreError) in try await store.device(token: token)
+            }
         } catch .unauthenticated(let why) {
             throw refuse(.unauthenticated, why, method: method, context: context)
         } catch {

@@ -10,7 +10,7 @@ import UsherCore
 /// - FAILED_PRECONDITION: the seat is in the wrong state; fix that first.
 /// - ABORTED: a box-office write lost a race for the seat's lock; retry the whole
 ///   read-modify-write. Never a scan's answer: scans wait briefly and retry inside
-///   the server, and what remains is UNAVAILABLE (InventoryStore.scanTransaction).
+///   the server, and what remains is UNAVAILABLE (InventoryStore.scanCall).
 /// - UNAVAILABLE: the database is down or slow; retrying the same call is safe.
 /// - UNAUTHENTICATED: no credential, or one that is unknown, revoked, used or expired.
 /// - PERMISSION_DENIED: a good credential whose role or hall does not allow the call.

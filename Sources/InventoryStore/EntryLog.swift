@@ -3,33 +3,92 @@ import Logging
 import PostgresNIO
 import UsherCore
 
-/// The audit trail: one `entry_logs` row per VerifyTicket or MarkCheckedIn call,
-/// written in the same transaction as any state change it reports.
+/// The audit trail: one `entry_logs` row per VerifyTicket or MarkCheckedIn call.
+/// An admission's row is written by the same statement as the seat's change
+/// (``AdmissionWrite``); every other row by ``Insert``, here.
 enum EntryLog {
     struct Written: Sendable {
         var logID: Int64
         var scannedAt: Date
     }
 
+    /// How a row's commit may treat durability.
+    enum Durability: Sendable {
+        /// The commit waits for the WAL flush (and any synchronous standby): every row
+        /// of an ADMIT call, whose answer a door acts on and a retry replays.
+        case synchronous
+        /// `synchronous_commit = off` for this row's transaction only: VERIFY rows.
+        /// They change nothing and nothing replays them; a crash may lose the last
+        /// few milliseconds of them (the README says so), and a verify costs no fsync.
+        case relaxed
+    }
+
+    /// One row, one prepared statement, its own transaction (one round trip).
+    struct Insert: PostgresPreparedStatement {
+        typealias Row = Written
+
+        var request: ScanRequest
+        var action: ScanAction
+        /// Nil only for a refused scan id (see ``reusedScanIDReason``).
+        var result: ScanResult?
+        var reason: String
+        var message: String
+        var seat: Seat?
+        var replayOf: Int64?
+        var durability: Durability
+
+        // The durability switch is a FROM item so that it runs once, before the row is
+        // written, and inside the statement's own transaction (is_local = true).
+        static let sql = """
+            INSERT INTO entry_logs (seat_id, scanned_by_staff_id, terminal_id, action, result, reason, message,
+                                    hall_id_presented, hall_id_expected, scan_id, replay_of, code_sha256,
+                                    event_id_presented)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
+            FROM (SELECT CASE WHEN $14 THEN set_config('synchronous_commit', 'off', true) END) AS durability
+            RETURNING log_id, scanned_at
+            """
+
+        static let bindingDataTypes: [PostgresDataType] = [
+            .text, .text, .text, .text, .text, .text, .text, .text, .text, .text, .int8, .bytea, .text, .bool,
+        ]
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 14)
+            try b.append(seat?.seatID)
+            try b.append(request.staffID)
+            try b.append(request.terminalID)
+            try b.append(action.rawValue)
+            try b.append(result?.rawValue)
+            try b.append(reason)
+            try b.append(message)
+            try b.append(request.doorHallID)
+            try b.append(seat?.hallID)
+            try b.append(request.scanID)
+            try b.append(replayOf)
+            try b.append(request.codeDigest)
+            try b.append(request.doorEventID)
+            try b.append(durability == .relaxed)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Written {
+            let (logID, scannedAt) = try row.decode((Int64, Date).self)
+            return Written(logID: logID, scannedAt: scannedAt)
+        }
+    }
+
+    /// Logs a verdict that changed no seat (every VERIFY; an ADMIT that was not a
+    /// SUCCESS, or a replay of an earlier answer).
     static func append(
         _ request: ScanRequest, action: ScanAction, verdict: ScanVerdict, seat: Seat?,
         replayOf: Int64? = nil, on connection: PostgresConnection, logger: Logger
     ) async throws -> Written {
-        let rows = try await connection.query(
-            """
-            INSERT INTO entry_logs (seat_id, scanned_by_staff_id, terminal_id, action, result, reason,
-                                    message, hall_id_presented, hall_id_expected, scan_id, replay_of,
-                                    code_sha256, event_id_presented)
-            VALUES (\(seat?.seatID), \(request.staffID), \(request.terminalID), \(action.rawValue),
-                    \(verdict.result.rawValue), \(verdict.reason.rawValue), \(verdict.message),
-                    \(request.doorHallID), \(seat?.hallID), \(request.scanID), \(replayOf),
-                    \(request.codeDigest), \(request.doorEventID))
-            RETURNING log_id, scanned_at
-            """, logger: logger
-        ).collect()
-        guard let row = rows.first else { throw StoreError.internalError("entry log insert returned no row") }
-        let r = row.makeRandomAccess()
-        return Written(logID: try r["log_id"].decode(Int64.self), scannedAt: try r["scanned_at"].decode(Date.self))
+        try await insert(
+            Insert(
+                request: request, action: action, result: verdict.result, reason: verdict.reason.rawValue,
+                message: verdict.message, seat: seat, replayOf: replayOf,
+                durability: action == .verify ? .relaxed : .synchronous),
+            on: connection, logger: logger)
     }
 
     /// A scan id presented again with another code (or from another door): no verdict,
@@ -40,17 +99,21 @@ enum EntryLog {
     static func appendRefusal(
         _ request: ScanRequest, original: Original, problem: String, on connection: PostgresConnection, logger: Logger
     ) async throws {
-        try await connection.query(
-            """
-            INSERT INTO entry_logs (seat_id, scanned_by_staff_id, terminal_id, action, result, reason,
-                                    message, hall_id_presented, scan_id, replay_of, code_sha256, event_id_presented)
-            VALUES (NULL, \(request.staffID), \(request.terminalID), \(ScanAction.admit.rawValue), NULL,
-                    \(reusedScanIDReason), \("Refused: scan id \(problem)"), \(request.doorHallID), \(request.scanID),
-                    \(original.logID), \(request.codeDigest), \(request.doorEventID))
-            """, logger: logger)
+        _ = try await insert(
+            Insert(
+                request: request, action: .admit, result: nil, reason: reusedScanIDReason,
+                message: "Refused: scan id \(problem)", seat: nil, replayOf: original.logID, durability: .synchronous),
+            on: connection, logger: logger)
     }
 
-    /// The original admission recorded under `scanID`, if any.
+    private static func insert(_ statement: Insert, on connection: PostgresConnection, logger: Logger) async throws -> Written {
+        var written: Written?
+        for try await row in try await connection.execute(statement, logger: logger) { written = row }
+        guard let written else { throw StoreError.internalError("entry log insert returned no row") }
+        return written
+    }
+
+    /// The original answer recorded under a scan id, if any (read by ``ScanRead``).
     struct Original: Sendable {
         var logID: Int64
         var scannedAt: Date
@@ -61,29 +124,33 @@ enum EntryLog {
         var message: String
         /// Nil for rows written before scan ids were bound to codes (migration 3).
         var codeDigest: Data?
-    }
 
-    static func original(scanID: String, on connection: PostgresConnection, logger: Logger) async throws -> Original? {
-        let rows = try await connection.query(
+        /// The select list ``decode(_:)`` reads, from `entry_logs` under `alias`.
+        static func columns(of alias: String) -> String {
             """
-            SELECT log_id, scanned_at, seat_id, hall_id_presented, terminal_id, reason, message, code_sha256
-            FROM entry_logs WHERE scan_id = \(scanID) AND replay_of IS NULL
-            """, logger: logger
-        ).collect()
-        guard let row = rows.first else { return nil }
-        let r = row.makeRandomAccess()
-        let reasonText = try r["reason"].decode(String.self)
-        guard let reason = ScanReason(rawValue: reasonText) else {
-            throw StoreError.internalError("unknown scan reason \(reasonText) in entry_logs")
+            \(alias).log_id AS original_log_id, \(alias).scanned_at AS original_scanned_at, \
+            \(alias).seat_id AS original_seat_id, \(alias).hall_id_presented AS original_hall_id, \
+            \(alias).terminal_id AS original_terminal_id, \(alias).reason AS original_reason, \
+            \(alias).message AS original_message, \(alias).code_sha256 AS original_code_sha256
+            """
         }
-        return Original(
-            logID: try r["log_id"].decode(Int64.self),
-            scannedAt: try r["scanned_at"].decode(Date.self),
-            seatID: try r["seat_id"].decode(String?.self),
-            doorHallID: try r["hall_id_presented"].decode(String.self),
-            terminalID: try r["terminal_id"].decode(String.self),
-            reason: reason,
-            message: try r["message"].decode(String.self),
-            codeDigest: try r["code_sha256"].decode(Data?.self))
+
+        /// The original in a row selected with ``columns(of:)``, or nil when there is none.
+        static func decode(_ r: PostgresRandomAccessRow) throws -> Original? {
+            guard let logID = try r["original_log_id"].decode(Int64?.self) else { return nil }
+            let reasonText = try r["original_reason"].decode(String.self)
+            guard let reason = ScanReason(rawValue: reasonText) else {
+                throw StoreError.internalError("unknown scan reason \(reasonText) in entry_logs")
+            }
+            return Original(
+                logID: logID,
+                scannedAt: try r["original_scanned_at"].decode(Date.self),
+                seatID: try r["original_seat_id"].decode(String?.self),
+                doorHallID: try r["original_hall_id"].decode(String.self),
+                terminalID: try r["original_terminal_id"].decode(String.self),
+                reason: reason,
+                message: try r["original_message"].decode(String.self),
+                codeDigest: try r["original_code_sha256"].decode(Data?.self))
+        }
     }
 }

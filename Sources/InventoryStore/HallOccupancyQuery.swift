@@ -90,8 +90,15 @@ extension InventoryStore {
                 guard let i = index[event] else { continue }  // cannot happen: seats reference events
                 halls[i].admissionsPerMinute[window - 1 - Int(minutesAgo)] += Int(admissions)
             }
-            if asOf == nil { asOf = try await ScanLookup.databaseNow(on: connection, logger: logger) }
+            if asOf == nil { asOf = try await databaseNow(on: connection, logger: logger) }
             return OccupancyReport(halls: halls, asOf: asOf ?? Date())
         }
     }
+}
+
+/// The database's clock, for a report that found no row to take it from.
+private func databaseNow(on connection: PostgresConnection, logger: Logger) async throws -> Date {
+    let rows = try await connection.query("SELECT now() AS db_now", logger: logger).collect()
+    guard let row = rows.first else { throw StoreError.internalError("now() returned no row") }
+    return try row.makeRandomAccess()["db_now"].decode(Date.self)
 }

@@ -69,15 +69,17 @@ public struct InventoryStore: Sendable {
         }
     }
 
-    /// A scan's transaction (VerifyTicket, MarkCheckedIn): like ``transaction(seatID:_:)``,
-    /// except that a lock it could not get is UNAVAILABLE, never "busy" (ABORTED). A
-    /// scan is safe to repeat as it is (same scan id), and a door must never show
-    /// "busy" to a guest as if it were a verdict.
-    func scanTransaction<T: Sendable>(
+    /// A scan's call (VerifyTicket, MarkCheckedIn): its statements on one pooled
+    /// connection, each its own transaction (the scan needs no BEGIN or COMMIT), bounded
+    /// and classified like ``bounded(seatID:_:)``, except that a lock it could not get is
+    /// UNAVAILABLE, never "busy" (ABORTED). A scan is safe to repeat as it is (same scan
+    /// id), and a door must never show "busy" to a guest as if it were a verdict.
+    func scanCall<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(StoreError) -> T {
+        let client = self.client
         do {
-            return try await transaction(body)
+            return try await bounded { try await client.withConnection { connection in try await body(connection) } }
         } catch .seatBusy {
             throw .unavailable("the seat stayed locked by another request; retry the scan")
         }

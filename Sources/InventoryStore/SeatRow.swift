@@ -21,6 +21,13 @@ enum SeatRow {
         checked_in_staff_id, revision, ticket_serial, updated_at, last_transfer_id
         """
 
+    /// ``columns`` qualified by a table alias, for queries that join seats to tables
+    /// with columns of the same names.
+    static func columns(of alias: String) -> String {
+        columns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespaces))" }
+            .joined(separator: ", ")
+    }
+
     static func decode(_ row: PostgresRow) throws -> Seat {
         let r = row.makeRandomAccess()
         let statusText = try r["status"].decode(String.self)

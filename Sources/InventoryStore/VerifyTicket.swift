@@ -4,13 +4,19 @@ import UsherCore
 extension InventoryStore {
     /// VerifyTicket: the verdict this code would get at this door, changing nothing
     /// but the audit trail (one VERIFY row).
+    ///
+    /// Two round trips, no BEGIN or COMMIT: the scan's one read (``ScanRead``), then
+    /// the log row, whose commit does not wait for the WAL flush
+    /// (``EntryLog/Durability/relaxed``): a verify admits nobody, so the fsync bought
+    /// nothing a door relies on.
     public func verifyTicket(_ request: ScanRequest) async throws(StoreError) -> ScanReport {
         let logger = self.logger
         let keyring = self.keyring
-        return try await scanTransaction { connection in
-            let (lookup, found, now) = try await ScanLookup.lookUp(
-                request.ticketCode, keyring: keyring, on: connection, logger: logger)
-            let verdict = ScanVerdict.decide(lookup, at: request.door, now: now, action: .verify)
+        return try await scanCall { connection in
+            let (lookup, read) = try await ScanRead.run(
+                request.ticketCode, scanID: nil, keyring: keyring, on: connection, logger: logger)
+            let found = read.found
+            let verdict = ScanVerdict.decide(lookup, at: request.door, now: read.now, action: .verify)
             let log = try await EntryLog.append(
                 request, action: .verify, verdict: verdict, seat: found?.seat, on: connection, logger: logger)
             return ScanReport(

@@ -19,13 +19,16 @@ public struct ExportTicket: Sendable, Hashable {
 /// Writes a QR PNG per ticket and `manifest.csv` (seat, owner, ticket_code, file)
 /// into a directory. PNGs are rendered on all cores; the manifest is written last,
 /// through a temporary file, so a manifest on disk always lists finished PNGs.
+/// With `images: false` only the manifest is written, its `file` column empty: the
+/// codes for a mailing system (or a benchmark), without 50,000 PNGs to render.
 public enum TicketExporter {
     public static func export(
-        _ tickets: [ExportTicket], to directory: URL, parallelism: Int = ProcessInfo.processInfo.activeProcessorCount,
+        _ tickets: [ExportTicket], to directory: URL, images: Bool = true,
+        parallelism: Int = ProcessInfo.processInfo.activeProcessorCount,
         progress: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let workers = max(1, parallelism)
+        let workers = images ? max(1, parallelism) : 0
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Each worker takes every `workers`-th ticket: no shared queue to lock.
             for worker in 0..<workers {
@@ -42,7 +45,8 @@ public enum TicketExporter {
         }
         var csv = "seat,owner,ticket_code,file\r\n"
         for ticket in tickets {
-            csv += [ticket.seatID, ticket.ownerUserID, ticket.ticketCode, ticket.fileName].map(csvField).joined(separator: ",") + "\r\n"
+            csv += [ticket.seatID, ticket.ownerUserID, ticket.ticketCode, images ? ticket.fileName : ""].map(csvField)
+                .joined(separator: ",") + "\r\n"
         }
         let manifest = directory.appendingPathComponent("manifest.csv")
         let temporary = directory.appendingPathComponent(".manifest.csv.partial")

@@ -1,5 +1,6 @@
 import Foundation
 import InventoryClient
+import InventoryProto
 import InventoryStore
 import PostgresNIO
 import Testing
@@ -82,6 +83,26 @@ struct DeviceEnrollmentTests {
 
             let credential = try await InventoryClient.enroll(server.enrollmentCode(grant, fingerprint: tls.selfSigned!))
             #expect(credential.name == "door-east")
+        }
+    }
+
+    /// A credential in use, then revoked: the server remembers confirmed credentials
+    /// for a second (CredentialCache), so the refusal comes within that, not at once;
+    /// it must come, and stay.
+    @Test func revokingACredentialInUseEndsItWithinTheCacheSecond() async throws {
+        try await withTestServer { server in
+            let door = try await server.devices.metadata("door-revoked-live", role: .supervisor)
+            let request = Inventory_GetHallOccupancyRequest()
+            _ = try await server.inventory.getHallOccupancy(request, metadata: door)  // confirmed and remembered
+            let revokedAt = ContinuousClock.now
+            _ = try await server.withStore { try await $0.revokeDevice(named: "door-revoked-live") }
+            let (_, after) = try await waitUntil("the revoked credential refused", within: .seconds(10), every: .milliseconds(50)) {
+                await rpcCode { _ = try await server.inventory.getHallOccupancy(request, metadata: door) }
+            } until: { $0 == .unauthenticated }
+            #expect(revokedAt.duration(to: .now) >= after)
+            for _ in 0..<3 {
+                #expect(await rpcCode { _ = try await server.inventory.getHallOccupancy(request, metadata: door) } == .unauthenticated)
+            }
         }
     }
 

@@ -19,6 +19,9 @@ struct Tickets: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Directory for the PNGs and manifest.csv (created if missing).", valueName: "dir"))
         var out: String
 
+        @Flag(help: "Write manifest.csv only, with the codes and an empty file column: no PNGs.")
+        var noImages = false
+
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var keys: TicketKeyOptions
         @OptionGroup var logging: LoggingOptions
@@ -38,12 +41,14 @@ struct Tickets: AsyncParsableCommand {
                     ticketCode: TicketCode.issue($0.claims, signer: signer))
             }
             let started = ContinuousClock.now
-            let progress = ProgressBar(total: tickets.count, label: "Exporting \(eventID)")
-            try await TicketExporter.export(tickets, to: URL(fileURLWithPath: out)) { count in progress.advance(by: count) }
+            let progress = ProgressBar(total: noImages ? 0 : tickets.count, label: "Exporting \(eventID)")
+            try await TicketExporter.export(tickets, to: URL(fileURLWithPath: out), images: !noImages) { count in
+                progress.advance(by: count)
+            }
             progress.finish()
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            print("exported \(tickets.count) tickets of \(eventID) to \(out)/ (PNGs and manifest.csv) in \(String(format: "%.1f", seconds)) s")
+            print("exported \(tickets.count) tickets of \(eventID) to \(out)/ (\(noImages ? "manifest.csv only" : "PNGs and manifest.csv")) in \(String(format: "%.1f", seconds)) s")
         }
     }
 
