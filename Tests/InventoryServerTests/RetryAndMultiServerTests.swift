@@ -29,7 +29,8 @@ struct RetryAndMultiServerTests {
             let first = await rpcCode { _ = try await server.inventory.markCheckedIn(request, metadata: door) }
             #expect(first == .unavailable, "no verdict reached the door")
             // The door retries with the same scan id until it gets a verdict; a retry
-            // waits for the first attempt's transaction (the scan id's lock), then replays it.
+            // waits for the first attempt's commit (on the seat's row and the scan id's
+            // unique index entry), then reads the original and replays it.
             let (retry, _) = try await waitUntil("a verdict for the retried scan", within: .seconds(15), every: .milliseconds(100), observe: {
                 try await server.inventory.markCheckedIn(request, metadata: door)
             }) { _ in true }
@@ -57,9 +58,10 @@ struct RetryAndMultiServerTests {
 
     /// Doors that lose the race must not queue behind each other. A READ COMMITTED
     /// UPDATE that waited for the winner keeps the row lock its re-check took, even
-    /// though it updates nothing; without the check-in's savepoint every loser held
-    /// the seat until its own commit and the last door waited for all the others
-    /// (then lock_timeout: a door told ABORTED). A trigger makes each DUPLICATE's
+    /// though it updates nothing, until its transaction ends; were a loser's write
+    /// part of a longer transaction, every loser would hold the seat until its own
+    /// commit and the last door would wait for all the others (then lock_timeout: a
+    /// door told ABORTED). The admission's write is its own transaction for that reason. A trigger makes each DUPLICATE's
     /// transaction take 300 ms, as on a loaded database: 15 losers queued one by
     /// one would need 4.5 s, far past every bound; standing aside, they overlap.
     @Test func slowLosersDoNotQueueBehindEachOther() async throws {

@@ -99,8 +99,8 @@ extension TestServer {
     }
 
     /// Makes every original (not replayed) entry_logs row with `result` take
-    /// `seconds` to write, inside the scan's transaction: a database slow at the worst
-    /// moment, after the seat was written and before the commit. Keep it under the
+    /// `seconds` to write, inside the scan's write statement: a database slow at the
+    /// worst moment, after the seat was written and before the commit. Keep it under the
     /// server's 3 s statement_timeout, or the statement is cancelled and nothing commits.
     func delayEntryLogs(_ result: DelayedResult, seconds: Double) async throws {
         try await withClient(database) { database in
