@@ -154,6 +154,35 @@ load() {
   [ "$hwm" -le 64 ] || { echo "FAILED: peak RSS $hwm MiB is over the 64 MiB target"; failed=1; }
 }
 
+# Photo decoding (issue 15): a set of 1280x720 "photos" of the demo tickets, made here
+# from a fixed seed (size, rotation, perspective, blur, noise, lighting, JPEG quality),
+# decoded in process by ScanDecode and by zbarimg on the same files.
+# Targets: median <= 10 ms per photo, and at least as many correct reads as zbarimg.
+decode() {
+  local set="$work/photos" i=0
+  mkdir -p "$set"
+  : > "$set/expected.tsv"
+  # awk's generator with a fixed seed: the same set on every machine and every run.
+  awk 'BEGIN { srand(1515); for (i = 0; i < 40; i++) {
+         printf "%d %d %.1f %d %d %d %d %d %d %d %d %.2f %.2f %d\n", i, 160 + int(rand() * 260), rand() * 50 - 25,
+           int(rand() * 90) - 45, int(rand() * 90) - 45, int(rand() * 90) - 45, int(rand() * 90) - 45,
+           int(rand() * 90) - 45, int(rand() * 90) - 45, int(rand() * 300) - 150, int(rand() * 160) - 80,
+           rand() * 1.6, rand() * 1.3, 35 + int(rand() * 55) } }' |
+  while read -r n size angle a b c d e f dx dy blur noise quality; do
+    local tickets=(success duplicate expired revoked unpaid wrong-hall forged)
+    local ticket="${tickets[$((n % ${#tickets[@]}))]}"
+    local out="$set/photo-$n.jpg"
+    # ImageMagick's own convert: /usr/local/bin/convert may be a stand-in (STACK-NOTES).
+    /usr/bin/convert "assets/tickets/$ticket.png" -filter point -resize "${size}x${size}" -bordercolor white -border "$((size / 8))" \
+      -background none -rotate "$angle" \
+      \( -size 1280x720 gradient:gray30-gray85 \) +swap -gravity center -geometry "+$dx+$dy" -composite \
+      -distort Perspective "0,0 $a,$b  1279,0 $((1279 + c)),$d  1279,719 $((1279 + e)),$((719 + f))  0,719 0,719" \
+      -blur "0x$blur" -seed "$((1000 + n))" -attenuate "$noise" +noise Gaussian -quality "$quality" "$out"
+    printf '%s\t%s\n' "$out" "$(zbarimg -q --raw "assets/tickets/$ticket.png" 2>/dev/null)" >> "$set/expected.tsv"
+  done
+  "$bin/bench" decode-set "$set/expected.tsv" 10 || failed=1
+}
+
 case "$mode" in
   basics) basics ;;
   load) load ;;

@@ -19,6 +19,8 @@ import ZbarReference
 ///                                          seat-map full load and empty delta poll (time, bytes), map render
 ///     bench load admit|verify CREDENTIAL CODES IN_FLIGHT SECONDS [PGBENCH_TPS]
 ///                                          MarkCheckedIn or VerifyTicket under load (rate, p50, p99, ratio)
+///     bench decode-set EXPECTED.tsv [MAX_MEDIAN_MS]
+///                                          a set of photos (file TAB code): ours vs zbarimg, time and reads
 ///     bench pgbench-log IN_FLIGHT SECONDS FILE...
 ///                                          the same line for pgbench's per-transaction logs
 ///
@@ -65,6 +67,11 @@ struct Bench {
                 rpc, credential: arguments[2], codes: arguments[3], inFlight: inFlight, seconds: seconds, baseline: baseline)
             print(result.line(baseline: baseline))
             return
+        case "decode-set" where arguments.count >= 2:
+            let ok = try await decodeSet(
+                expectedFile: arguments[1], maxMedianMilliseconds: arguments.count > 2 ? Double(arguments[2]) : nil)
+            if !ok { exit(1) }
+            return
         case "pgbench-log" where arguments.count >= 4:
             guard let inFlight = Int(arguments[1]), let seconds = Double(arguments[2]) else { break }
             let result = try pgbenchLog(inFlight: inFlight, seconds: seconds, files: Array(arguments.dropFirst(3)))
@@ -73,7 +80,7 @@ struct Bench {
         default:
             break
         }
-        FileHandle.standardError.write(Data("usage: bench export|verify|decode|scan|venue|hall|load|pgbench-log ...\n".utf8))
+        FileHandle.standardError.write(Data("usage: bench export|verify|decode|decode-set|scan|venue|hall|load|pgbench-log ...\n".utf8))
         exit(2)
     }
 

@@ -25,6 +25,35 @@ struct QRCodeReaderTests {
         }
     }
 
+    /// A photo is scanned where the code is, not everywhere: the region found holds
+    /// the code, is a fraction of the frame, and reads what the whole frame reads.
+    @Test func aPhotoIsScannedWhereTheCodeIs() async throws {
+        let url = Self.assets.appendingPathComponent("photo-success.jpg")
+        let image = try GrayImage(decoding: try Data(contentsOf: url), name: "photo-success.jpg")
+        let found = image.likelyCodeRegion()
+        let region = try #require(found)
+        #expect(region.width * region.height < image.width * image.height / 3, "\(region)")
+        // Where the code is in this photo (its modules span about x 360...760, y 180...560).
+        #expect(region.x < 360 && region.x + region.width > 760 && region.y < 180 && region.y + region.height > 560, "\(region)")
+        let read = image.scanQRCodes()
+        #expect(read == (try await Self.zbarimg(url)))
+    }
+
+    /// A bigger patch of texture than the code (a random black-and-white pattern beside
+    /// it) draws the first look away from the code; the whole frame is then scanned,
+    /// and the code is still read.
+    @Test func aDecoyPatchFallsBackToTheWholeFrame() async throws {
+        let url = Self.fixtures.appendingPathComponent("photo-with-decoy.jpg")
+        let image = try GrayImage(decoding: try Data(contentsOf: url), name: "photo-with-decoy.jpg")
+        let found = image.likelyCodeRegion()
+        let region = try #require(found)
+        #expect(region.x >= 780, "the decoy (x 828...1276) is the largest patch: \(region)")
+        let expected = try await Self.zbarimg(url)
+        #expect(expected.count == 1)
+        let read = image.scanQRCodes()
+        #expect(read == expected)
+    }
+
     @Test func severalCodesAreAllReturned() async throws {
         let codes = try QRCodeReader.codes(inImageAt: Self.fixtures.appendingPathComponent("two-codes.png"))
         #expect(codes.count == 2)
