@@ -114,44 +114,56 @@ load() {
   local load_server=$server
   local door
   door="$(enroll "$data" 50072 bench-arena-door door arena)"
-  local psql=(psql -X -q -h "$data/socket" -U usher -d usher)
+  local socket="$data/postgres/socket"
+  local psql=(psql -X -q -h "$socket" -U usher -d usher)
   "${psql[@]}" -c "SELECT 1" >/dev/null
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
   echo "database: $("${psql[@]}" -At -c "SELECT 'PostgreSQL ' || current_setting('server_version') || ', synchronous_commit ' || current_setting('synchronous_commit') || ', fsync ' || current_setting('fsync')")"
   local pgbench_bin
   pgbench_bin="$(ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)"
-  for inflight in 16 64; do
+  # pgbench DESCRIPTION PROTOCOL IN_FLIGHT -> its line, on a freshly reset database.
+  pgbench_run() {
     "${psql[@]}" -f scripts/bench/reset.sql
     rm -f "$work"/pgbench.log*
-    "$pgbench_bin" -n -h "$data/socket" -U usher -c "$inflight" -j 2 -T "$seconds" -M prepared \
+    "$pgbench_bin" -n -h "$socket" -U usher -c "$3" -j 2 -T "$seconds" -M "$2" \
       -D seats="$seats" -f scripts/bench/naive-check-in.sql -l --log-prefix="$work/pgbench.log" usher >/dev/null
-    local line tps
-    line="$("$bin/bench" pgbench-log "$inflight" "$seconds" "$work"/pgbench.log*)"
+    "$bin/bench" pgbench-log "$1" "$3" "$seconds" "$work"/pgbench.log*
+  }
+  rate() { echo "$1" | awk '{ for (i = 1; i <= NF; i++) if ($i == "/s") print $(i - 1) }'; }
+  for inflight in 16 64; do
+    # The baseline is the naive transaction as the issue measured it (pgbench's default
+    # simple protocol: every statement parsed and planned anew); the same transaction
+    # with prepared statements is shown beside it.
+    local line tps prepared p99 ratio
+    line="$(pgbench_run "naive pgbench" simple "$inflight")"
     echo "$line"
-    tps="$(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i == "/s") print $(i - 1) }')"
-    local p99 ratio
+    tps="$(rate "$line")"
+    line="$(pgbench_run "naive pgbench, prepared" prepared "$inflight")"
+    echo "$line"
+    prepared="$(rate "$line")"
     "${psql[@]}" -f scripts/bench/reset.sql
-    line="$("$bin/bench" load admit "$door" "$work/codes.txt" "$inflight" "$seconds" "$tps")"
+    line="$("$bin/bench" load admit "$door" "$work/codes.txt" "$inflight" "$seconds" "$tps" "$prepared")"
     echo "$line"
     ratio="$(echo "$line" | sed -n 's/.* \([0-9.]*\)x pgbench.*/\1/p')"
     p99="$(echo "$line" | sed -n 's/.*p99 *\([0-9.]*\) ms.*/\1/p')"
     local want_ratio=1.2 want_p99=10
     [ "$inflight" -eq 64 ] && { want_ratio=1.0; want_p99=40; }
     awk -v r="$ratio" -v w="$want_ratio" -v p="$p99" -v q="$want_p99" 'BEGIN { exit !(r >= w && p <= q) }' ||
-      { echo "FAILED: MarkCheckedIn at $inflight in flight: ${ratio}x pgbench, p99 $p99 ms (target >= ${want_ratio}x, <= $want_p99 ms)"; failed=1; }
-    echo "$line" | grep -q errors && { echo "FAILED: MarkCheckedIn answered errors"; failed=1; }
+      { echo "MISSED: MarkCheckedIn at $inflight in flight: ${ratio}x pgbench, p99 $p99 ms (target >= ${want_ratio}x, <= $want_p99 ms)"; failed=1; }
+    echo "$line" | grep -q "errors\|not admitted" && { echo "FAILED: MarkCheckedIn failed calls or did not admit"; failed=1; }
     "${psql[@]}" -f scripts/bench/reset.sql
-    line="$("$bin/bench" load verify "$door" "$work/codes.txt" "$inflight" "$seconds" "$tps")"
+    line="$("$bin/bench" load verify "$door" "$work/codes.txt" "$inflight" "$seconds" "$tps" "$prepared")"
     echo "$line"
     ratio="$(echo "$line" | sed -n 's/.* \([0-9.]*\)x pgbench.*/\1/p')"
     awk -v r="$ratio" 'BEGIN { exit !(r >= 3) }' ||
-      { echo "FAILED: VerifyTicket at $inflight in flight: ${ratio}x pgbench (target >= 3x)"; failed=1; }
+      { echo "MISSED: VerifyTicket at $inflight in flight: ${ratio}x pgbench (target >= 3x)"; failed=1; }
+    echo "$line" | grep -q "errors" && { echo "FAILED: VerifyTicket failed calls"; failed=1; }
   done
   local hwm rss
   hwm="$(awk '/VmHWM/ { print int($2 / 1024) }' "/proc/$load_server/status")"
   rss="$(awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$load_server/status")"
   echo "inventory-server memory: peak RSS $hwm MiB, now $rss MiB"
-  [ "$hwm" -le 64 ] || { echo "FAILED: peak RSS $hwm MiB is over the 64 MiB target"; failed=1; }
+  [ "$hwm" -le 64 ] || { echo "MISSED: peak RSS $hwm MiB is over the 64 MiB target"; failed=1; }
 }
 
 # Photo decoding (issue 15): a set of 1280x720 "photos" of the demo tickets, made here

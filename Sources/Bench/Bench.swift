@@ -63,18 +63,20 @@ struct Bench {
                 let seconds = Double(arguments[5])
             else { break }
             let baseline = arguments.count > 6 ? Double(arguments[6]) : nil
+            let prepared = arguments.count > 7 ? Double(arguments[7]) : nil
             let result = try await load(
-                rpc, credential: arguments[2], codes: arguments[3], inFlight: inFlight, seconds: seconds, baseline: baseline)
-            print(result.line(baseline: baseline))
+                rpc, credential: arguments[2], codes: arguments[3], inFlight: inFlight, seconds: seconds)
+            print(result.line(baseline: baseline, prepared: prepared))
             return
         case "decode-set" where arguments.count >= 2:
             let ok = try await decodeSet(
                 expectedFile: arguments[1], maxMedianMilliseconds: arguments.count > 2 ? Double(arguments[2]) : nil)
             if !ok { exit(1) }
             return
-        case "pgbench-log" where arguments.count >= 4:
-            guard let inFlight = Int(arguments[1]), let seconds = Double(arguments[2]) else { break }
-            let result = try pgbenchLog(inFlight: inFlight, seconds: seconds, files: Array(arguments.dropFirst(3)))
+        case "pgbench-log" where arguments.count >= 5:
+            guard let inFlight = Int(arguments[2]), let seconds = Double(arguments[3]) else { break }
+            let result = try pgbenchLog(
+                title: arguments[1], inFlight: inFlight, seconds: seconds, files: Array(arguments.dropFirst(4)))
             print(result.line(baseline: nil))
             return
         default:

@@ -22,17 +22,22 @@ extension Bench {
         var title: String
         var inFlight: Int
         var count: Int
+        /// Calls that failed (an RPC error): none is acceptable.
         var errors: Int
+        /// Admissions answered with anything but SUCCESS: the codes were used before.
+        var notAdmitted = 0
         var seconds: Double
         var histogram: Histogram<UInt64>
         var rate: Double { Double(count) / seconds }
 
-        func line(baseline: Double?) -> String {
+        func line(baseline: Double?, prepared: Double? = nil) -> String {
             var line = String(
                 format: "%-24@ %3d in flight: %7.0f /s   p50 %6.2f ms   p99 %6.2f ms", title, inFlight, rate,
                 Double(histogram.valueAtPercentile(50)) / 1000, Double(histogram.valueAtPercentile(99)) / 1000)
             if let baseline { line += String(format: "   %.2fx pgbench", rate / baseline) }
+            if let prepared { line += String(format: " (%.2fx prepared)", rate / prepared) }
             if errors > 0 { line += "   \(errors) errors" }
+            if notAdmitted > 0 { line += "   \(notAdmitted) not admitted (codes used before?)" }
             return line
         }
     }
@@ -45,8 +50,7 @@ extension Bench {
     /// once, so every admission is a first one), for `seconds`, over one connection as
     /// the credential's device. Prints one line; fails on any error answer.
     static func load(
-        _ rpc: LoadRPC, credential path: String, codes codesPath: String, inFlight: Int, seconds: Double,
-        baseline: Double?
+        _ rpc: LoadRPC, credential path: String, codes codesPath: String, inFlight: Int, seconds: Double
     ) async throws -> LoadResult {
         let credential = try loadCredential(path)
         let configuration = try credential.clientConfiguration()
@@ -65,12 +69,13 @@ extension Bench {
             let clock = ContinuousClock()
             let start = clock.now
             let end = start.advanced(by: .milliseconds(Int(seconds * 1000)))
-            let perCaller = try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int, Int).self) { group in
+            let perCaller = try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int, Int, Int).self) { group in
                 for _ in 0..<inFlight {
                     group.addTask {
                         var histogram = newHistogram()
                         var count = 0
                         var errors = 0
+                        var notAdmitted = 0
                         while clock.now < end {
                             let taken = next.take()
                             // Admissions use each code once; verifies go round again.
@@ -78,6 +83,7 @@ extension Bench {
                             let index = taken % codes.count
                             let began = clock.now
                             let ok: Bool
+                            var admitted = true
                             do {
                                 switch rpc {
                                 case .admit:
@@ -89,7 +95,8 @@ extension Bench {
                                             $0.terminalID = terminal
                                             $0.scanID = "bench-\(run)-\(index)"
                                         }, metadata: metadata)
-                                    ok = response.result == .success
+                                    ok = true
+                                    admitted = response.result == .success
                                 case .verify:
                                     let response = try await inventory.verifyTicket(
                                         .with {
@@ -106,20 +113,21 @@ extension Bench {
                             let took = clock.now - began
                             histogram.record(UInt64(max(1, took.components.seconds * 1_000_000 + took.components.attoseconds / 1_000_000_000_000)))
                             if ok { count += 1 } else { errors += 1 }
+                            if ok && !admitted { notAdmitted += 1 }
                         }
-                        return (histogram, count, errors)
+                        return (histogram, count, errors, notAdmitted)
                     }
                 }
-                var all: [(Histogram<UInt64>, Int, Int)] = []
+                var all: [(Histogram<UInt64>, Int, Int, Int)] = []
                 for try await one in group { all.append(one) }
                 return all
             }
             let elapsed = clock.now - start
             var histogram = newHistogram()
-            for (h, _, _) in perCaller { histogram.add(h) }
+            for (h, _, _, _) in perCaller { histogram.add(h) }
             return LoadResult(
                 title: rpc.title, inFlight: inFlight, count: perCaller.reduce(0) { $0 + $1.1 },
-                errors: perCaller.reduce(0) { $0 + $1.2 },
+                errors: perCaller.reduce(0) { $0 + $1.2 }, notAdmitted: perCaller.reduce(0) { $0 + $1.3 },
                 seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                 histogram: histogram)
         }
@@ -138,7 +146,7 @@ extension Bench {
 
     /// Reads pgbench's per-transaction logs (`pgbench -l`: the third field is the
     /// latency in microseconds) into the same histogram as ``load``.
-    static func pgbenchLog(inFlight: Int, seconds: Double, files: [String]) throws -> LoadResult {
+    static func pgbenchLog(title: String, inFlight: Int, seconds: Double, files: [String]) throws -> LoadResult {
         var histogram = newHistogram()
         var count = 0
         for file in files {
@@ -150,6 +158,6 @@ extension Bench {
             }
         }
         return LoadResult(
-            title: "naive pgbench", inFlight: inFlight, count: count, errors: 0, seconds: seconds, histogram: histogram)
+            title: title, inFlight: inFlight, count: count, errors: 0, seconds: seconds, histogram: histogram)
     }
 }
