@@ -34,7 +34,7 @@ extension InventoryStore {
     ///   synchronously (`synchronous_commit` as configured, on by default).
     public func markCheckedIn(_ request: ScanRequest) async throws(StoreError) -> ScanReport {
         let logger = self.logger
-        let keyring = self.keyring
+        let verified = TicketCode.verify(request.ticketCode, keyring: keyring)
         // A refusal is returned, not thrown, so its log row commits; it is thrown after.
         let attempt = try await scanCall { connection -> CheckInAttempt in
             // Bounded twice: by attempts here, and by the store's call bound around the
@@ -46,9 +46,9 @@ extension InventoryStore {
                 // its way may still land; the scan id makes the retry replay it.
                 try Task.checkCancellation()
                 let (lookup, read) = try await ScanRead.run(
-                    request.ticketCode, scanID: request.scanID, keyring: keyring, on: connection, logger: logger)
+                    verified, scanID: request.scanID, on: connection, logger: logger)
                 if let original = read.original {
-                    if let problem = Self.mismatch(original, request, keyring: keyring) {
+                    if let problem = Self.mismatch(original, request, verified: verified) {
                         try await EntryLog.appendRefusal(
                             request, original: original, problem: problem, on: connection, logger: logger)
                         return .refused(InputError(field: "scan_id", problem: problem))
@@ -98,17 +98,14 @@ extension InventoryStore {
 
     /// Why `request` is not a repeat of `original`, or nil when it is. The id is bound
     /// to the code's digest; rows from before that binding fall back to the seat.
-    private static func mismatch(_ original: EntryLog.Original, _ request: ScanRequest, keyring: TicketKeyring) -> String? {
+    private static func mismatch(
+        _ original: EntryLog.Original, _ request: ScanRequest, verified: Result<TicketClaims, TicketCodeError>
+    ) -> String? {
         let sameCode: Bool
         if let digest = original.codeDigest {
             sameCode = digest == request.codeDigest
         } else {
-            let seatID: String? =
-                switch TicketCode.verify(request.ticketCode, keyring: keyring) {
-                case .success(let claims): claims.seatID
-                case .failure: nil
-                }
-            sameCode = original.seatID == nil || seatID == original.seatID
+            sameCode = original.seatID == nil || (try? verified.get())?.seatID == original.seatID
         }
         if !sameCode { return "was already used for a different ticket code" }
         if original.doorHallID != request.doorHallID { return "was already used at a door of another hall" }

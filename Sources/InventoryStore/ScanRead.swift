@@ -74,23 +74,21 @@ struct ScanRead: PostgresPreparedStatement {
 }
 
 extension ScanRead {
-    /// Verifies the code (UsherCore owns the format), then reads what it names and
-    /// what `scanID` already answered. Returns the lookup for the verdict with the row.
+    /// Reads what a verified code names and what `scanID` already answered. Returns
+    /// the lookup for the verdict with the row. The code is verified by the caller
+    /// (UsherCore owns the format), once per call: a check-in that reads again after
+    /// losing a race does not pay for the signature again.
     static func run(
-        _ code: String, scanID: String?, keyring: TicketKeyring, on connection: PostgresConnection, logger: Logger
+        _ verified: Result<TicketClaims, TicketCodeError>, scanID: String?, on connection: PostgresConnection,
+        logger: Logger
     ) async throws -> (lookup: TicketLookup, row: Row) {
-        let claims: TicketClaims?
-        let unreadable: ScanReason?
-        switch TicketCode.verify(code, keyring: keyring) {
-        case .failure(let error): (claims, unreadable) = (nil, error.reason)
-        case .success(let verified): (claims, unreadable) = (verified, nil)
-        }
+        let claims = try? verified.get()
         var read: Row?
         for try await row in try await connection.execute(ScanRead(seatID: claims?.seatID, scanID: scanID), logger: logger) {
             read = row
         }
         guard let row = read else { throw StoreError.internalError("the scan read returned no row") }
-        if let unreadable { return (.unreadable(unreadable), row) }
+        if case .failure(let error) = verified { return (.unreadable(error.reason), row) }
         guard let claims, let found = row.found else { return (.unknownSeat, row) }
         let subject = ScanSubject(
             seatID: found.seat.seatID, event: found.event, state: found.seat.state, ticketSerial: found.seat.ticketSerial)

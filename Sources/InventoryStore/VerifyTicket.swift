@@ -11,10 +11,9 @@ extension InventoryStore {
     /// nothing a door relies on.
     public func verifyTicket(_ request: ScanRequest) async throws(StoreError) -> ScanReport {
         let logger = self.logger
-        let keyring = self.keyring
+        let verified = TicketCode.verify(request.ticketCode, keyring: keyring)
         return try await scanCall { connection in
-            let (lookup, read) = try await ScanRead.run(
-                request.ticketCode, scanID: nil, keyring: keyring, on: connection, logger: logger)
+            let (lookup, read) = try await ScanRead.run(verified, scanID: nil, on: connection, logger: logger)
             let found = read.found
             let verdict = ScanVerdict.decide(lookup, at: request.door, now: read.now, action: .verify)
             let log = try await EntryLog.append(

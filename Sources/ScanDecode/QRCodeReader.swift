@@ -86,6 +86,13 @@ struct GrayImage: ~Copyable {
         self.pixels = decoded
     }
 
+    /// Takes ownership of `pixels`, which must come from `malloc` (as the decoders' do).
+    private init(width: Int, height: Int, owning pixels: UnsafeMutablePointer<UInt8>) {
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
     deinit { free(pixels) }
 
     /// The QR codes in the image. Duplicates (the same code read twice) are dropped.
@@ -98,12 +105,10 @@ struct GrayImage: ~Copyable {
     /// and falls back to the whole frame, so nothing the whole frame reads is lost.
     func scanQRCodes() -> [String] {
         if width * height >= Self.regionFirstMinimumPixels, let region = likelyCodeRegion() {
-            let crop = cropped(to: region, halving: region.width * region.height >= Self.halveRegionsFromPixels)
-            let found = Self.scan(crop.pixels, width: crop.width, height: crop.height)
-            crop.pixels.deallocate()
+            let found = cropped(to: region, halving: region.width * region.height >= Self.halveRegionsFromPixels).zbarCodes()
             if !found.isEmpty { return found }
         }
-        return Self.scan(pixels, width: width, height: height)
+        return zbarCodes()
     }
 
     /// From about a VGA frame up, looking for the code first pays for itself; a small
@@ -189,12 +194,11 @@ struct GrayImage: ~Copyable {
 
     /// A copy of `region` (zbar wants contiguous rows), optionally halved: each 2x2
     /// block averaged into one pixel, a box filter that also halves a photo's noise.
-    /// The caller deallocates the result.
-    private func cropped(to region: Region, halving: Bool) -> (pixels: UnsafeMutablePointer<UInt8>, width: Int, height: Int) {
+    private func cropped(to region: Region, halving: Bool) -> GrayImage {
         let factor = halving ? 2 : 1
         let outWidth = region.width / factor
         let outHeight = region.height / factor
-        let out = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, outWidth * outHeight))
+        let out = malloc(max(1, outWidth * outHeight))!.assumingMemoryBound(to: UInt8.self)
         for y in 0..<outHeight {
             let source = pixels + (region.y + y * factor) * width + region.x
             let row = out + y * outWidth
@@ -208,12 +212,12 @@ struct GrayImage: ~Copyable {
                 row.update(from: source, count: outWidth)
             }
         }
-        return (out, outWidth, outHeight)
+        return GrayImage(width: outWidth, height: outHeight, owning: out)
     }
 
-    /// zbar over 8-bit gray pixels, QR only. zbar scanners are not thread-safe, so each
-    /// call makes its own.
-    private static func scan(_ pixels: UnsafeMutablePointer<UInt8>, width: Int, height: Int) -> [String] {
+    /// zbar over the pixels, QR only. zbar scanners are not thread-safe, so each call
+    /// makes its own.
+    private func zbarCodes() -> [String] {
         guard let scanner = zbar_image_scanner_create(), let image = zbar_image_create() else { return [] }
         defer {
             zbar_image_destroy(image)
