@@ -17,11 +17,12 @@ import ZbarReference
 ///     bench venue SEATS [--sold]           print a venue JSON with one hall of SEATS seats (every one sold)
 ///     bench hall CREDENTIAL HALL [MAX_FULL_MS [MAX_EMPTY_MS]]
 ///                                          seat-map full load and empty delta poll (time, bytes), map render
-///     bench load admit|verify CREDENTIAL CODES IN_FLIGHT SECONDS [PGBENCH_TPS]
-///                                          MarkCheckedIn or VerifyTicket under load (rate, p50, p99, ratio)
+///     bench load admit|verify CREDENTIAL CODES IN_FLIGHT SECONDS [PGBENCH_TPS [PREPARED_TPS [MIN_RATIO [MAX_P99_MS]]]]
+///                                          MarkCheckedIn or VerifyTicket under load (rate, p50, p99, ratios);
+///                                          exit 1 on a failed call, a code not admitted, or a target missed
 ///     bench decode-set EXPECTED.tsv [MAX_MEDIAN_MS]
 ///                                          a set of photos (file TAB code): ours vs zbarimg, time and reads
-///     bench pgbench-log IN_FLIGHT SECONDS FILE...
+///     bench pgbench-log TITLE IN_FLIGHT SECONDS FILE...
 ///                                          the same line for pgbench's per-transaction logs
 ///
 /// CREDENTIAL is a device.json from `scan-tui enroll --credential FILE`: the bench
@@ -33,8 +34,11 @@ struct Bench {
     static func main() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
         switch arguments.first {
-        case "export", "verify":
-            try await measureStep(arguments)
+        case "export":
+            try await measureStep(arguments) { try await export(count: $0) }
+            return
+        case "verify":
+            try await measureStep(arguments) { verify(count: $0) }
             return
         case "decode":
             try await decode(files: Array(arguments.dropFirst()))
@@ -62,11 +66,14 @@ struct Bench {
             guard let rpc = LoadRPC(rawValue: arguments[1]), let inFlight = Int(arguments[4]),
                 let seconds = Double(arguments[5])
             else { break }
-            let baseline = arguments.count > 6 ? Double(arguments[6]) : nil
-            let prepared = arguments.count > 7 ? Double(arguments[7]) : nil
+            let number = { (index: Int) in arguments.count > index ? Double(arguments[index]) : nil }
+            let baseline = number(6)
             let result = try await load(
                 rpc, credential: arguments[2], codes: arguments[3], inFlight: inFlight, seconds: seconds)
-            print(result.line(baseline: baseline, prepared: prepared))
+            print(result.line(baseline: baseline, prepared: number(7)))
+            let shortfalls = result.shortfalls(baseline: baseline, minRatio: number(8), maxP99Milliseconds: number(9))
+            for line in shortfalls { print(line) }
+            if !shortfalls.isEmpty { exit(1) }
             return
         case "decode-set" where arguments.count >= 2:
             let ok = try await decodeSet(
@@ -87,15 +94,10 @@ struct Bench {
     }
 
     /// `export` and `verify`: one step timed, against an optional limit in seconds.
-    static func measureStep(_ arguments: [String]) async throws {
+    static func measureStep(_ arguments: [String], _ step: @Sendable (Int) async throws -> Double) async throws {
         let count = arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000
         let limit = arguments.count > 2 ? Double(arguments[2]) : nil
-        let seconds: Double
-        switch arguments.first {
-        case "export": seconds = try await export(count: count)
-        case "verify": seconds = verify(count: count)
-        default: return
-        }
+        let seconds = try await step(count)
         if let limit, seconds > limit {
             print(String(format: "FAILED: %.2f s is over the %.2f s target", seconds, limit))
             exit(1)

@@ -17,33 +17,68 @@ extension Bench {
         var title: String { self == .admit ? "MarkCheckedIn" : "VerifyTicket" }
     }
 
+    /// What callers saw: each caller keeps its own, and the run merges them.
+    struct Tally {
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        var count = 0
+        /// Calls that failed (an RPC error, or no verdict): none is acceptable.
+        var errors = 0
+        /// Admissions answered with anything but SUCCESS: the codes were used before.
+        var notAdmitted = 0
+
+        mutating func record(_ took: Duration) {
+            let (seconds, attoseconds) = took.components
+            histogram.record(UInt64(max(1, seconds * 1_000_000 + attoseconds / 1_000_000_000_000)))
+        }
+
+        mutating func merge(_ other: Tally) {
+            histogram.add(other.histogram)
+            count += other.count
+            errors += other.errors
+            notAdmitted += other.notAdmitted
+        }
+    }
+
+    /// A call answered without a verdict: counted as an error.
+    struct NoVerdict: Error {}
+
     /// One measured run.
     struct LoadResult {
         var title: String
         var inFlight: Int
-        var count: Int
-        /// Calls that failed (an RPC error): none is acceptable.
-        var errors: Int
-        /// Admissions answered with anything but SUCCESS: the codes were used before.
-        var notAdmitted = 0
         var seconds: Double
-        var histogram: Histogram<UInt64>
-        var rate: Double { Double(count) / seconds }
+        var tally: Tally
+        var rate: Double { Double(tally.count) / seconds }
 
         func line(baseline: Double?, prepared: Double? = nil) -> String {
             var line = String(
                 format: "%-24@ %3d in flight: %7.0f /s   p50 %6.2f ms   p99 %6.2f ms", title, inFlight, rate,
-                Double(histogram.valueAtPercentile(50)) / 1000, Double(histogram.valueAtPercentile(99)) / 1000)
+                Double(tally.histogram.valueAtPercentile(50)) / 1000, Double(tally.histogram.valueAtPercentile(99)) / 1000)
             if let baseline { line += String(format: "   %.2fx pgbench", rate / baseline) }
             if let prepared { line += String(format: " (%.2fx prepared)", rate / prepared) }
-            if errors > 0 { line += "   \(errors) errors" }
-            if notAdmitted > 0 { line += "   \(notAdmitted) not admitted (codes used before?)" }
+            if tally.errors > 0 { line += "   \(tally.errors) errors" }
+            if tally.notAdmitted > 0 { line += "   \(tally.notAdmitted) not admitted (codes used before?)" }
             return line
         }
-    }
 
-    static func newHistogram() -> Histogram<UInt64> {
-        Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        /// What this run failed (calls that failed, admissions not made) or missed
+        /// (a target against `baseline`), one line each; empty when all is well.
+        func shortfalls(baseline: Double?, minRatio: Double?, maxP99Milliseconds: Double?) -> [String] {
+            var lines: [String] = []
+            if tally.errors > 0 || tally.notAdmitted > 0 {
+                lines.append("FAILED: \(title) at \(inFlight) in flight: \(tally.errors) failed calls, \(tally.notAdmitted) not admitted")
+            }
+            if let baseline, let minRatio, rate / baseline < minRatio {
+                lines.append(String(
+                    format: "MISSED: %@ at %d in flight: %.2fx pgbench (target >= %.1fx)", title, inFlight, rate / baseline, minRatio))
+            }
+            let p99 = Double(tally.histogram.valueAtPercentile(99)) / 1000
+            if let maxP99Milliseconds, p99 > maxP99Milliseconds {
+                lines.append(String(
+                    format: "MISSED: %@ at %d in flight: p99 %.2f ms (target <= %.0f ms)", title, inFlight, p99, maxP99Milliseconds))
+            }
+            return lines
+        }
     }
 
     /// `IN_FLIGHT` callers, each taking the next code from CODES (one per line, each used
@@ -69,21 +104,18 @@ extension Bench {
             let clock = ContinuousClock()
             let start = clock.now
             let end = start.advanced(by: .milliseconds(Int(seconds * 1000)))
-            let perCaller = try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int, Int, Int).self) { group in
+            let tally = try await withThrowingTaskGroup(of: Tally.self) { group in
                 for _ in 0..<inFlight {
                     group.addTask {
-                        var histogram = newHistogram()
-                        var count = 0
-                        var errors = 0
-                        var notAdmitted = 0
+                        var tally = Tally()
                         while clock.now < end {
                             let taken = next.take()
                             // Admissions use each code once; verifies go round again.
                             guard rpc == .verify || taken < codes.count else { break }
                             let index = taken % codes.count
                             let began = clock.now
-                            let ok: Bool
-                            var admitted = true
+                            // An error answer is a failed call; an admission answered with
+                            // anything but SUCCESS means the code was used before.
                             do {
                                 switch rpc {
                                 case .admit:
@@ -95,8 +127,7 @@ extension Bench {
                                             $0.terminalID = terminal
                                             $0.scanID = "bench-\(run)-\(index)"
                                         }, metadata: metadata)
-                                    ok = true
-                                    admitted = response.result == .success
+                                    if response.result != .success { tally.notAdmitted += 1 }
                                 case .verify:
                                     let response = try await inventory.verifyTicket(
                                         .with {
@@ -105,31 +136,25 @@ extension Bench {
                                             $0.staffID = "bench"
                                             $0.terminalID = terminal
                                         }, metadata: metadata)
-                                    ok = response.result != .unspecified
+                                    if response.result == .unspecified { throw NoVerdict() }
                                 }
+                                tally.count += 1
                             } catch {
-                                ok = false
+                                tally.errors += 1
                             }
-                            let took = clock.now - began
-                            histogram.record(UInt64(max(1, took.components.seconds * 1_000_000 + took.components.attoseconds / 1_000_000_000_000)))
-                            if ok { count += 1 } else { errors += 1 }
-                            if ok && !admitted { notAdmitted += 1 }
+                            tally.record(clock.now - began)
                         }
-                        return (histogram, count, errors, notAdmitted)
+                        return tally
                     }
                 }
-                var all: [(Histogram<UInt64>, Int, Int, Int)] = []
-                for try await one in group { all.append(one) }
+                var all = Tally()
+                for try await one in group { all.merge(one) }
                 return all
             }
             let elapsed = clock.now - start
-            var histogram = newHistogram()
-            for (h, _, _, _) in perCaller { histogram.add(h) }
             return LoadResult(
-                title: rpc.title, inFlight: inFlight, count: perCaller.reduce(0) { $0 + $1.1 },
-                errors: perCaller.reduce(0) { $0 + $1.2 }, notAdmitted: perCaller.reduce(0) { $0 + $1.3 },
-                seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-                histogram: histogram)
+                title: rpc.title, inFlight: inFlight,
+                seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, tally: tally)
         }
         if rpc == .admit && next.taken >= codes.count {
             print("note: ran out of codes (\(codes.count)); the rate is what they lasted for")
@@ -147,17 +172,15 @@ extension Bench {
     /// Reads pgbench's per-transaction logs (`pgbench -l`: the third field is the
     /// latency in microseconds) into the same histogram as ``load``.
     static func pgbenchLog(title: String, inFlight: Int, seconds: Double, files: [String]) throws -> LoadResult {
-        var histogram = newHistogram()
-        var count = 0
+        var tally = Tally()
         for file in files {
             for line in try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n") {
                 let fields = line.split(separator: " ")
-                guard fields.count > 2, let micros = UInt64(fields[2]) else { continue }
-                histogram.record(max(1, micros))
-                count += 1
+                guard fields.count > 2, let micros = Int64(fields[2]) else { continue }
+                tally.record(.microseconds(micros))
+                tally.count += 1
             }
         }
-        return LoadResult(
-            title: title, inFlight: inFlight, count: count, errors: 0, seconds: seconds, histogram: histogram)
+        return LoadResult(title: title, inFlight: inFlight, seconds: seconds, tally: tally)
     }
 }
