@@ -10,21 +10,22 @@ import Synchronization
 /// row: the round trip, the executor's start-up, the commit's WAL flush, and the
 /// pool's lease (issue 15). A batch pays those once.
 ///
-/// How batches form, without a background task and without waiting on purpose: at
-/// most `leaders` batches run at once. A submitter that finds a free slot leads: it
-/// runs a batch of its own item plus whatever is queued, answers every item in it, and
-/// hands the lead to the oldest item still queued, which runs the next batch with
-/// whatever queued meanwhile. A lone scan is a batch of one and goes at once; under
-/// load, batches grow by themselves while the previous ones are at the database.
+/// How batches form, without waiting on purpose: at most `leaders` drains run at
+/// once, each on one pooled connection. A drain takes everything queued (up to
+/// `limit`) as one batch, answers each item, and takes the next batch, until the queue
+/// is empty; then it returns its connection and ends. A lone scan is a batch of one and
+/// goes at once; under load, batches grow by themselves while the previous ones are at
+/// the database, and a drain keeps its connection instead of leasing one per batch.
 ///
 /// - Items that must not share a statement (two admissions of one seat, or of one scan
 ///   id) have a common conflict key; the later one waits for a later batch.
 /// - A batch that fails as a whole (a lock timeout on one seat, a scan id's unique
 ///   violation, a deadlock between two batches) wrote nothing. Its items then run one
 ///   by one, so each gets its own answer, and the one that failed is told why.
-/// - A batch runs in a task of its own, so that the cancellation of the submitter that
-///   leads it (its caller's bound expired) never fails the other items. An item still
-///   queued when its submitter is cancelled is withdrawn, never written.
+/// - A drain is a task of its own, started by the submitter that finds the queue
+///   without one, and ends when the queue is empty: no caller's cancellation (a call
+///   bound expiring) reaches another caller's statement. An item still queued when its
+///   submitter is cancelled is withdrawn, never written.
 final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
     /// Runs one batch on one connection and returns one answer per item, in order.
     typealias Run = @Sendable ([Item], PostgresConnection, Logger) async throws -> [Answer]
@@ -39,10 +40,10 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
 
     /// - Parameters:
     ///   - limit: the most items in one statement.
-    ///   - leaders: the most batches at the database at once (connections used). Two
-    ///     measured best on the 2-core reference machine (scripts/bench.sh load): with
-    ///     one, a batch waits for the previous one's commit; with three, batches stay
-    ///     small and the commits' savings shrink.
+    ///   - leaders: the most drains at once (connections used). Two measured best on
+    ///     the 2-core reference machine (scripts/bench.sh load): with one, a batch
+    ///     waits for the previous one's commit; with more, batches stay small and the
+    ///     commits' savings shrink.
     init(
         client: PostgresClient, logger: Logger, limit: Int = 64, leaders: Int = 2,
         conflictKeys: @escaping @Sendable (Item) -> [String] = { _ in [] }, run: @escaping Run
@@ -68,112 +69,124 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
             state.queue.append(state.nextID)
             return state.nextID
         }
-        let turn: Turn = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
-                let resumes = state.withLock { state -> [(CheckedContinuation<Turn, Never>, Turn)] in
-                    if let turn = state.entries[id]?.turn {
+        let outcome: Outcome = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+                let (early, startDrain) = state.withLock { state -> (Outcome?, Bool) in
+                    if let outcome = state.entries[id]?.outcome {
                         state.entries[id] = nil
-                        return [(continuation, turn)]
+                        return (outcome, false)
                     }
                     state.entries[id]?.continuation = continuation
-                    return promote(&state)
+                    guard state.running < leaders, !state.queue.isEmpty else { return (nil, false) }
+                    state.running += 1
+                    return (nil, true)
                 }
-                for (continuation, turn) in resumes { continuation.resume(returning: turn) }
+                if let early { continuation.resume(returning: early) }
+                // Unstructured on purpose: the drain serves every caller whose item it
+                // takes, so it must outlive (and ignore the cancellation of) the one
+                // that started it. It ends when the queue is empty.
+                if startDrain { Task { await self.drain() } }
             }
         } onCancel: {
-            let withdrawn = state.withLock { state -> CheckedContinuation<Turn, Never>? in
+            let withdrawn = state.withLock { state -> CheckedContinuation<Outcome, Never>? in
                 guard let index = state.queue.firstIndex(of: id) else { return nil }
                 state.queue.remove(at: index)
-                let continuation = state.entries[id]?.continuation
-                if continuation == nil { state.entries[id]?.turn = .answered(.failure(CancellationError())) }
-                else { state.entries[id] = nil }
+                guard let continuation = state.entries[id]?.continuation else {
+                    state.entries[id]?.outcome = .failure(CancellationError())
+                    return nil
+                }
+                state.entries[id] = nil
                 return continuation
             }
-            withdrawn?.resume(returning: .answered(.failure(CancellationError())))
+            withdrawn?.resume(returning: .failure(CancellationError()))
         }
-        switch turn {
-        case .answered(let outcome):
-            return try outcome.get()
-        case .lead(let batch):
-            return try await lead(batch, own: id).get()
-        }
+        return try outcome.get()
     }
 
-    /// Runs `batch` (which holds `own`), answers the others, and hands the lead on.
-    private func lead(_ batch: [(UInt64, Item)], own: UInt64) async -> Result<Answer, any Error> {
-        let items = batch.map(\.1)
-        // Its own task: the leader's cancellation must not fail the other items.
-        let outcomes = await Task { await self.execute(items) }.value
-        var mine: Result<Answer, any Error> = .failure(StoreError.internalError("a batch lost its own item"))
-        var resumes: [(CheckedContinuation<Turn, Never>, Turn)] = []
-        state.withLock { state in
-            for ((id, _), outcome) in zip(batch, outcomes) {
-                if id == own {
-                    mine = outcome
-                    state.entries[id] = nil
-                    continue
-                }
-                if let continuation = state.entries[id]?.continuation {
-                    state.entries[id] = nil
-                    resumes.append((continuation, .answered(outcome)))
-                } else {
-                    state.entries[id]?.turn = .answered(outcome)
-                }
-            }
-            state.running -= 1
-            resumes += promote(&state)
-        }
-        for (continuation, turn) in resumes { continuation.resume(returning: turn) }
-        return mine
-    }
-
-    /// Starts batches while fewer than ``leaders`` run and items wait: the oldest
-    /// queued item leads a batch of itself and what fits behind it. Called whenever a
-    /// submitter starts waiting and whenever a batch ends, so a queued item never waits
-    /// with no batch running. Returns the waiters to resume; a submitter that is not
-    /// waiting yet finds its turn in its entry.
-    private func promote(_ state: inout State) -> [(CheckedContinuation<Turn, Never>, Turn)] {
-        var resumes: [(CheckedContinuation<Turn, Never>, Turn)] = []
-        while state.running < leaders, let head = state.queue.first {
-            state.running += 1
-            let batch = takeBatch(&state)
-            if let continuation = state.entries[head]?.continuation {
-                state.entries[head] = nil
-                resumes.append((continuation, .lead(batch)))
-            } else {
-                state.entries[head]?.turn = .lead(batch)
-            }
-        }
-        return resumes
-    }
-
-    /// The oldest queued item and every later one that fits, up to ``limit``.
-    private func takeBatch(_ state: inout State) -> [(UInt64, Item)] {
-        var batch: [(UInt64, Item)] = []
-        var keys = Set<String>()
-        var left: [UInt64] = []
-        for id in state.queue {
-            guard batch.count < limit, let item = state.entries[id]?.item else {
-                left.append(id)
-                continue
-            }
-            let itemKeys = conflictKeys(item)
-            if itemKeys.contains(where: keys.contains) {
-                left.append(id)
-                continue
-            }
-            keys.formUnion(itemKeys)
-            batch.append((id, item))
-        }
-        state.queue = left
-        return batch
-    }
-
-    private func execute(_ items: [Item]) async -> [Result<Answer, any Error>] {
+    /// Runs batches on one connection until the queue is empty.
+    private func drain() async {
         let run = self.run
         let logger = self.logger
+        while true {
+            do {
+                let finished = try await client.withConnection { connection -> Bool in
+                    while let batch = nextBatch() {
+                        let outcomes = await Self.execute(batch.map(\.1), on: connection, run: run, logger: logger)
+                        answer(batch.map(\.0), outcomes)
+                        // A broken connection: the rest goes on a new one.
+                        if connection.isClosed { return false }
+                    }
+                    return true
+                }
+                if finished { return }
+            } catch {
+                // No connection to be had: what waits now fails now, with the reason,
+                // rather than at each caller's bound. The next submitter starts afresh.
+                let failed = state.withLock { state -> [UInt64] in
+                    defer {
+                        state.queue = []
+                        state.running -= 1
+                    }
+                    return state.queue
+                }
+                answer(failed, failed.map { _ in .failure(error) })
+                return
+            }
+        }
+    }
+
+    /// The oldest queued item and every later one that fits, up to ``limit``; nil (and
+    /// the drain ends) when nothing is queued.
+    private func nextBatch() -> [(UInt64, Item)]? {
+        state.withLock { state -> [(UInt64, Item)]? in
+            guard !state.queue.isEmpty else {
+                state.running -= 1
+                return nil
+            }
+            var batch: [(UInt64, Item)] = []
+            var keys = Set<String>()
+            var left: [UInt64] = []
+            for id in state.queue {
+                guard batch.count < limit, let item = state.entries[id]?.item else {
+                    left.append(id)
+                    continue
+                }
+                let itemKeys = conflictKeys(item)
+                if itemKeys.contains(where: keys.contains) {
+                    left.append(id)
+                    continue
+                }
+                keys.formUnion(itemKeys)
+                batch.append((id, item))
+            }
+            state.queue = left
+            return batch
+        }
+    }
+
+    /// Hands each item its outcome: to its waiting submitter, or into its entry for a
+    /// submitter that has not started waiting yet.
+    private func answer(_ ids: [UInt64], _ outcomes: [Outcome]) {
+        let resumes = state.withLock { state -> [(CheckedContinuation<Outcome, Never>, Outcome)] in
+            var resumes: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
+            for (id, outcome) in zip(ids, outcomes) {
+                if let continuation = state.entries[id]?.continuation {
+                    state.entries[id] = nil
+                    resumes.append((continuation, outcome))
+                } else {
+                    state.entries[id]?.outcome = outcome
+                }
+            }
+            return resumes
+        }
+        for (continuation, outcome) in resumes { continuation.resume(returning: outcome) }
+    }
+
+    private static func execute(
+        _ items: [Item], on connection: PostgresConnection, run: Run, logger: Logger
+    ) async -> [Outcome] {
         do {
-            let answers = try await client.withConnection { connection in try await run(items, connection, logger) }
+            let answers = try await run(items, connection, logger)
             guard answers.count == items.count else {
                 throw StoreError.internalError("a batch of \(items.count) returned \(answers.count) answers")
             }
@@ -181,11 +194,12 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
         } catch where items.count > 1 {
             // The statement failed as a whole and wrote nothing: each item alone.
             logger.debug("batch failed; running its items one by one", metadata: ["error": "\(error)"])
-            var outcomes: [Result<Answer, any Error>] = []
+            var outcomes: [Outcome] = []
             for item in items {
                 do {
-                    let answers = try await client.withConnection { connection in try await run([item], connection, logger) }
-                    guard let answer = answers.first else { throw StoreError.internalError("a batch of 1 returned nothing") }
+                    guard let answer = try await run([item], connection, logger).first else {
+                        throw StoreError.internalError("a batch of 1 returned nothing")
+                    }
                     outcomes.append(.success(answer))
                 } catch {
                     outcomes.append(.failure(error))
@@ -197,17 +211,13 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
         }
     }
 
-    private enum Turn: Sendable {
-        case answered(Result<Answer, any Error>)
-        /// Run this batch (the item's own first), then hand the lead on.
-        case lead([(UInt64, Item)])
-    }
+    private typealias Outcome = Result<Answer, any Error>
 
     private struct Entry {
         var item: Item
-        var continuation: CheckedContinuation<Turn, Never>?
+        var continuation: CheckedContinuation<Outcome, Never>?
         /// Decided before the submitter started waiting.
-        var turn: Turn?
+        var outcome: Outcome?
     }
 
     private struct State {
@@ -215,7 +225,7 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
         var entries: [UInt64: Entry] = [:]
         /// Submitted and not yet in a batch, oldest first.
         var queue: [UInt64] = []
+        /// Drains running.
         var running = 0
     }
 }
-
