@@ -10,7 +10,8 @@ extension InventoryStore {
     /// - Two round trips on the way in, and no BEGIN or COMMIT: one read
     ///   (``ScanRead``: the seat, its event, the clock and any earlier answer for this
     ///   scan id), then one write that is its own transaction (``AdmissionWrite`` for a
-    ///   SUCCESS, ``EntryLog/Insert`` for anything else). Both are prepared statements.
+    ///   SUCCESS, ``EntryLog/Insert`` for anything else). Both are prepared statements,
+    ///   each shared with the scans of other doors at the same moment (``ScanBatches``).
     ///   The verdict comes from UsherCore on that read, never from SQL.
     /// - Racing doors: the admission's UPDATE is conditional on the revision read.
     ///   When N doors race, exactly one matches; each other door's statement matched

@@ -54,6 +54,28 @@ struct BatchQueueTests {
         func get() -> BatchQueue<Int64, Int64>? { queue.withLock { $0 } }
     }
 
+    /// A fresh database and a queue on it whose first batch waits for `waiting` queued
+    /// items; `handOver: false` leaves handing the queue to that batch to the test.
+    private func withQueue(
+        firstBatchWaitsFor waiting: Int, conflictKeys: @escaping @Sendable (Int64) -> [String] = { _ in [] },
+        handOver: Bool = true, _ body: @escaping @Sendable (BatchQueue<Int64, Int64>, Recorder, Slot) async throws -> Void
+    ) async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        try await withClient(database) { client in
+            let recorder = Recorder()
+            let slot = Slot()
+            let queue = queue(
+                client, recorder: recorder, conflictKeys: conflictKeys, firstBatchWaitsFor: waiting, queueOf: slot.get)
+            if handOver { slot.queue.withLock { $0 = queue } }
+            try await body(queue, recorder, slot)
+        }
+    }
+
+    /// Until the first item's batch is at the database.
+    private func firstBatchStarted(_ recorder: Recorder) async throws {
+        try await waitUntil("the first batch started", every: .milliseconds(5)) { recorder.seen.count } until: { $0 == 1 }
+    }
+
     private func outcome(_ body: () async throws -> Int64) async -> Result<Int64, any Error> {
         do { return .success(try await body()) } catch { return .failure(error) }
     }
@@ -61,15 +83,10 @@ struct BatchQueueTests {
     private static func expected(_ item: Int64) -> Int64 { item * 10 / (item - 13) }
 
     @Test func concurrentItemsShareOneStatementAndEachGetsItsOwnAnswer() async throws {
-        let database = try await TestCluster.shared.freshDatabase()
-        try await withClient(database) { client in
-            let recorder = Recorder()
-            let slot = Slot()
-            let queue = queue(client, recorder: recorder, firstBatchWaitsFor: 39, queueOf: slot.get)
-            slot.queue.withLock { $0 = queue }
+        try await withQueue(firstBatchWaitsFor: 39) { queue, recorder, _ in
             let answers = try await withThrowingTaskGroup(of: (Int64, Int64).self) { group in
                 group.addTask { (1, try await queue.submit(1)) }
-                try await waitUntil("the first item leads", every: .milliseconds(5)) { recorder.seen.count } until: { $0 == 1 }
+                try await firstBatchStarted(recorder)
                 for item in Int64(20)..<59 { group.addTask { (item, try await queue.submit(item)) } }
                 var answers: [Int64: Int64] = [:]
                 for try await (item, answer) in group { answers[item] = answer }
@@ -77,22 +94,17 @@ struct BatchQueueTests {
             }
             #expect(answers.count == 40)
             for (item, answer) in answers { #expect(answer == Self.expected(item), "item \(item)") }
-            // One statement for the leader's own item, one for all 39 that queued behind it.
+            // One statement for the first item, one for all 39 that queued behind it.
             #expect(recorder.seen.map(\.count) == [1, 39])
             #expect(queue.queued == 0)
         }
     }
 
     @Test func anItemThatBreaksItsBatchFailsAloneAndTheOthersAreAnswered() async throws {
-        let database = try await TestCluster.shared.freshDatabase()
-        try await withClient(database) { client in
-            let recorder = Recorder()
-            let slot = Slot()
-            let queue = queue(client, recorder: recorder, firstBatchWaitsFor: 4, queueOf: slot.get)
-            slot.queue.withLock { $0 = queue }
+        try await withQueue(firstBatchWaitsFor: 4) { queue, recorder, _ in
             let outcomes = try await withThrowingTaskGroup(of: (Int64, Result<Int64, any Error>).self) { group in
                 group.addTask { (1, await outcome { try await queue.submit(1) }) }
-                try await waitUntil("the first item leads", every: .milliseconds(5)) { recorder.seen.count } until: { $0 == 1 }
+                try await firstBatchStarted(recorder)
                 for item: Int64 in [12, 13, 14, 15] { group.addTask { (item, await outcome { try await queue.submit(item) }) } }
                 var outcomes: [Int64: Result<Int64, any Error>] = [:]
                 for try await (item, outcome) in group { outcomes[item] = outcome }
@@ -111,17 +123,11 @@ struct BatchQueueTests {
     }
 
     @Test func conflictingItemsNeverShareAStatement() async throws {
-        let database = try await TestCluster.shared.freshDatabase()
-        try await withClient(database) { client in
-            let recorder = Recorder()
-            let slot = Slot()
-            // 22 and 32 share a key (their last digit), as two admissions of one seat would.
-            let queue = queue(
-                client, recorder: recorder, conflictKeys: { ["\($0 % 10)"] }, firstBatchWaitsFor: 3, queueOf: slot.get)
-            slot.queue.withLock { $0 = queue }
+        // 22 and 32 share a key (their last digit), as two admissions of one seat would.
+        try await withQueue(firstBatchWaitsFor: 3, conflictKeys: { ["\($0 % 10)"] }) { queue, recorder, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { _ = try await queue.submit(1) }
-                try await waitUntil("the first item leads", every: .milliseconds(5)) { recorder.seen.count } until: { $0 == 1 }
+                try await firstBatchStarted(recorder)
                 for (index, item) in [Int64(22), 32, 24].enumerated() {
                     group.addTask {
                         let answer = try await queue.submit(item)
@@ -140,14 +146,10 @@ struct BatchQueueTests {
     }
 
     @Test func anItemWithdrawnByCancellationIsNeverRun() async throws {
-        let database = try await TestCluster.shared.freshDatabase()
-        try await withClient(database) { client in
-            let recorder = Recorder()
-            let slot = Slot()
-            // The first batch waits until the queue is handed over, after the cancellation.
-            let queue = queue(client, recorder: recorder, firstBatchWaitsFor: 0, queueOf: slot.get)
+        // The first batch waits until the queue is handed over, after the cancellation.
+        try await withQueue(firstBatchWaitsFor: 0, handOver: false) { queue, recorder, slot in
             let leader = Task { try await queue.submit(1) }
-            try await waitUntil("the first item leads", every: .milliseconds(5)) { recorder.seen.count } until: { $0 == 1 }
+            try await firstBatchStarted(recorder)
             let cancelled = Task { try await queue.submit(2) }
             try await waitUntil("item 2 queued", every: .milliseconds(5)) { queue.queued } until: { $0 == 1 }
             slot.queue.withLock { $0 = queue }
