@@ -19,9 +19,12 @@ import Synchronization
 ///
 /// - Items that must not share a statement (two admissions of one seat, or of one scan
 ///   id) have a common conflict key; the later one waits for a later batch.
-/// - A batch that fails as a whole (a lock timeout on one seat, a scan id's unique
+/// - A batch that the server refuses (a lock timeout on one seat, a scan id's unique
 ///   violation, a deadlock between two batches) wrote nothing. Its items then run one
-///   by one, so each gets its own answer, and the one that failed is told why.
+///   by one, so each gets its own answer, and the one that failed is told why. A seat
+///   locked by a slow writer therefore delays its batch's other doors too, by up to
+///   `lock_timeout` (2 s); box-office writes touch seats doors are not scanning, so
+///   this is rare.
 /// - A drain is a task of its own, started by the submitter that finds the queue
 ///   without one, and ends when the queue is empty: no caller's cancellation (a call
 ///   bound expiring) reaches another caller's statement. An item still queued when its
@@ -82,14 +85,20 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
                     return (nil, true)
                 }
                 if let early { continuation.resume(returning: early) }
-                // Unstructured on purpose: the drain serves every caller whose item it
-                // takes, so it must outlive (and ignore the cancellation of) the one
-                // that started it. It ends when the queue is empty.
-                if startDrain { Task { await self.drain() } }
+                // Unstructured (and detached: no caller's priority or task-locals) on
+                // purpose: the drain serves every caller whose item it takes, so it must
+                // outlive, and ignore the cancellation of, the one that started it. It
+                // ends when the queue is empty.
+                if startDrain { Task.detached { await self.drain() } }
             }
         } onCancel: {
             let withdrawn = state.withLock { state -> CheckedContinuation<Outcome, Never>? in
-                guard let index = state.queue.firstIndex(of: id) else { return nil }
+                guard let index = state.queue.firstIndex(of: id) else {
+                    // Already in a batch: if that batch fails and its items run one by
+                    // one, this one is skipped (its caller has gone; nothing was written).
+                    state.entries[id]?.abandoned = true
+                    return nil
+                }
                 state.queue.remove(at: index)
                 guard let continuation = state.entries[id]?.continuation else {
                     state.entries[id]?.outcome = .failure(CancellationError())
@@ -111,7 +120,7 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
             do {
                 let finished = try await client.withConnection { connection -> Bool in
                     while let batch = nextBatch() {
-                        let outcomes = await Self.execute(batch.map(\.1), on: connection, run: run, logger: logger)
+                        let outcomes = await execute(batch, on: connection, run: run, logger: logger)
                         answer(batch.map(\.0), outcomes)
                         // A broken connection: the rest goes on a new one.
                         if connection.isClosed { return false }
@@ -182,20 +191,29 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
         for (continuation, outcome) in resumes { continuation.resume(returning: outcome) }
     }
 
-    private static func execute(
-        _ items: [Item], on connection: PostgresConnection, run: Run, logger: Logger
+    private func execute(
+        _ batch: [(UInt64, Item)], on connection: PostgresConnection, run: Run, logger: Logger
     ) async -> [Outcome] {
+        let items = batch.map(\.1)
         do {
             let answers = try await run(items, connection, logger)
             guard answers.count == items.count else {
                 throw StoreError.internalError("a batch of \(items.count) returned \(answers.count) answers")
             }
             return answers.map { .success($0) }
-        } catch where items.count > 1 {
-            // The statement failed as a whole and wrote nothing: each item alone.
+        } catch let error as PSQLError where items.count > 1 && error.serverInfo?[.sqlState] != nil {
+            // The server refused the statement, so it failed as a whole and wrote nothing
+            // (its own transaction): each item alone, but not those whose callers have
+            // gone meanwhile. Any other failure (the connection, a row that would not
+            // decode) may have come after the commit: running again could write twice,
+            // so every item fails with it.
             logger.debug("batch failed; running its items one by one", metadata: ["error": "\(error)"])
             var outcomes: [Outcome] = []
-            for item in items {
+            for (id, item) in batch {
+                if state.withLock({ $0.entries[id]?.abandoned ?? true }) {
+                    outcomes.append(.failure(CancellationError()))
+                    continue
+                }
                 do {
                     guard let answer = try await run([item], connection, logger).first else {
                         throw StoreError.internalError("a batch of 1 returned nothing")
@@ -207,7 +225,7 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
             }
             return outcomes
         } catch {
-            return [.failure(error)]
+            return items.map { _ in .failure(error) }
         }
     }
 
@@ -218,6 +236,8 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
         var continuation: CheckedContinuation<Outcome, Never>?
         /// Decided before the submitter started waiting.
         var outcome: Outcome?
+        /// Its caller was cancelled while the item was in a batch.
+        var abandoned = false
     }
 
     private struct State {
