@@ -13,7 +13,7 @@ public enum DatabaseSettings {
     ///
     /// Isolation is pinned to READ COMMITTED: exactly-once admission relies on a
     /// re-read after a lost UPDATE race seeing the winner's commit, and on a replayed
-    /// scan id seeing the original's row once its advisory lock is granted.
+    /// scan id seeing the original's row once its unique index entry's wait ends.
     static let startupParameters: [(String, String)] = [
         ("statement_timeout", "3s"),
         ("lock_timeout", "2s"),

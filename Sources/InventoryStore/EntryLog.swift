@@ -5,7 +5,8 @@ import UsherCore
 
 /// The audit trail: one `entry_logs` row per VerifyTicket or MarkCheckedIn call.
 /// An admission's row is written by the same statement as the seat's change
-/// (``AdmissionWrite``); every other row by ``Insert``, here.
+/// (``AdmissionWrite``); every other row by ``Insert``, here. Both go in batches
+/// (``ScanBatches``).
 enum EntryLog {
     struct Written: Sendable {
         var logID: Int64
@@ -23,10 +24,9 @@ enum EntryLog {
         case relaxed
     }
 
-    /// One row, one prepared statement, its own transaction (one round trip).
-    struct Insert: PostgresPreparedStatement {
-        typealias Row = Written
-
+    /// One row to log. Rows go to PostgreSQL in batches (``BatchQueue``): one statement,
+    /// its own transaction, for every row of one durability logged at the same moment.
+    struct Insert: Sendable {
         var request: ScanRequest
         var action: ScanAction
         /// Nil only for a refused scan id (see ``reusedScanIDReason``).
@@ -37,43 +37,87 @@ enum EntryLog {
         var replayOf: Int64?
         var durability: Durability
 
-        // The durability switch is a FROM item so that it runs once, before the row is
-        // written, and inside the statement's own transaction (is_local = true).
-        static let sql = """
-            INSERT INTO entry_logs (seat_id, scanned_by_staff_id, terminal_id, action, result, reason, message,
-                                    hall_id_presented, hall_id_expected, scan_id, replay_of, code_sha256,
-                                    event_id_presented)
-            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
-            FROM (SELECT CASE WHEN $14 THEN set_config('synchronous_commit', 'off', true) END) AS durability
-            RETURNING log_id, scanned_at
-            """
+        /// A batch's rows in one statement. Every column comes in as an array; an empty
+        /// string or a 0 stands for NULL (arrays of optionals do not bind). Each row's
+        /// `log_id` is drawn first, in `numbered`, so that the answer can say which row
+        /// got which id (RETURNING cannot name the input's ordinal).
+        ///
+        /// The durability switch is a FROM item so that it runs once, before the rows
+        /// are written, and inside the statement's own transaction (is_local = true).
+        struct Statement: PostgresPreparedStatement {
+            typealias Row = (ordinal: Int64, written: Written)
 
-        static let bindingDataTypes: [PostgresDataType] = [
-            .text, .text, .text, .text, .text, .text, .text, .text, .text, .text, .int8, .bytea, .text, .bool,
-        ]
+            var rows: [Insert]
+            var durability: Durability
 
-        func makeBindings() throws -> PostgresBindings {
-            var b = PostgresBindings(capacity: 14)
-            try b.append(seat?.seatID)
-            try b.append(request.staffID)
-            try b.append(request.terminalID)
-            try b.append(action.rawValue)
-            try b.append(result?.rawValue)
-            try b.append(reason)
-            try b.append(message)
-            try b.append(request.doorHallID)
-            try b.append(seat?.hallID)
-            try b.append(request.scanID)
-            try b.append(replayOf)
-            try b.append(request.codeDigest)
-            try b.append(request.doorEventID)
-            try b.append(durability == .relaxed)
-            return b
+            static let sql = """
+                WITH numbered AS (
+                    SELECT nextval('entry_logs_log_id_seq') AS log_id, u.*
+                    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                                $8::text[], $9::text[], $10::text[], $11::int8[], $12::bytea[], $13::text[])
+                        WITH ORDINALITY AS u(seat_id, staff_id, terminal_id, action, result, reason, message,
+                                             door_hall_id, seat_hall_id, scan_id, replay_of, code_sha256, door_event_id,
+                                             ordinal)
+                ), logged AS (
+                    INSERT INTO entry_logs (log_id, seat_id, scanned_by_staff_id, terminal_id, action, result, reason,
+                                            message, hall_id_presented, hall_id_expected, scan_id, replay_of, code_sha256,
+                                            event_id_presented)
+                    OVERRIDING SYSTEM VALUE
+                    SELECT n.log_id, NULLIF(n.seat_id, ''), n.staff_id, n.terminal_id, n.action, NULLIF(n.result, ''),
+                           n.reason, n.message, n.door_hall_id, NULLIF(n.seat_hall_id, ''), NULLIF(n.scan_id, ''),
+                           NULLIF(n.replay_of, 0), n.code_sha256, NULLIF(n.door_event_id, '')
+                    FROM numbered n,
+                         (SELECT CASE WHEN $14 THEN set_config('synchronous_commit', 'off', true) END) AS durability
+                    RETURNING log_id, scanned_at
+                )
+                SELECT n.ordinal, l.log_id, l.scanned_at FROM numbered n JOIN logged l USING (log_id)
+                """
+
+            static let bindingDataTypes: [PostgresDataType] = [
+                .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray,
+                .textArray, .textArray, .int8Array, .byteaArray, .textArray, .bool,
+            ]
+
+            func makeBindings() throws -> PostgresBindings {
+                var b = PostgresBindings(capacity: 14)
+                b.append(rows.map { $0.seat?.seatID ?? "" })
+                b.append(rows.map(\.request.staffID))
+                b.append(rows.map(\.request.terminalID))
+                b.append(rows.map(\.action.rawValue))
+                b.append(rows.map { $0.result?.rawValue ?? "" })
+                b.append(rows.map(\.reason))
+                b.append(rows.map(\.message))
+                b.append(rows.map(\.request.doorHallID))
+                b.append(rows.map { $0.seat?.hallID ?? "" })
+                b.append(rows.map { $0.request.scanID ?? "" })
+                b.append(rows.map { $0.replayOf ?? 0 })
+                b.append(rows.map { ByteBuffer(bytes: $0.request.codeDigest) })
+                b.append(rows.map { $0.request.doorEventID ?? "" })
+                b.append(durability == .relaxed)
+                return b
+            }
+
+            func decodeRow(_ row: PostgresRow) throws -> Row {
+                let (ordinal, logID, scannedAt) = try row.decode((Int64, Int64, Date).self)
+                return (ordinal, Written(logID: logID, scannedAt: scannedAt))
+            }
         }
+    }
 
-        func decodeRow(_ row: PostgresRow) throws -> Written {
-            let (logID, scannedAt) = try row.decode((Int64, Date).self)
-            return Written(logID: logID, scannedAt: scannedAt)
+    /// Writes a batch of rows of one durability; one answer per row, in order.
+    static func batch(
+        _ rows: [Insert], durability: Durability, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Written] {
+        var written = [Written?](repeating: nil, count: rows.count)
+        for try await (ordinal, row) in try await connection.execute(
+            Insert.Statement(rows: rows, durability: durability), logger: logger)
+        {
+            guard written.indices.contains(Int(ordinal) - 1) else { throw StoreError.internalError("log row \(ordinal) of \(rows.count)") }
+            written[Int(ordinal) - 1] = row
+        }
+        return try written.map { row in
+            guard let row else { throw StoreError.internalError("entry log insert returned too few rows") }
+            return row
         }
     }
 
@@ -81,14 +125,13 @@ enum EntryLog {
     /// SUCCESS, or a replay of an earlier answer).
     static func append(
         _ request: ScanRequest, action: ScanAction, verdict: ScanVerdict, seat: Seat?,
-        replayOf: Int64? = nil, on connection: PostgresConnection, logger: Logger
+        replayOf: Int64? = nil, through batches: ScanBatches
     ) async throws -> Written {
-        try await insert(
+        try await batches.log(
             Insert(
                 request: request, action: action, result: verdict.result, reason: verdict.reason.rawValue,
                 message: verdict.message, seat: seat, replayOf: replayOf,
-                durability: action == .verify ? .relaxed : .synchronous),
-            on: connection, logger: logger)
+                durability: action == .verify ? .relaxed : .synchronous))
     }
 
     /// A scan id presented again with another code (or from another door): no verdict,
@@ -97,20 +140,12 @@ enum EntryLog {
     static let reusedScanIDReason = "scan id reused"
 
     static func appendRefusal(
-        _ request: ScanRequest, original: Original, problem: String, on connection: PostgresConnection, logger: Logger
+        _ request: ScanRequest, original: Original, problem: String, through batches: ScanBatches
     ) async throws {
-        _ = try await insert(
+        _ = try await batches.log(
             Insert(
                 request: request, action: .admit, result: nil, reason: reusedScanIDReason,
-                message: "Refused: scan id \(problem)", seat: nil, replayOf: original.logID, durability: .synchronous),
-            on: connection, logger: logger)
-    }
-
-    private static func insert(_ statement: Insert, on connection: PostgresConnection, logger: Logger) async throws -> Written {
-        var written: Written?
-        for try await row in try await connection.execute(statement, logger: logger) { written = row }
-        guard let written else { throw StoreError.internalError("entry log insert returned no row") }
-        return written
+                message: "Refused: scan id \(problem)", seat: nil, replayOf: original.logID, durability: .synchronous))
     }
 
     /// The original answer recorded under a scan id, if any (read by ``ScanRead``).

@@ -13,12 +13,15 @@ public struct InventoryStore: Sendable {
     public var callTimeout: Duration
     /// Verifies scanned codes and signs new ones (ConfirmSeat, UpdateOwner).
     public let keyring: TicketKeyring
+    /// The scan path's statements, batched across concurrent scans.
+    let scanBatches: ScanBatches
 
     public init(client: PostgresClient, logger: Logger, keyring: TicketKeyring, callTimeout: Duration = .seconds(3)) {
         self.client = client
         self.logger = logger
         self.keyring = keyring
         self.callTimeout = callTimeout
+        self.scanBatches = ScanBatches(client: client, logger: logger, leaseBound: callTimeout)
     }
 
     /// When whoever asked stops waiting (an RPC's deadline), if known. Set per call
@@ -69,17 +72,17 @@ public struct InventoryStore: Sendable {
         }
     }
 
-    /// A scan's call (VerifyTicket, MarkCheckedIn): its statements on one pooled
-    /// connection, each its own transaction (the scan needs no BEGIN or COMMIT), bounded
-    /// and classified like ``bounded(seatID:_:)``, except that a lock it could not get is
-    /// UNAVAILABLE, never "busy" (ABORTED). A scan is safe to repeat as it is (same scan
-    /// id), and a door must never show "busy" to a guest as if it were a verdict.
+    /// A scan's call (VerifyTicket, MarkCheckedIn): its statements go through
+    /// ``scanBatches``, each its own transaction (the scan needs no BEGIN or COMMIT),
+    /// bounded and classified like ``bounded(seatID:_:)``, except that a lock it could
+    /// not get is UNAVAILABLE, never "busy" (ABORTED). A scan is safe to repeat as it is
+    /// (same scan id), and a door must never show "busy" to a guest as if it were a verdict.
     func scanCall<T: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        _ body: @escaping @Sendable (ScanBatches) async throws -> T
     ) async throws(StoreError) -> T {
-        let client = self.client
+        let batches = scanBatches
         do {
-            return try await bounded { try await client.withConnection { connection in try await body(connection) } }
+            return try await bounded { try await body(batches) }
         } catch .seatBusy {
             throw .unavailable("the seat stayed locked by another request; retry the scan")
         }

@@ -10,7 +10,8 @@ extension InventoryStore {
     /// - Two round trips on the way in, and no BEGIN or COMMIT: one read
     ///   (``ScanRead``: the seat, its event, the clock and any earlier answer for this
     ///   scan id), then one write that is its own transaction (``AdmissionWrite`` for a
-    ///   SUCCESS, ``EntryLog/Insert`` for anything else). Both are prepared statements.
+    ///   SUCCESS, ``EntryLog/Insert`` for anything else). Both are prepared statements,
+    ///   each shared with the scans of other doors at the same moment (``ScanBatches``).
     ///   The verdict comes from UsherCore on that read, never from SQL.
     /// - Racing doors: the admission's UPDATE is conditional on the revision read.
     ///   When N doors race, exactly one matches; each other door's statement matched
@@ -33,10 +34,9 @@ extension InventoryStore {
     ///   in the same statement as the state change it reports, if any. Admissions commit
     ///   synchronously (`synchronous_commit` as configured, on by default).
     public func markCheckedIn(_ request: ScanRequest) async throws(StoreError) -> ScanReport {
-        let logger = self.logger
         let verified = TicketCode.verify(request.ticketCode, keyring: keyring)
         // A refusal is returned, not thrown, so its log row commits; it is thrown after.
-        let attempt = try await scanCall { connection -> CheckInAttempt in
+        let attempt = try await scanCall { batches -> CheckInAttempt in
             // Bounded twice: by attempts here, and by the store's call bound around the
             // call. Each further attempt means the seat changed (or stayed locked), or the
             // scan id was answered, between our read and our write; the next read sees it.
@@ -45,22 +45,21 @@ extension InventoryStore {
                 // stop here rather than admit behind the door's back. A write already on
                 // its way may still land; the scan id makes the retry replay it.
                 try Task.checkCancellation()
-                let (lookup, read) = try await ScanRead.run(
-                    verified, scanID: request.scanID, on: connection, logger: logger)
+                let (lookup, read) = try await ScanRead.run(verified, scanID: request.scanID, through: batches)
                 if let original = read.original {
                     if let problem = Self.mismatch(original, request, verified: verified) {
                         try await EntryLog.appendRefusal(
-                            request, original: original, problem: problem, on: connection, logger: logger)
+                            request, original: original, problem: problem, through: batches)
                         return .refused(InputError(field: "scan_id", problem: problem))
                     }
-                    return .answered(try await Self.replay(original, request, read: read, on: connection, logger: logger))
+                    return .answered(try await Self.replay(original, request, read: read, through: batches))
                 }
                 let found = read.found
                 let verdict = ScanVerdict.decide(lookup, at: request.door, now: read.now, action: .admit)
                 do {
                     guard verdict.result == .success, let found else {
                         let log = try await EntryLog.append(
-                            request, action: .admit, verdict: verdict, seat: found?.seat, on: connection, logger: logger)
+                            request, action: .admit, verdict: verdict, seat: found?.seat, through: batches)
                         return .answered(ScanReport(
                             verdict: verdict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
                             checkedInAt: nil, replayed: false, scanID: request.scanID, logID: log.logID))
@@ -71,8 +70,7 @@ extension InventoryStore {
                     var admittedVerdict = verdict
                     admittedVerdict.firstCheckIn = checkIn
                     let write = AdmissionWrite(request: request, seat: found.seat, admitted: state, verdict: admittedVerdict)
-                    var written: AdmissionWrite.Row?
-                    for try await row in try await connection.execute(write, logger: logger) { written = row }
+                    let written = try await batches.admissions.submit(write)
                     // Nothing matched: another writer changed the seat first. Read again.
                     guard let (admitted, log) = written else { continue }
                     return .answered(ScanReport(
@@ -126,8 +124,7 @@ extension InventoryStore {
 
     /// Answers a repeated scan id with the original verdict, and logs the repeat.
     private static func replay(
-        _ original: EntryLog.Original, _ request: ScanRequest, read: ScanRead.Row,
-        on connection: PostgresConnection, logger: Logger
+        _ original: EntryLog.Original, _ request: ScanRequest, read: ScanRead.Row, through batches: ScanBatches
     ) async throws -> ScanReport {
         let found = read.found
         var firstCheckIn: CheckIn?
@@ -135,7 +132,7 @@ extension InventoryStore {
         let verdict = ScanVerdict(reason: original.reason, firstCheckIn: firstCheckIn, message: original.message)
         let log = try await EntryLog.append(
             request, action: .admit, verdict: verdict, seat: found?.seat, replayOf: original.logID,
-            on: connection, logger: logger)
+            through: batches)
         return ScanReport(
             verdict: verdict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
             checkedInAt: original.reason == .valid ? original.scannedAt : nil, replayed: true, scanID: request.scanID, logID: log.logID)

@@ -4,7 +4,8 @@ import PostgresNIO
 import UsherCore
 
 /// The one read of a scan (VerifyTicket, MarkCheckedIn): everything its verdict needs,
-/// in one round trip of one prepared statement.
+/// in one round trip of one prepared statement, shared with the
+/// reads of other scans at the same moment (``BatchQueue``).
 ///
 /// Why one statement: a check-in used to be nine round trips (BEGIN, a lock, the scan
 /// id's original, the seat, the write, the logs, COMMIT), each parsed and planned
@@ -13,9 +14,9 @@ import UsherCore
 /// the database's clock, and the answer already given under this scan id, if any.
 /// UsherCore then decides from it; the SQL decides nothing.
 ///
-/// It always returns exactly one row: the seat and the original are LEFT JOINs onto
-/// the clock, NULL when absent.
-struct ScanRead: PostgresPreparedStatement {
+/// It always returns exactly one row per read: the seat and the original are LEFT
+/// JOINs onto the read, NULL when absent.
+struct ScanRead: Sendable {
     /// The seat's id from the verified code; nil for a code that did not verify.
     var seatID: String?
     /// The scan's idempotency key; nil for VerifyTicket.
@@ -35,41 +36,69 @@ struct ScanRead: PostgresPreparedStatement {
         var eventName: String { event.name }
     }
 
-    static let sql = """
-        SELECT now() AS db_now, \(SeatRow.columns(of: "s")),
-               e.doors_at AS event_doors_at, e.starts_at AS event_starts_at, e.ends_at AS event_ends_at,
-               e.name AS event_name, h.name AS hall_name, \(EntryLog.Original.columns(of: "o"))
-        FROM (SELECT 1) AS clock
-        LEFT JOIN seats s ON s.seat_id = $1
-        LEFT JOIN events e ON e.event_id = s.event_id
-        LEFT JOIN halls h ON h.hall_id = s.hall_id
-        LEFT JOIN entry_logs o ON o.scan_id = $2 AND o.replay_of IS NULL
-        """
+    /// The reads of a batch (``BatchQueue``) in one statement: one row per read,
+    /// numbered by its place in the arrays. An empty string stands for "none" (arrays
+    /// of optionals do not bind). Each lookup is a LATERAL subquery with LIMIT 1, so
+    /// that it stays an index probe per read, whatever the plan guesses of unnest.
+    struct Statement: PostgresPreparedStatement {
+        typealias Row = (ordinal: Int64, read: ScanRead.Row)
 
-    static let bindingDataTypes: [PostgresDataType] = [.text, .text]
+        var reads: [ScanRead]
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 2)
-        try bindings.append(seatID)
-        try bindings.append(scanID)
-        return bindings
+        static let sql = """
+            SELECT r.ordinal, now() AS db_now, \(SeatRow.columns(of: "s")),
+                   e.doors_at AS event_doors_at, e.starts_at AS event_starts_at, e.ends_at AS event_ends_at,
+                   e.name AS event_name, h.name AS hall_name, \(EntryLog.Original.columns(of: "o"))
+            FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(seat_id, scan_id, ordinal)
+            LEFT JOIN LATERAL (SELECT * FROM seats WHERE seat_id = r.seat_id LIMIT 1) s ON true
+            LEFT JOIN events e ON e.event_id = s.event_id
+            LEFT JOIN halls h ON h.hall_id = s.hall_id
+            LEFT JOIN LATERAL (
+                SELECT * FROM entry_logs WHERE scan_id = NULLIF(r.scan_id, '') AND replay_of IS NULL LIMIT 1
+            ) o ON true
+            """
+
+        static let bindingDataTypes: [PostgresDataType] = [.textArray, .textArray]
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(reads.map { $0.seatID ?? "" })
+            bindings.append(reads.map { $0.scanID ?? "" })
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let r = row.makeRandomAccess()
+            var found: Found?
+            if try r["seat_id"].decode(String?.self) != nil {
+                let seat = try SeatRow.decode(row)
+                found = Found(
+                    seat: seat,
+                    event: EventWindow(
+                        eventID: seat.eventID, hallID: seat.hallID, name: try r["event_name"].decode(String.self),
+                        doorsAt: try r["event_doors_at"].decode(Date.self),
+                        startsAt: try r["event_starts_at"].decode(Date.self),
+                        endsAt: try r["event_ends_at"].decode(Date.self)),
+                    hallName: try r["hall_name"].decode(String.self))
+            }
+            return (
+                try r["ordinal"].decode(Int64.self),
+                ScanRead.Row(now: try r["db_now"].decode(Date.self), found: found, original: try EntryLog.Original.decode(r))
+            )
+        }
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        let r = row.makeRandomAccess()
-        var found: Found?
-        if try r["seat_id"].decode(String?.self) != nil {
-            let seat = try SeatRow.decode(row)
-            found = Found(
-                seat: seat,
-                event: EventWindow(
-                    eventID: seat.eventID, hallID: seat.hallID, name: try r["event_name"].decode(String.self),
-                    doorsAt: try r["event_doors_at"].decode(Date.self),
-                    startsAt: try r["event_starts_at"].decode(Date.self),
-                    endsAt: try r["event_ends_at"].decode(Date.self)),
-                hallName: try r["hall_name"].decode(String.self))
+    /// Runs a batch of reads; one row per read, in order.
+    static func batch(_ reads: [ScanRead], on connection: PostgresConnection, logger: Logger) async throws -> [Row] {
+        var rows = [Row?](repeating: nil, count: reads.count)
+        for try await (ordinal, read) in try await connection.execute(Statement(reads: reads), logger: logger) {
+            guard rows.indices.contains(Int(ordinal) - 1) else { throw StoreError.internalError("scan read row \(ordinal) of \(reads.count)") }
+            rows[Int(ordinal) - 1] = read
         }
-        return Row(now: try r["db_now"].decode(Date.self), found: found, original: try EntryLog.Original.decode(r))
+        return try rows.map { row in
+            guard let row else { throw StoreError.internalError("the scan read returned too few rows") }
+            return row
+        }
     }
 }
 
@@ -79,15 +108,10 @@ extension ScanRead {
     /// (UsherCore owns the format), once per call: a check-in that reads again after
     /// losing a race does not pay for the signature again.
     static func run(
-        _ verified: Result<TicketClaims, TicketCodeError>, scanID: String?, on connection: PostgresConnection,
-        logger: Logger
+        _ verified: Result<TicketClaims, TicketCodeError>, scanID: String?, through batches: ScanBatches
     ) async throws -> (lookup: TicketLookup, row: Row) {
         let claims = try? verified.get()
-        var read: Row?
-        for try await row in try await connection.execute(ScanRead(seatID: claims?.seatID, scanID: scanID), logger: logger) {
-            read = row
-        }
-        guard let row = read else { throw StoreError.internalError("the scan read returned no row") }
+        let row = try await batches.reads.submit(ScanRead(seatID: claims?.seatID, scanID: scanID))
         if case .failure(let error) = verified { return (.unreadable(error.reason), row) }
         guard let claims, let found = row.found else { return (.unknownSeat, row) }
         let subject = ScanSubject(

@@ -98,22 +98,30 @@ extension TestServer {
         try await count("SELECT count(*) FROM entry_logs")
     }
 
-    /// Makes every original (not replayed) entry_logs row with `result` take
-    /// `seconds` to write, inside the scan's write statement: a database slow at the
-    /// worst moment, after the seat was written and before the commit. Keep it under the
-    /// server's 3 s statement_timeout, or the statement is cancelled and nothing commits.
+    /// Makes every write statement that logs an original (not replayed) entry_logs row
+    /// with `result` take `seconds`, inside that statement: a database slow at the
+    /// worst moment, after the seat was written and before the commit. Per statement,
+    /// not per row: each scan's write is a transaction of its own, shared with the
+    /// scans batched with it (``BatchQueue``), and a slow database slows transactions.
+    /// Keep it under the server's 3 s statement_timeout, or the statement is cancelled
+    /// and nothing commits.
     func delayEntryLogs(_ result: DelayedResult, seconds: Double) async throws {
         try await withClient(database) { database in
             try await database.query(
                 PostgresQuery(unsafeSQL: """
                     CREATE FUNCTION delay_entry_log() RETURNS trigger LANGUAGE plpgsql AS $$
                     BEGIN
-                        IF NEW.result = '\(result.rawValue)' AND NEW.replay_of IS NULL THEN PERFORM pg_sleep(\(seconds)); END IF;
-                        RETURN NEW;
+                        IF EXISTS (SELECT 1 FROM logged WHERE result = '\(result.rawValue)' AND replay_of IS NULL) THEN
+                            PERFORM pg_sleep(\(seconds));
+                        END IF;
+                        RETURN NULL;
                     END $$
                     """), logger: TestCluster.logger)
             try await database.query(
-                "CREATE TRIGGER delay_entry_log BEFORE INSERT ON entry_logs FOR EACH ROW EXECUTE FUNCTION delay_entry_log()",
+                """
+                CREATE TRIGGER delay_entry_log AFTER INSERT ON entry_logs REFERENCING NEW TABLE AS logged
+                    FOR EACH STATEMENT EXECUTE FUNCTION delay_entry_log()
+                """,
                 logger: TestCluster.logger)
         }
     }
