@@ -287,14 +287,20 @@ struct HallViewTests {
             """
         try await withHallServer(venue: venue) { server, client in
             let cursor = try await withClient(server.database) { database in
-                _ = try await database.query(
-                    """
-                    INSERT INTO seats (seat_id, event_id, hall_id, section, row_label, seat_number,
-                                       section_position, row_position)
-                    SELECT format('final.s%s.R%s.%s', s, r, n), 'final', 'dome', 'Block ' || s, 'R' || r, n, s - 1, r - 1
-                    FROM generate_series(1, 20) s, generate_series(1, 50) r, generate_series(1, 20) n
-                    """, logger: TestCluster.logger
-                ).collect()
+                try await database.withConnection { connection in
+                    // Set-up, not what is under test: the store's 3 s statement_timeout is
+                    // for doors, and this 20,000-row insert can take longer when the
+                    // whole suite shares 2 cores (it failed there once, last stop).
+                    _ = try await connection.query("SET statement_timeout = '60s'", logger: TestCluster.logger).collect()
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO seats (seat_id, event_id, hall_id, section, row_label, seat_number,
+                                           section_position, row_position)
+                        SELECT format('final.s%s.R%s.%s', s, r, n), 'final', 'dome', 'Block ' || s, 'R' || r, n, s - 1, r - 1
+                        FROM generate_series(1, 20) s, generate_series(1, 50) r, generate_series(1, 20) n
+                        """, logger: TestCluster.logger
+                    ).collect()
+                }
                 // A cursor just past the insert. (Not a safe cursor in general, which is
                 // why the server hands out its snapshot's xmin; here nothing else writes.)
                 let rows = try await database.query(
