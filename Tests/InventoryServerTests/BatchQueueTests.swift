@@ -56,18 +56,22 @@ struct BatchQueueTests {
 
     /// A fresh database and a queue on it whose first batch waits for `waiting` queued
     /// items; `handOver: false` leaves handing the queue to that batch to the test.
+    /// The body also gets the queue's pool, which has `maximumConnections` if given.
     private func withQueue(
         firstBatchWaitsFor waiting: Int, conflictKeys: @escaping @Sendable (Int64) -> [String] = { _ in [] },
-        handOver: Bool = true, _ body: @escaping @Sendable (BatchQueue<Int64, Int64>, Recorder, Slot) async throws -> Void
+        leaseBound: Duration = .seconds(3), maximumConnections: Int? = nil, handOver: Bool = true,
+        _ body: @escaping @Sendable (BatchQueue<Int64, Int64>, Recorder, Slot, PostgresClient) async throws -> Void
     ) async throws {
-        let database = try await TestCluster.shared.freshDatabase()
+        var database = try await TestCluster.shared.freshDatabase()
+        if let maximumConnections { database.options.maximumConnections = maximumConnections }
         try await withClient(database) { client in
             let recorder = Recorder()
             let slot = Slot()
             let queue = queue(
-                client, recorder: recorder, conflictKeys: conflictKeys, firstBatchWaitsFor: waiting, queueOf: slot.get)
+                client, recorder: recorder, leaseBound: leaseBound, conflictKeys: conflictKeys, firstBatchWaitsFor: waiting,
+                queueOf: slot.get)
             if handOver { slot.queue.withLock { $0 = queue } }
-            try await body(queue, recorder, slot)
+            try await body(queue, recorder, slot, client)
         }
     }
 
@@ -83,7 +87,7 @@ struct BatchQueueTests {
     private static func expected(_ item: Int64) -> Int64 { item * 10 / (item - 13) }
 
     @Test func concurrentItemsShareOneStatementAndEachGetsItsOwnAnswer() async throws {
-        try await withQueue(firstBatchWaitsFor: 39) { queue, recorder, _ in
+        try await withQueue(firstBatchWaitsFor: 39) { queue, recorder, _, _ in
             let answers = try await withThrowingTaskGroup(of: (Int64, Int64).self) { group in
                 group.addTask { (1, try await queue.submit(1)) }
                 try await firstBatchStarted(recorder)
@@ -101,7 +105,7 @@ struct BatchQueueTests {
     }
 
     @Test func anItemThatBreaksItsBatchFailsAloneAndTheOthersAreAnswered() async throws {
-        try await withQueue(firstBatchWaitsFor: 4) { queue, recorder, _ in
+        try await withQueue(firstBatchWaitsFor: 4) { queue, recorder, _, _ in
             let outcomes = try await withThrowingTaskGroup(of: (Int64, Result<Int64, any Error>).self) { group in
                 group.addTask { (1, await outcome { try await queue.submit(1) }) }
                 try await firstBatchStarted(recorder)
@@ -124,7 +128,7 @@ struct BatchQueueTests {
 
     @Test func conflictingItemsNeverShareAStatement() async throws {
         // 22 and 32 share a key (their last digit), as two admissions of one seat would.
-        try await withQueue(firstBatchWaitsFor: 3, conflictKeys: { ["\($0 % 10)"] }) { queue, recorder, _ in
+        try await withQueue(firstBatchWaitsFor: 3, conflictKeys: { ["\($0 % 10)"] }) { queue, recorder, _, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { _ = try await queue.submit(1) }
                 try await firstBatchStarted(recorder)
@@ -147,7 +151,7 @@ struct BatchQueueTests {
 
     @Test func anItemWithdrawnByCancellationIsNeverRun() async throws {
         // The first batch waits until the queue is handed over, after the cancellation.
-        try await withQueue(firstBatchWaitsFor: 0, handOver: false) { queue, recorder, slot in
+        try await withQueue(firstBatchWaitsFor: 0, handOver: false) { queue, recorder, slot, _ in
             let leader = Task { try await queue.submit(1) }
             try await firstBatchStarted(recorder)
             let cancelled = Task { try await queue.submit(2) }
@@ -166,13 +170,8 @@ struct BatchQueueTests {
     /// when the pool is still backing off), the waiting item must fail UNAVAILABLE at
     /// the lease bound, not wait for the pool, and the next item asks the pool afresh.
     @Test func aDrainWithoutAConnectionFailsItsItemsAtTheLeaseBoundAndTheNextAsksAgain() async throws {
-        var configuration = try await TestCluster.shared.freshDatabase()
-        configuration.options.maximumConnections = 1
-        try await withClient(configuration) { client in
-            let recorder = Recorder()
-            let slot = Slot()
-            let queue = queue(client, recorder: recorder, leaseBound: .milliseconds(300), firstBatchWaitsFor: 0, queueOf: slot.get)
-            slot.queue.withLock { $0 = queue }
+        try await withQueue(firstBatchWaitsFor: 0, leaseBound: .milliseconds(300), maximumConnections: 1) {
+            queue, recorder, _, client in
             let holding = Mutex<CheckedContinuation<Void, Never>?>(nil)
             let holder = Task {
                 try await client.withConnection { _ in
@@ -202,4 +201,3 @@ struct BatchQueueTests {
         }
     }
 }
-

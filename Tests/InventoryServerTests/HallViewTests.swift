@@ -2,7 +2,7 @@ import Foundation
 import GRPCCore
 import InventoryClient
 import InventoryProto
-import InventoryStore
+@testable import InventoryStore
 import PostgresNIO
 import Testing
 import UsherCore
@@ -287,11 +287,13 @@ struct HallViewTests {
             """
         try await withHallServer(venue: venue) { server, client in
             let cursor = try await withClient(server.database) { database in
-                try await database.withConnection { connection in
+                try await database.withTransaction(logger: TestCluster.logger) { connection in
                     // Set-up, not what is under test: the store's 3 s statement_timeout is
                     // for doors, and this 20,000-row insert can take longer when the
-                    // whole suite shares 2 cores (it failed there once, last stop).
-                    _ = try await connection.query("SET statement_timeout = '60s'", logger: TestCluster.logger).collect()
+                    // whole suite shares 2 cores (it failed there once). A bulk write's
+                    // bound, as the store's own venue import and migrations set it.
+                    _ = try await connection.query(
+                        PostgresQuery(unsafeSQL: DatabaseSettings.longTransactionStatement), logger: TestCluster.logger)
                     _ = try await connection.query(
                         """
                         INSERT INTO seats (seat_id, event_id, hall_id, section, row_label, seat_number,
