@@ -14,6 +14,10 @@ public enum InventoryOperation: String, CaseIterable, Sendable, Hashable {
     case getHallOccupancy = "GetHallOccupancy"
     case listHallEvents = "ListHallEvents"
     case enrollDevice = "EnrollDevice"
+    case syncDoor = "SyncDoor"
+    case listConflicts = "ListConflicts"
+    case acknowledgeConflict = "AcknowledgeConflict"
+    case listDoors = "ListDoors"
 }
 
 /// The permission table: which roles may make which call, and over which halls.
@@ -52,6 +56,14 @@ public enum AccessPolicy {
         .getHallOccupancy: .roles([.door: .ownHall, .supervisor: .everyHall, .admin: .everyHall]),
         .listHallEvents: .roles([.door: .ownHall, .supervisor: .everyHall, .admin: .everyHall]),
         .enrollDevice: .enrollmentCode,
+        // What a door needs to check offline: keys, windows, statuses and serials of
+        // its own hall, no owner ids. A supervisor may read any hall's (to inspect).
+        .syncDoor: .roles([.door: .ownHall, .supervisor: .everyHall, .admin: .everyHall]),
+        // Conflicts name terminals and seats of every hall: supervisors deal with them.
+        .listConflicts: .roles([.supervisor: .everyHall, .admin: .everyHall]),
+        .acknowledgeConflict: .roles([.supervisor: .everyHall, .admin: .everyHall]),
+        // Which doors are offline or cannot reach the server: the supervisors' board.
+        .listDoors: .roles([.supervisor: .everyHall, .admin: .everyHall]),
     ]
 
     /// The decision for `caller` making `operation`, about `hallID` when the request

@@ -25,6 +25,9 @@ public enum ScanReason: String, Sendable, Hashable, CaseIterable, Codable {
     case notSold = "not sold"
     case holdNotPaid = "hold not paid"
     case alreadyCheckedIn = "already checked in"
+    /// An uploaded offline admission of a ticket already admitted (elsewhere, or
+    /// offline at another door): recorded as a ``ScanConflict``.
+    case offlineConflict = "offline conflict"
 
     /// The verdict each reason belongs to; one owner for that mapping.
     public var result: ScanResult {
@@ -34,7 +37,7 @@ public enum ScanReason: String, Sendable, Hashable, CaseIterable, Codable {
         case .wrongHall, .wrongEvent: .wrongHall
         case .notYetValid, .eventEnded: .expired
         case .notSold, .holdNotPaid: .unpaid
-        case .alreadyCheckedIn: .duplicate
+        case .alreadyCheckedIn, .offlineConflict: .duplicate
         }
     }
 }

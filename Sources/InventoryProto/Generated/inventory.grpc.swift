@@ -180,6 +180,58 @@ public enum Inventory_InventoryService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "SyncDoor" metadata.
+        public enum SyncDoor: Sendable {
+            /// Request type for "SyncDoor".
+            public typealias Input = Inventory_SyncDoorRequest
+            /// Response type for "SyncDoor".
+            public typealias Output = Inventory_SyncDoorResponse
+            /// Descriptor for "SyncDoor".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "SyncDoor",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListDoors" metadata.
+        public enum ListDoors: Sendable {
+            /// Request type for "ListDoors".
+            public typealias Input = Inventory_ListDoorsRequest
+            /// Response type for "ListDoors".
+            public typealias Output = Inventory_ListDoorsResponse
+            /// Descriptor for "ListDoors".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "ListDoors",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListConflicts" metadata.
+        public enum ListConflicts: Sendable {
+            /// Request type for "ListConflicts".
+            public typealias Input = Inventory_ListConflictsRequest
+            /// Response type for "ListConflicts".
+            public typealias Output = Inventory_ListConflictsResponse
+            /// Descriptor for "ListConflicts".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "ListConflicts",
+                type: .unary
+            )
+        }
+        /// Namespace for "AcknowledgeConflict" metadata.
+        public enum AcknowledgeConflict: Sendable {
+            /// Request type for "AcknowledgeConflict".
+            public typealias Input = Inventory_AcknowledgeConflictRequest
+            /// Response type for "AcknowledgeConflict".
+            public typealias Output = Inventory_AcknowledgeConflictResponse
+            /// Descriptor for "AcknowledgeConflict".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "AcknowledgeConflict",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "inventory.InventoryService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ReserveSeat.descriptor,
@@ -193,7 +245,11 @@ public enum Inventory_InventoryService: Sendable {
             ListHallSeats.descriptor,
             GetHallOccupancy.descriptor,
             ListHallEvents.descriptor,
-            EnrollDevice.descriptor
+            EnrollDevice.descriptor,
+            SyncDoor.descriptor,
+            ListDoors.descriptor,
+            ListConflicts.descriptor,
+            AcknowledgeConflict.descriptor
         ]
     }
 }
@@ -453,6 +509,89 @@ extension Inventory_InventoryService {
             request: GRPCCore.StreamingServerRequest<Inventory_EnrollDeviceRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Inventory_EnrollDeviceResponse>
+
+        /// Handle the "SyncDoor" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Everything a door needs to decide scans on its own when the server is out of
+        /// > reach (offline mode): the verification keys, the hall's events and windows, and
+        /// > the seats of the hall's events not yet ended (status, current ticket serial,
+        /// > first check-in, place) changed since a cursor. A door keeps it in its local
+        /// > store. Also tells the door the server's clock, so it can measure its own skew.
+        /// > The door says how it stands (DoorReport); that is recorded for ListDoors, and
+        /// > is the call's only write.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_SyncDoorRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_SyncDoorResponse` messages.
+        func syncDoor(
+            request: GRPCCore.StreamingServerRequest<Inventory_SyncDoorRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_SyncDoorResponse>
+
+        /// Handle the "ListDoors" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every enrolled door (of one hall, or all) and how it stood at its last sync:
+        /// > online or offline, scans waiting to upload, clock skew. A door that has not
+        /// > synced for a while is one that cannot reach the server. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_ListDoorsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_ListDoorsResponse` messages.
+        func listDoors(
+            request: GRPCCore.StreamingServerRequest<Inventory_ListDoorsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_ListDoorsResponse>
+
+        /// Handle the "ListConflicts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Conflicts found when doors uploaded offline admissions (one ticket admitted at
+        /// > two doors, or admitted offline though the server would not have), newest first.
+        /// > Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_ListConflictsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_ListConflictsResponse` messages.
+        func listConflicts(
+            request: GRPCCore.StreamingServerRequest<Inventory_ListConflictsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_ListConflictsResponse>
+
+        /// Handle the "AcknowledgeConflict" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A supervisor saw a conflict and dealt with it: it leaves the alert list. Safe to
+        /// > retry; the first acknowledgement is kept.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_AcknowledgeConflictRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_AcknowledgeConflictResponse` messages.
+        func acknowledgeConflict(
+            request: GRPCCore.StreamingServerRequest<Inventory_AcknowledgeConflictRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_AcknowledgeConflictResponse>
     }
 
     /// Service protocol for the "inventory.InventoryService" service.
@@ -696,6 +835,89 @@ extension Inventory_InventoryService {
             request: GRPCCore.ServerRequest<Inventory_EnrollDeviceRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Inventory_EnrollDeviceResponse>
+
+        /// Handle the "SyncDoor" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Everything a door needs to decide scans on its own when the server is out of
+        /// > reach (offline mode): the verification keys, the hall's events and windows, and
+        /// > the seats of the hall's events not yet ended (status, current ticket serial,
+        /// > first check-in, place) changed since a cursor. A door keeps it in its local
+        /// > store. Also tells the door the server's clock, so it can measure its own skew.
+        /// > The door says how it stands (DoorReport); that is recorded for ListDoors, and
+        /// > is the call's only write.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_SyncDoorRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_SyncDoorResponse` message.
+        func syncDoor(
+            request: GRPCCore.ServerRequest<Inventory_SyncDoorRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_SyncDoorResponse>
+
+        /// Handle the "ListDoors" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every enrolled door (of one hall, or all) and how it stood at its last sync:
+        /// > online or offline, scans waiting to upload, clock skew. A door that has not
+        /// > synced for a while is one that cannot reach the server. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_ListDoorsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_ListDoorsResponse` message.
+        func listDoors(
+            request: GRPCCore.ServerRequest<Inventory_ListDoorsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_ListDoorsResponse>
+
+        /// Handle the "ListConflicts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Conflicts found when doors uploaded offline admissions (one ticket admitted at
+        /// > two doors, or admitted offline though the server would not have), newest first.
+        /// > Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_ListConflictsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_ListConflictsResponse` message.
+        func listConflicts(
+            request: GRPCCore.ServerRequest<Inventory_ListConflictsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_ListConflictsResponse>
+
+        /// Handle the "AcknowledgeConflict" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A supervisor saw a conflict and dealt with it: it leaves the alert list. Safe to
+        /// > retry; the first acknowledgement is kept.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_AcknowledgeConflictRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_AcknowledgeConflictResponse` message.
+        func acknowledgeConflict(
+            request: GRPCCore.ServerRequest<Inventory_AcknowledgeConflictRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_AcknowledgeConflictResponse>
     }
 
     /// Simple service protocol for the "inventory.InventoryService" service.
@@ -937,6 +1159,89 @@ extension Inventory_InventoryService {
             request: Inventory_EnrollDeviceRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Inventory_EnrollDeviceResponse
+
+        /// Handle the "SyncDoor" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Everything a door needs to decide scans on its own when the server is out of
+        /// > reach (offline mode): the verification keys, the hall's events and windows, and
+        /// > the seats of the hall's events not yet ended (status, current ticket serial,
+        /// > first check-in, place) changed since a cursor. A door keeps it in its local
+        /// > store. Also tells the door the server's clock, so it can measure its own skew.
+        /// > The door says how it stands (DoorReport); that is recorded for ListDoors, and
+        /// > is the call's only write.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_SyncDoorRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_SyncDoorResponse` to respond with.
+        func syncDoor(
+            request: Inventory_SyncDoorRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_SyncDoorResponse
+
+        /// Handle the "ListDoors" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every enrolled door (of one hall, or all) and how it stood at its last sync:
+        /// > online or offline, scans waiting to upload, clock skew. A door that has not
+        /// > synced for a while is one that cannot reach the server. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_ListDoorsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_ListDoorsResponse` to respond with.
+        func listDoors(
+            request: Inventory_ListDoorsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_ListDoorsResponse
+
+        /// Handle the "ListConflicts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Conflicts found when doors uploaded offline admissions (one ticket admitted at
+        /// > two doors, or admitted offline though the server would not have), newest first.
+        /// > Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_ListConflictsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_ListConflictsResponse` to respond with.
+        func listConflicts(
+            request: Inventory_ListConflictsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_ListConflictsResponse
+
+        /// Handle the "AcknowledgeConflict" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A supervisor saw a conflict and dealt with it: it leaves the alert list. Safe to
+        /// > retry; the first acknowledgement is kept.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_AcknowledgeConflictRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_AcknowledgeConflictResponse` to respond with.
+        func acknowledgeConflict(
+            request: Inventory_AcknowledgeConflictRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_AcknowledgeConflictResponse
     }
 }
 
@@ -1076,6 +1381,50 @@ extension Inventory_InventoryService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.SyncDoor.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_SyncDoorRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_SyncDoorResponse>(),
+            handler: { request, context in
+                try await self.syncDoor(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.ListDoors.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_ListDoorsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_ListDoorsResponse>(),
+            handler: { request, context in
+                try await self.listDoors(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.ListConflicts.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_ListConflictsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_ListConflictsResponse>(),
+            handler: { request, context in
+                try await self.listConflicts(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.AcknowledgeConflict.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_AcknowledgeConflictRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_AcknowledgeConflictResponse>(),
+            handler: { request, context in
+                try await self.acknowledgeConflict(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1208,6 +1557,50 @@ extension Inventory_InventoryService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Inventory_EnrollDeviceResponse> {
         let response = try await self.enrollDevice(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func syncDoor(
+        request: GRPCCore.StreamingServerRequest<Inventory_SyncDoorRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_SyncDoorResponse> {
+        let response = try await self.syncDoor(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listDoors(
+        request: GRPCCore.StreamingServerRequest<Inventory_ListDoorsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_ListDoorsResponse> {
+        let response = try await self.listDoors(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listConflicts(
+        request: GRPCCore.StreamingServerRequest<Inventory_ListConflictsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_ListConflictsResponse> {
+        let response = try await self.listConflicts(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func acknowledgeConflict(
+        request: GRPCCore.StreamingServerRequest<Inventory_AcknowledgeConflictRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_AcknowledgeConflictResponse> {
+        let response = try await self.acknowledgeConflict(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1367,6 +1760,58 @@ extension Inventory_InventoryService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Inventory_EnrollDeviceResponse> {
         return GRPCCore.ServerResponse<Inventory_EnrollDeviceResponse>(
             message: try await self.enrollDevice(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func syncDoor(
+        request: GRPCCore.ServerRequest<Inventory_SyncDoorRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_SyncDoorResponse> {
+        return GRPCCore.ServerResponse<Inventory_SyncDoorResponse>(
+            message: try await self.syncDoor(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listDoors(
+        request: GRPCCore.ServerRequest<Inventory_ListDoorsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_ListDoorsResponse> {
+        return GRPCCore.ServerResponse<Inventory_ListDoorsResponse>(
+            message: try await self.listDoors(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listConflicts(
+        request: GRPCCore.ServerRequest<Inventory_ListConflictsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_ListConflictsResponse> {
+        return GRPCCore.ServerResponse<Inventory_ListConflictsResponse>(
+            message: try await self.listConflicts(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func acknowledgeConflict(
+        request: GRPCCore.ServerRequest<Inventory_AcknowledgeConflictRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_AcknowledgeConflictResponse> {
+        return GRPCCore.ServerResponse<Inventory_AcknowledgeConflictResponse>(
+            message: try await self.acknowledgeConflict(
                 request: request.message,
                 context: context
             ),
@@ -1676,6 +2121,109 @@ extension Inventory_InventoryService {
             deserializer: some GRPCCore.MessageDeserializer<Inventory_EnrollDeviceResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_EnrollDeviceResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SyncDoor" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Everything a door needs to decide scans on its own when the server is out of
+        /// > reach (offline mode): the verification keys, the hall's events and windows, and
+        /// > the seats of the hall's events not yet ended (status, current ticket serial,
+        /// > first check-in, place) changed since a cursor. A door keeps it in its local
+        /// > store. Also tells the door the server's clock, so it can measure its own skew.
+        /// > The door says how it stands (DoorReport); that is recorded for ListDoors, and
+        /// > is the call's only write.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_SyncDoorRequest` message.
+        ///   - serializer: A serializer for `Inventory_SyncDoorRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_SyncDoorResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func syncDoor<Result>(
+            request: GRPCCore.ClientRequest<Inventory_SyncDoorRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_SyncDoorRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_SyncDoorResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_SyncDoorResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListDoors" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every enrolled door (of one hall, or all) and how it stood at its last sync:
+        /// > online or offline, scans waiting to upload, clock skew. A door that has not
+        /// > synced for a while is one that cannot reach the server. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_ListDoorsRequest` message.
+        ///   - serializer: A serializer for `Inventory_ListDoorsRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_ListDoorsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listDoors<Result>(
+            request: GRPCCore.ClientRequest<Inventory_ListDoorsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_ListDoorsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_ListDoorsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListDoorsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListConflicts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Conflicts found when doors uploaded offline admissions (one ticket admitted at
+        /// > two doors, or admitted offline though the server would not have), newest first.
+        /// > Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_ListConflictsRequest` message.
+        ///   - serializer: A serializer for `Inventory_ListConflictsRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_ListConflictsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listConflicts<Result>(
+            request: GRPCCore.ClientRequest<Inventory_ListConflictsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_ListConflictsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_ListConflictsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListConflictsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AcknowledgeConflict" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A supervisor saw a conflict and dealt with it: it leaves the alert list. Safe to
+        /// > retry; the first acknowledgement is kept.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_AcknowledgeConflictRequest` message.
+        ///   - serializer: A serializer for `Inventory_AcknowledgeConflictRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_AcknowledgeConflictResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func acknowledgeConflict<Result>(
+            request: GRPCCore.ClientRequest<Inventory_AcknowledgeConflictRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_AcknowledgeConflictRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_AcknowledgeConflictResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_AcknowledgeConflictResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2120,6 +2668,153 @@ extension Inventory_InventoryService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "SyncDoor" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Everything a door needs to decide scans on its own when the server is out of
+        /// > reach (offline mode): the verification keys, the hall's events and windows, and
+        /// > the seats of the hall's events not yet ended (status, current ticket serial,
+        /// > first check-in, place) changed since a cursor. A door keeps it in its local
+        /// > store. Also tells the door the server's clock, so it can measure its own skew.
+        /// > The door says how it stands (DoorReport); that is recorded for ListDoors, and
+        /// > is the call's only write.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_SyncDoorRequest` message.
+        ///   - serializer: A serializer for `Inventory_SyncDoorRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_SyncDoorResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func syncDoor<Result>(
+            request: GRPCCore.ClientRequest<Inventory_SyncDoorRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_SyncDoorRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_SyncDoorResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_SyncDoorResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.SyncDoor.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListDoors" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every enrolled door (of one hall, or all) and how it stood at its last sync:
+        /// > online or offline, scans waiting to upload, clock skew. A door that has not
+        /// > synced for a while is one that cannot reach the server. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_ListDoorsRequest` message.
+        ///   - serializer: A serializer for `Inventory_ListDoorsRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_ListDoorsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listDoors<Result>(
+            request: GRPCCore.ClientRequest<Inventory_ListDoorsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_ListDoorsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_ListDoorsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListDoorsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.ListDoors.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListConflicts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Conflicts found when doors uploaded offline admissions (one ticket admitted at
+        /// > two doors, or admitted offline though the server would not have), newest first.
+        /// > Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_ListConflictsRequest` message.
+        ///   - serializer: A serializer for `Inventory_ListConflictsRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_ListConflictsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listConflicts<Result>(
+            request: GRPCCore.ClientRequest<Inventory_ListConflictsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_ListConflictsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_ListConflictsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListConflictsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.ListConflicts.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "AcknowledgeConflict" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A supervisor saw a conflict and dealt with it: it leaves the alert list. Safe to
+        /// > retry; the first acknowledgement is kept.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_AcknowledgeConflictRequest` message.
+        ///   - serializer: A serializer for `Inventory_AcknowledgeConflictRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_AcknowledgeConflictResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func acknowledgeConflict<Result>(
+            request: GRPCCore.ClientRequest<Inventory_AcknowledgeConflictRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_AcknowledgeConflictRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_AcknowledgeConflictResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_AcknowledgeConflictResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.AcknowledgeConflict.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2483,6 +3178,133 @@ extension Inventory_InventoryService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Inventory_EnrollDeviceRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_EnrollDeviceResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SyncDoor" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Everything a door needs to decide scans on its own when the server is out of
+    /// > reach (offline mode): the verification keys, the hall's events and windows, and
+    /// > the seats of the hall's events not yet ended (status, current ticket serial,
+    /// > first check-in, place) changed since a cursor. A door keeps it in its local
+    /// > store. Also tells the door the server's clock, so it can measure its own skew.
+    /// > The door says how it stands (DoorReport); that is recorded for ListDoors, and
+    /// > is the call's only write.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_SyncDoorRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func syncDoor<Result>(
+        request: GRPCCore.ClientRequest<Inventory_SyncDoorRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_SyncDoorResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.syncDoor(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_SyncDoorRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_SyncDoorResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListDoors" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Every enrolled door (of one hall, or all) and how it stood at its last sync:
+    /// > online or offline, scans waiting to upload, clock skew. A door that has not
+    /// > synced for a while is one that cannot reach the server. Read-only.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_ListDoorsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listDoors<Result>(
+        request: GRPCCore.ClientRequest<Inventory_ListDoorsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListDoorsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listDoors(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_ListDoorsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_ListDoorsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListConflicts" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Conflicts found when doors uploaded offline admissions (one ticket admitted at
+    /// > two doors, or admitted offline though the server would not have), newest first.
+    /// > Read-only.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_ListConflictsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listConflicts<Result>(
+        request: GRPCCore.ClientRequest<Inventory_ListConflictsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListConflictsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listConflicts(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_ListConflictsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_ListConflictsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AcknowledgeConflict" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A supervisor saw a conflict and dealt with it: it leaves the alert list. Safe to
+    /// > retry; the first acknowledgement is kept.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_AcknowledgeConflictRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func acknowledgeConflict<Result>(
+        request: GRPCCore.ClientRequest<Inventory_AcknowledgeConflictRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_AcknowledgeConflictResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.acknowledgeConflict(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_AcknowledgeConflictRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_AcknowledgeConflictResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2896,6 +3718,149 @@ extension Inventory_InventoryService.ClientProtocol {
             metadata: metadata
         )
         return try await self.enrollDevice(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SyncDoor" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Everything a door needs to decide scans on its own when the server is out of
+    /// > reach (offline mode): the verification keys, the hall's events and windows, and
+    /// > the seats of the hall's events not yet ended (status, current ticket serial,
+    /// > first check-in, place) changed since a cursor. A door keeps it in its local
+    /// > store. Also tells the door the server's clock, so it can measure its own skew.
+    /// > The door says how it stands (DoorReport); that is recorded for ListDoors, and
+    /// > is the call's only write.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func syncDoor<Result>(
+        _ message: Inventory_SyncDoorRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_SyncDoorResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_SyncDoorRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.syncDoor(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListDoors" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Every enrolled door (of one hall, or all) and how it stood at its last sync:
+    /// > online or offline, scans waiting to upload, clock skew. A door that has not
+    /// > synced for a while is one that cannot reach the server. Read-only.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listDoors<Result>(
+        _ message: Inventory_ListDoorsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListDoorsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_ListDoorsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listDoors(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListConflicts" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Conflicts found when doors uploaded offline admissions (one ticket admitted at
+    /// > two doors, or admitted offline though the server would not have), newest first.
+    /// > Read-only.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listConflicts<Result>(
+        _ message: Inventory_ListConflictsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_ListConflictsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_ListConflictsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listConflicts(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AcknowledgeConflict" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A supervisor saw a conflict and dealt with it: it leaves the alert list. Safe to
+    /// > retry; the first acknowledgement is kept.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func acknowledgeConflict<Result>(
+        _ message: Inventory_AcknowledgeConflictRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_AcknowledgeConflictResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_AcknowledgeConflictRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.acknowledgeConflict(
             request: request,
             options: options,
             onResponse: handleResponse

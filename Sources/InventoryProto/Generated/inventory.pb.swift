@@ -228,6 +228,10 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
 
   /// EXPIRED: the ticket's event has not opened its doors yet.
   case notYetValid // = 13
+
+  /// DUPLICATE: an uploaded offline admission of a ticket that had already been
+  /// admitted (elsewhere, or offline at another door). Recorded as a conflict.
+  case offlineConflict // = 14
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -250,6 +254,7 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
     case 11: self = .alreadyCheckedIn
     case 12: self = .wrongEvent
     case 13: self = .notYetValid
+    case 14: self = .offlineConflict
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -270,6 +275,7 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
     case .alreadyCheckedIn: return 11
     case .wrongEvent: return 12
     case .notYetValid: return 13
+    case .offlineConflict: return 14
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -290,6 +296,7 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
     .alreadyCheckedIn,
     .wrongEvent,
     .notYetValid,
+    .offlineConflict,
   ]
 
 }
@@ -739,9 +746,31 @@ public nonisolated struct Inventory_MarkCheckedInRequest: Sendable {
   /// As in VerifyTicketRequest.
   public var eventID: String = String()
 
+  /// Set only when a door uploads a scan it decided offline (scan_id is the one it
+  /// made then): the terminal's clock when the code was read.
+  public var offlineScannedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_offlineScannedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_offlineScannedAt = newValue}
+  }
+  /// Returns true if `offlineScannedAt` has been explicitly set.
+  public var hasOfflineScannedAt: Bool {self._offlineScannedAt != nil}
+  /// Clears the value of `offlineScannedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearOfflineScannedAt() {self._offlineScannedAt = nil}
+
+  /// The terminal's clock minus the server's, in milliseconds, as measured at the
+  /// door's last sync; the server stores offline_scanned_at - clock_skew_ms.
+  public var clockSkewMs: Int64 = 0
+
+  /// The verdict the door showed offline. SUCCESS: the guest went in, and the server
+  /// admits (or records a conflict); any other: the guest was turned away, and the
+  /// server only logs the scan.
+  public var offlineResult: Inventory_ScanResult = .unspecified
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _offlineScannedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 public nonisolated struct Inventory_MarkCheckedInResponse: Sendable {
@@ -796,6 +825,9 @@ public nonisolated struct Inventory_MarkCheckedInResponse: Sendable {
   public var eventName: String = String()
 
   public var logID: Int64 = 0
+
+  /// Set when this upload was recorded as a conflict (reason OFFLINE_CONFLICT).
+  public var conflictID: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1141,6 +1173,411 @@ public nonisolated struct Inventory_EnrollDeviceResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Inventory_SyncDoorRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The door's hall; a door device may only name its own.
+  public var hallID: String = String()
+
+  /// The cursor of an earlier response; 0 returns every seat of the hall. Never negative.
+  public var since: Int64 = 0
+
+  /// How the door stands, for the supervisors' door list.
+  public var report: Inventory_DoorReport {
+    get {_report ?? Inventory_DoorReport()}
+    set {_report = newValue}
+  }
+  /// Returns true if `report` has been explicitly set.
+  public var hasReport: Bool {self._report != nil}
+  /// Clears the value of `report`. Subsequent reads from it will return its default value.
+  public mutating func clearReport() {self._report = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _report: Inventory_DoorReport? = nil
+}
+
+/// What a door says about itself on each sync.
+public nonisolated struct Inventory_DoorReport: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Deciding scans locally (offline mode), and whether staff pinned it so.
+  public var offline: Bool = false
+
+  public var forced: Bool = false
+
+  /// Offline scans in its journal the server has not acknowledged. Never negative.
+  public var pendingUploads: Int32 = 0
+
+  /// Its clock minus the server's, as of its previous sync.
+  public var clockSkewMs: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A seat as an offline door needs it: enough to decide a scan, no owner.
+public nonisolated struct Inventory_DoorSeat: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var seatID: String = String()
+
+  public var eventID: String = String()
+
+  public var status: Inventory_SeatStatus = .unspecified
+
+  /// The serial of the seat's current ticket; a code with another one is void.
+  public var ticketSerial: Int64 = 0
+
+  /// Set while HELD.
+  public var heldUntil: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_heldUntil ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_heldUntil = newValue}
+  }
+  /// Returns true if `heldUntil` has been explicitly set.
+  public var hasHeldUntil: Bool {self._heldUntil != nil}
+  /// Clears the value of `heldUntil`. Subsequent reads from it will return its default value.
+  public mutating func clearHeldUntil() {self._heldUntil = nil}
+
+  /// Set while CHECKED_IN: the first admission.
+  public var checkedInAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_checkedInAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_checkedInAt = newValue}
+  }
+  /// Returns true if `checkedInAt` has been explicitly set.
+  public var hasCheckedInAt: Bool {self._checkedInAt != nil}
+  /// Clears the value of `checkedInAt`. Subsequent reads from it will return its default value.
+  public mutating func clearCheckedInAt() {self._checkedInAt = nil}
+
+  public var checkedInTerminalID: String = String()
+
+  public var checkedInStaffID: String = String()
+
+  /// The seat's own revision; a newer one replaces an older one.
+  public var revision: Int64 = 0
+
+  /// Where the seat is, so an offline verdict still sends the guest to it.
+  public var section: String = String()
+
+  public var row: String = String()
+
+  public var number: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _heldUntil: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _checkedInAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+public nonisolated struct Inventory_SyncDoorResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var hallID: String = String()
+
+  public var hallName: String = String()
+
+  /// Every verification key, always (a handful).
+  public var keys: [Inventory_VerificationKey] = []
+
+  /// Every event of the hall with its window, always, ordered by doors_at.
+  public var events: [Inventory_HallEvent] = []
+
+  /// The hall's seats, of every event, that changed since `since` (all when 0). A
+  /// seat may repeat one already seen, never miss one: replace by seat_id.
+  public var seats: [Inventory_DoorSeat] = []
+
+  /// Pass as `since` next time. Opaque; it never goes down.
+  public var cursor: Int64 = 0
+
+  /// True when since was 0: seats is the whole hall.
+  public var complete: Bool = false
+
+  /// The database's clock when this was read.
+  public var serverTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_serverTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_serverTime = newValue}
+  }
+  /// Returns true if `serverTime` has been explicitly set.
+  public var hasServerTime: Bool {self._serverTime != nil}
+  /// Clears the value of `serverTime`. Subsequent reads from it will return its default value.
+  public mutating func clearServerTime() {self._serverTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _serverTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// One ticket admitted twice because a door was offline, or admitted offline though
+/// the server would have refused it.
+public nonisolated struct Inventory_ScanConflict: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var conflictID: Int64 {
+    get {_storage._conflictID}
+    set {_uniqueStorage()._conflictID = newValue}
+  }
+
+  public var seatID: String {
+    get {_storage._seatID}
+    set {_uniqueStorage()._seatID = newValue}
+  }
+
+  public var hallID: String {
+    get {_storage._hallID}
+    set {_uniqueStorage()._hallID = newValue}
+  }
+
+  public var eventID: String {
+    get {_storage._eventID}
+    set {_uniqueStorage()._eventID = newValue}
+  }
+
+  /// The admission that stands (the seat's first check-in), when there is one.
+  public var firstAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._firstAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._firstAt = newValue}
+  }
+  /// Returns true if `firstAt` has been explicitly set.
+  public var hasFirstAt: Bool {_storage._firstAt != nil}
+  /// Clears the value of `firstAt`. Subsequent reads from it will return its default value.
+  public mutating func clearFirstAt() {_uniqueStorage()._firstAt = nil}
+
+  public var firstTerminalID: String {
+    get {_storage._firstTerminalID}
+    set {_uniqueStorage()._firstTerminalID = newValue}
+  }
+
+  /// The offline admission that conflicts with it: the door's corrected clock.
+  public var offlineAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._offlineAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._offlineAt = newValue}
+  }
+  /// Returns true if `offlineAt` has been explicitly set.
+  public var hasOfflineAt: Bool {_storage._offlineAt != nil}
+  /// Clears the value of `offlineAt`. Subsequent reads from it will return its default value.
+  public mutating func clearOfflineAt() {_uniqueStorage()._offlineAt = nil}
+
+  public var offlineTerminalID: String {
+    get {_storage._offlineTerminalID}
+    set {_uniqueStorage()._offlineTerminalID = newValue}
+  }
+
+  /// What the server decided for the offline scan (DUPLICATE, UNPAID, NOT_FOUND...).
+  public var serverResult: Inventory_ScanResult {
+    get {_storage._serverResult}
+    set {_uniqueStorage()._serverResult = newValue}
+  }
+
+  public var serverReason: Inventory_ScanReason {
+    get {_storage._serverReason}
+    set {_uniqueStorage()._serverReason = newValue}
+  }
+
+  /// A sentence for supervisors: "Seat B-12: admitted at door-2 19:03 (offline) and door-5 19:04".
+  public var message: String {
+    get {_storage._message}
+    set {_uniqueStorage()._message = newValue}
+  }
+
+  /// When the server recorded it (the upload).
+  public var recordedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._recordedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._recordedAt = newValue}
+  }
+  /// Returns true if `recordedAt` has been explicitly set.
+  public var hasRecordedAt: Bool {_storage._recordedAt != nil}
+  /// Clears the value of `recordedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearRecordedAt() {_uniqueStorage()._recordedAt = nil}
+
+  /// Set once a supervisor acknowledged it.
+  public var acknowledgedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._acknowledgedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._acknowledgedAt = newValue}
+  }
+  /// Returns true if `acknowledgedAt` has been explicitly set.
+  public var hasAcknowledgedAt: Bool {_storage._acknowledgedAt != nil}
+  /// Clears the value of `acknowledgedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearAcknowledgedAt() {_uniqueStorage()._acknowledgedAt = nil}
+
+  public var acknowledgedBy: String {
+    get {_storage._acknowledgedBy}
+    set {_uniqueStorage()._acknowledgedBy = newValue}
+  }
+
+  /// The offline scan's scan_id.
+  public var scanID: String {
+    get {_storage._scanID}
+    set {_uniqueStorage()._scanID = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Inventory_ListConflictsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// False (the default): only those not yet acknowledged, the supervisors' alerts.
+  public var includeAcknowledged: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Inventory_ListConflictsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Newest first; at most 200.
+  public var conflicts: [Inventory_ScanConflict] = []
+
+  public var asOf: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_asOf ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_asOf = newValue}
+  }
+  /// Returns true if `asOf` has been explicitly set.
+  public var hasAsOf: Bool {self._asOf != nil}
+  /// Clears the value of `asOf`. Subsequent reads from it will return its default value.
+  public mutating func clearAsOf() {self._asOf = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _asOf: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+public nonisolated struct Inventory_AcknowledgeConflictRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var conflictID: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Inventory_AcknowledgeConflictResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var conflict: Inventory_ScanConflict {
+    get {_conflict ?? Inventory_ScanConflict()}
+    set {_conflict = newValue}
+  }
+  /// Returns true if `conflict` has been explicitly set.
+  public var hasConflict: Bool {self._conflict != nil}
+  /// Clears the value of `conflict`. Subsequent reads from it will return its default value.
+  public mutating func clearConflict() {self._conflict = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _conflict: Inventory_ScanConflict? = nil
+}
+
+public nonisolated struct Inventory_ListDoorsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Empty: every hall.
+  public var hallID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// An enrolled door and how it stood at its last sync.
+public nonisolated struct Inventory_DoorStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var terminalID: String = String()
+
+  public var hallID: String = String()
+
+  /// Unset: it never synced.
+  public var lastSyncAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_lastSyncAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_lastSyncAt = newValue}
+  }
+  /// Returns true if `lastSyncAt` has been explicitly set.
+  public var hasLastSyncAt: Bool {self._lastSyncAt != nil}
+  /// Clears the value of `lastSyncAt`. Subsequent reads from it will return its default value.
+  public mutating func clearLastSyncAt() {self._lastSyncAt = nil}
+
+  public var report: Inventory_DoorReport {
+    get {_report ?? Inventory_DoorReport()}
+    set {_report = newValue}
+  }
+  /// Returns true if `report` has been explicitly set.
+  public var hasReport: Bool {self._report != nil}
+  /// Clears the value of `report`. Subsequent reads from it will return its default value.
+  public mutating func clearReport() {self._report = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _lastSyncAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _report: Inventory_DoorReport? = nil
+}
+
+public nonisolated struct Inventory_ListDoorsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var doors: [Inventory_DoorStatus] = []
+
+  /// The server's clock, to judge how old each last sync is.
+  public var serverTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_serverTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_serverTime = newValue}
+  }
+  /// Returns true if `serverTime` has been explicitly set.
+  public var hasServerTime: Bool {self._serverTime != nil}
+  /// Clears the value of `serverTime`. Subsequent reads from it will return its default value.
+  public mutating func clearServerTime() {self._serverTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _serverTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "inventory"
@@ -1158,7 +1595,7 @@ nonisolated extension Inventory_ScanResult: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Inventory_ScanReason: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCAN_REASON_UNSPECIFIED\0\u{1}SCAN_REASON_VALID\0\u{1}SCAN_REASON_MALFORMED\0\u{1}SCAN_REASON_UNKNOWN_SEAT\0\u{1}SCAN_REASON_BAD_SIGNATURE\0\u{1}SCAN_REASON_UNKNOWN_KEY\0\u{1}SCAN_REASON_REVOKED_BY_TRANSFER\0\u{1}SCAN_REASON_WRONG_HALL\0\u{1}SCAN_REASON_EVENT_ENDED\0\u{1}SCAN_REASON_NOT_SOLD\0\u{1}SCAN_REASON_HOLD_NOT_PAID\0\u{1}SCAN_REASON_ALREADY_CHECKED_IN\0\u{1}SCAN_REASON_WRONG_EVENT\0\u{1}SCAN_REASON_NOT_YET_VALID\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCAN_REASON_UNSPECIFIED\0\u{1}SCAN_REASON_VALID\0\u{1}SCAN_REASON_MALFORMED\0\u{1}SCAN_REASON_UNKNOWN_SEAT\0\u{1}SCAN_REASON_BAD_SIGNATURE\0\u{1}SCAN_REASON_UNKNOWN_KEY\0\u{1}SCAN_REASON_REVOKED_BY_TRANSFER\0\u{1}SCAN_REASON_WRONG_HALL\0\u{1}SCAN_REASON_EVENT_ENDED\0\u{1}SCAN_REASON_NOT_SOLD\0\u{1}SCAN_REASON_HOLD_NOT_PAID\0\u{1}SCAN_REASON_ALREADY_CHECKED_IN\0\u{1}SCAN_REASON_WRONG_EVENT\0\u{1}SCAN_REASON_NOT_YET_VALID\0\u{1}SCAN_REASON_OFFLINE_CONFLICT\0")
 }
 
 nonisolated extension Inventory_Seat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1927,7 +2364,7 @@ nonisolated extension Inventory_VerifyTicketResponse: SwiftProtobuf.Message, Swi
 
 nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MarkCheckedInRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_code\0\u{3}hall_id\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}scan_id\0\u{3}event_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_code\0\u{3}hall_id\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}scan_id\0\u{3}event_id\0\u{3}offline_scanned_at\0\u{3}clock_skew_ms\0\u{3}offline_result\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1941,12 +2378,19 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
       case 4: try { try decoder.decodeSingularStringField(value: &self.terminalID) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.scanID) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._offlineScannedAt) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.clockSkewMs) }()
+      case 9: try { try decoder.decodeSingularEnumField(value: &self.offlineResult) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.ticketCode.isEmpty {
       try visitor.visitSingularStringField(value: self.ticketCode, fieldNumber: 1)
     }
@@ -1965,6 +2409,15 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
     if !self.eventID.isEmpty {
       try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 6)
     }
+    try { if let v = self._offlineScannedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
+    if self.clockSkewMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.clockSkewMs, fieldNumber: 8)
+    }
+    if self.offlineResult != .unspecified {
+      try visitor.visitSingularEnumField(value: self.offlineResult, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1975,6 +2428,9 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
     if lhs.terminalID != rhs.terminalID {return false}
     if lhs.scanID != rhs.scanID {return false}
     if lhs.eventID != rhs.eventID {return false}
+    if lhs._offlineScannedAt != rhs._offlineScannedAt {return false}
+    if lhs.clockSkewMs != rhs.clockSkewMs {return false}
+    if lhs.offlineResult != rhs.offlineResult {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1982,7 +2438,7 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
 
 nonisolated extension Inventory_MarkCheckedInResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MarkCheckedInResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}result\0\u{1}seat\0\u{1}message\0\u{3}checked_in_at\0\u{3}first_checked_in_at\0\u{1}replayed\0\u{1}reason\0\u{3}first_checked_in_terminal_id\0\u{3}ticket_hall_id\0\u{3}hall_name\0\u{3}event_name\0\u{3}log_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}result\0\u{1}seat\0\u{1}message\0\u{3}checked_in_at\0\u{3}first_checked_in_at\0\u{1}replayed\0\u{1}reason\0\u{3}first_checked_in_terminal_id\0\u{3}ticket_hall_id\0\u{3}hall_name\0\u{3}event_name\0\u{3}log_id\0\u{3}conflict_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2002,6 +2458,7 @@ nonisolated extension Inventory_MarkCheckedInResponse: SwiftProtobuf.Message, Sw
       case 10: try { try decoder.decodeSingularStringField(value: &self.hallName) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.eventName) }()
       case 12: try { try decoder.decodeSingularInt64Field(value: &self.logID) }()
+      case 13: try { try decoder.decodeSingularInt64Field(value: &self.conflictID) }()
       default: break
       }
     }
@@ -2048,6 +2505,9 @@ nonisolated extension Inventory_MarkCheckedInResponse: SwiftProtobuf.Message, Sw
     if self.logID != 0 {
       try visitor.visitSingularInt64Field(value: self.logID, fieldNumber: 12)
     }
+    if self.conflictID != 0 {
+      try visitor.visitSingularInt64Field(value: self.conflictID, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2064,6 +2524,7 @@ nonisolated extension Inventory_MarkCheckedInResponse: SwiftProtobuf.Message, Sw
     if lhs.hallName != rhs.hallName {return false}
     if lhs.eventName != rhs.eventName {return false}
     if lhs.logID != rhs.logID {return false}
+    if lhs.conflictID != rhs.conflictID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2644,6 +3105,672 @@ nonisolated extension Inventory_EnrollDeviceResponse: SwiftProtobuf.Message, Swi
     if lhs.role != rhs.role {return false}
     if lhs.hallID != rhs.hallID {return false}
     if lhs.token != rhs.token {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_SyncDoorRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SyncDoorRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0\u{1}since\0\u{1}report\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.since) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._report) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.hallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 1)
+    }
+    if self.since != 0 {
+      try visitor.visitSingularInt64Field(value: self.since, fieldNumber: 2)
+    }
+    try { if let v = self._report {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_SyncDoorRequest, rhs: Inventory_SyncDoorRequest) -> Bool {
+    if lhs.hallID != rhs.hallID {return false}
+    if lhs.since != rhs.since {return false}
+    if lhs._report != rhs._report {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_DoorReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DoorReport"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}offline\0\u{1}forced\0\u{3}pending_uploads\0\u{3}clock_skew_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.offline) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.forced) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.pendingUploads) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.clockSkewMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.offline != false {
+      try visitor.visitSingularBoolField(value: self.offline, fieldNumber: 1)
+    }
+    if self.forced != false {
+      try visitor.visitSingularBoolField(value: self.forced, fieldNumber: 2)
+    }
+    if self.pendingUploads != 0 {
+      try visitor.visitSingularInt32Field(value: self.pendingUploads, fieldNumber: 3)
+    }
+    if self.clockSkewMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.clockSkewMs, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_DoorReport, rhs: Inventory_DoorReport) -> Bool {
+    if lhs.offline != rhs.offline {return false}
+    if lhs.forced != rhs.forced {return false}
+    if lhs.pendingUploads != rhs.pendingUploads {return false}
+    if lhs.clockSkewMs != rhs.clockSkewMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_DoorSeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DoorSeat"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}seat_id\0\u{3}event_id\0\u{1}status\0\u{3}ticket_serial\0\u{3}held_until\0\u{3}checked_in_at\0\u{3}checked_in_terminal_id\0\u{3}checked_in_staff_id\0\u{1}revision\0\u{1}section\0\u{1}row\0\u{1}number\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.seatID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.ticketSerial) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._heldUntil) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._checkedInAt) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.checkedInTerminalID) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.checkedInStaffID) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.section) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.row) }()
+      case 12: try { try decoder.decodeSingularInt32Field(value: &self.number) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.seatID.isEmpty {
+      try visitor.visitSingularStringField(value: self.seatID, fieldNumber: 1)
+    }
+    if !self.eventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 2)
+    }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 3)
+    }
+    if self.ticketSerial != 0 {
+      try visitor.visitSingularInt64Field(value: self.ticketSerial, fieldNumber: 4)
+    }
+    try { if let v = self._heldUntil {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._checkedInAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    if !self.checkedInTerminalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.checkedInTerminalID, fieldNumber: 7)
+    }
+    if !self.checkedInStaffID.isEmpty {
+      try visitor.visitSingularStringField(value: self.checkedInStaffID, fieldNumber: 8)
+    }
+    if self.revision != 0 {
+      try visitor.visitSingularInt64Field(value: self.revision, fieldNumber: 9)
+    }
+    if !self.section.isEmpty {
+      try visitor.visitSingularStringField(value: self.section, fieldNumber: 10)
+    }
+    if !self.row.isEmpty {
+      try visitor.visitSingularStringField(value: self.row, fieldNumber: 11)
+    }
+    if self.number != 0 {
+      try visitor.visitSingularInt32Field(value: self.number, fieldNumber: 12)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_DoorSeat, rhs: Inventory_DoorSeat) -> Bool {
+    if lhs.seatID != rhs.seatID {return false}
+    if lhs.eventID != rhs.eventID {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.ticketSerial != rhs.ticketSerial {return false}
+    if lhs._heldUntil != rhs._heldUntil {return false}
+    if lhs._checkedInAt != rhs._checkedInAt {return false}
+    if lhs.checkedInTerminalID != rhs.checkedInTerminalID {return false}
+    if lhs.checkedInStaffID != rhs.checkedInStaffID {return false}
+    if lhs.revision != rhs.revision {return false}
+    if lhs.section != rhs.section {return false}
+    if lhs.row != rhs.row {return false}
+    if lhs.number != rhs.number {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_SyncDoorResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SyncDoorResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0\u{3}hall_name\0\u{1}keys\0\u{1}events\0\u{1}seats\0\u{1}cursor\0\u{1}complete\0\u{3}server_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hallName) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.keys) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.events) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.seats) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.cursor) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.complete) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._serverTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.hallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 1)
+    }
+    if !self.hallName.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallName, fieldNumber: 2)
+    }
+    if !self.keys.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.keys, fieldNumber: 3)
+    }
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.events, fieldNumber: 4)
+    }
+    if !self.seats.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.seats, fieldNumber: 5)
+    }
+    if self.cursor != 0 {
+      try visitor.visitSingularInt64Field(value: self.cursor, fieldNumber: 6)
+    }
+    if self.complete != false {
+      try visitor.visitSingularBoolField(value: self.complete, fieldNumber: 7)
+    }
+    try { if let v = self._serverTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_SyncDoorResponse, rhs: Inventory_SyncDoorResponse) -> Bool {
+    if lhs.hallID != rhs.hallID {return false}
+    if lhs.hallName != rhs.hallName {return false}
+    if lhs.keys != rhs.keys {return false}
+    if lhs.events != rhs.events {return false}
+    if lhs.seats != rhs.seats {return false}
+    if lhs.cursor != rhs.cursor {return false}
+    if lhs.complete != rhs.complete {return false}
+    if lhs._serverTime != rhs._serverTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_ScanConflict: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ScanConflict"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}conflict_id\0\u{3}seat_id\0\u{3}hall_id\0\u{3}event_id\0\u{3}first_at\0\u{3}first_terminal_id\0\u{3}offline_at\0\u{3}offline_terminal_id\0\u{3}server_result\0\u{3}server_reason\0\u{1}message\0\u{3}recorded_at\0\u{3}acknowledged_at\0\u{3}acknowledged_by\0\u{3}scan_id\0")
+
+  fileprivate class _StorageClass {
+    var _conflictID: Int64 = 0
+    var _seatID: String = String()
+    var _hallID: String = String()
+    var _eventID: String = String()
+    var _firstAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _firstTerminalID: String = String()
+    var _offlineAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _offlineTerminalID: String = String()
+    var _serverResult: Inventory_ScanResult = .unspecified
+    var _serverReason: Inventory_ScanReason = .unspecified
+    var _message: String = String()
+    var _recordedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _acknowledgedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _acknowledgedBy: String = String()
+    var _scanID: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _conflictID = source._conflictID
+      _seatID = source._seatID
+      _hallID = source._hallID
+      _eventID = source._eventID
+      _firstAt = source._firstAt
+      _firstTerminalID = source._firstTerminalID
+      _offlineAt = source._offlineAt
+      _offlineTerminalID = source._offlineTerminalID
+      _serverResult = source._serverResult
+      _serverReason = source._serverReason
+      _message = source._message
+      _recordedAt = source._recordedAt
+      _acknowledgedAt = source._acknowledgedAt
+      _acknowledgedBy = source._acknowledgedBy
+      _scanID = source._scanID
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularInt64Field(value: &_storage._conflictID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._seatID) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._hallID) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._eventID) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._firstAt) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._firstTerminalID) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._offlineAt) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._offlineTerminalID) }()
+        case 9: try { try decoder.decodeSingularEnumField(value: &_storage._serverResult) }()
+        case 10: try { try decoder.decodeSingularEnumField(value: &_storage._serverReason) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._message) }()
+        case 12: try { try decoder.decodeSingularMessageField(value: &_storage._recordedAt) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._acknowledgedAt) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._acknowledgedBy) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._scanID) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._conflictID != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._conflictID, fieldNumber: 1)
+      }
+      if !_storage._seatID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._seatID, fieldNumber: 2)
+      }
+      if !_storage._hallID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._hallID, fieldNumber: 3)
+      }
+      if !_storage._eventID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._eventID, fieldNumber: 4)
+      }
+      try { if let v = _storage._firstAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._firstTerminalID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._firstTerminalID, fieldNumber: 6)
+      }
+      try { if let v = _storage._offlineAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      if !_storage._offlineTerminalID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._offlineTerminalID, fieldNumber: 8)
+      }
+      if _storage._serverResult != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._serverResult, fieldNumber: 9)
+      }
+      if _storage._serverReason != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._serverReason, fieldNumber: 10)
+      }
+      if !_storage._message.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._message, fieldNumber: 11)
+      }
+      try { if let v = _storage._recordedAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+      } }()
+      try { if let v = _storage._acknowledgedAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
+      if !_storage._acknowledgedBy.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._acknowledgedBy, fieldNumber: 14)
+      }
+      if !_storage._scanID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._scanID, fieldNumber: 15)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_ScanConflict, rhs: Inventory_ScanConflict) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._conflictID != rhs_storage._conflictID {return false}
+        if _storage._seatID != rhs_storage._seatID {return false}
+        if _storage._hallID != rhs_storage._hallID {return false}
+        if _storage._eventID != rhs_storage._eventID {return false}
+        if _storage._firstAt != rhs_storage._firstAt {return false}
+        if _storage._firstTerminalID != rhs_storage._firstTerminalID {return false}
+        if _storage._offlineAt != rhs_storage._offlineAt {return false}
+        if _storage._offlineTerminalID != rhs_storage._offlineTerminalID {return false}
+        if _storage._serverResult != rhs_storage._serverResult {return false}
+        if _storage._serverReason != rhs_storage._serverReason {return false}
+        if _storage._message != rhs_storage._message {return false}
+        if _storage._recordedAt != rhs_storage._recordedAt {return false}
+        if _storage._acknowledgedAt != rhs_storage._acknowledgedAt {return false}
+        if _storage._acknowledgedBy != rhs_storage._acknowledgedBy {return false}
+        if _storage._scanID != rhs_storage._scanID {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_ListConflictsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListConflictsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}include_acknowledged\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.includeAcknowledged) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.includeAcknowledged != false {
+      try visitor.visitSingularBoolField(value: self.includeAcknowledged, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_ListConflictsRequest, rhs: Inventory_ListConflictsRequest) -> Bool {
+    if lhs.includeAcknowledged != rhs.includeAcknowledged {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_ListConflictsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListConflictsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}conflicts\0\u{3}as_of\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.conflicts) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._asOf) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.conflicts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.conflicts, fieldNumber: 1)
+    }
+    try { if let v = self._asOf {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_ListConflictsResponse, rhs: Inventory_ListConflictsResponse) -> Bool {
+    if lhs.conflicts != rhs.conflicts {return false}
+    if lhs._asOf != rhs._asOf {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_AcknowledgeConflictRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AcknowledgeConflictRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}conflict_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.conflictID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.conflictID != 0 {
+      try visitor.visitSingularInt64Field(value: self.conflictID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_AcknowledgeConflictRequest, rhs: Inventory_AcknowledgeConflictRequest) -> Bool {
+    if lhs.conflictID != rhs.conflictID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_AcknowledgeConflictResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AcknowledgeConflictResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}conflict\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._conflict) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._conflict {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_AcknowledgeConflictResponse, rhs: Inventory_AcknowledgeConflictResponse) -> Bool {
+    if lhs._conflict != rhs._conflict {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_ListDoorsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListDoorsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.hallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_ListDoorsRequest, rhs: Inventory_ListDoorsRequest) -> Bool {
+    if lhs.hallID != rhs.hallID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_DoorStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DoorStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}terminal_id\0\u{3}hall_id\0\u{3}last_sync_at\0\u{1}report\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.terminalID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._lastSyncAt) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._report) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.terminalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.terminalID, fieldNumber: 1)
+    }
+    if !self.hallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 2)
+    }
+    try { if let v = self._lastSyncAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._report {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_DoorStatus, rhs: Inventory_DoorStatus) -> Bool {
+    if lhs.terminalID != rhs.terminalID {return false}
+    if lhs.hallID != rhs.hallID {return false}
+    if lhs._lastSyncAt != rhs._lastSyncAt {return false}
+    if lhs._report != rhs._report {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_ListDoorsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListDoorsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}doors\0\u{3}server_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.doors) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._serverTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.doors.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.doors, fieldNumber: 1)
+    }
+    try { if let v = self._serverTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_ListDoorsResponse, rhs: Inventory_ListDoorsResponse) -> Bool {
+    if lhs.doors != rhs.doors {return false}
+    if lhs._serverTime != rhs._serverTime {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
