@@ -45,6 +45,7 @@ extension ScanReason {
         case .notSold: self = .notSold
         case .holdNotPaid: self = .holdNotPaid
         case .alreadyCheckedIn: self = .alreadyCheckedIn
+        case .offlineConflict: self = .offlineConflict
         case .unspecified, .UNRECOGNIZED:
             throw InventoryClientError(kind: .serverError, userMessage: "the server sent a verdict without a known reason")
         }
@@ -93,6 +94,7 @@ extension ScanReport {
         // The labels pick the shared initialiser above.
         try self.init(
             proto, checkedInAt: proto.hasCheckedInAt ? proto.checkedInAt.date : nil, replayed: proto.replayed, scanID: scanID)
+        conflictID = proto.conflictID == 0 ? nil : proto.conflictID
     }
 }
 
@@ -149,12 +151,70 @@ extension HallSchedule {
     init(_ proto: Inventory_ListHallEventsResponse) {
         self.init(
             hallID: proto.hallID, hallName: proto.hallName,
-            events: proto.events.map { event in
-                EventWindow(
-                    eventID: event.eventID, hallID: proto.hallID, name: event.name, doorsAt: event.doorsAt.date,
-                    startsAt: event.startsAt.date, endsAt: event.endsAt.date)
-            },
-            asOf: proto.asOf.date)
+            events: proto.events.map { EventWindow($0, hallID: proto.hallID) }, asOf: proto.asOf.date)
+    }
+}
+
+extension EventWindow {
+    init(_ proto: Inventory_HallEvent, hallID: String) {
+        self.init(
+            eventID: proto.eventID, hallID: hallID, name: proto.name, doorsAt: proto.doorsAt.date,
+            startsAt: proto.startsAt.date, endsAt: proto.endsAt.date)
+    }
+}
+
+extension DoorSync {
+    init(_ proto: Inventory_SyncDoorResponse) throws(InventoryClientError) {
+        var keys: [TicketVerificationKey] = []
+        for key in proto.keys {
+            guard let verifier = try? TicketVerificationKey(rawRepresentation: key.publicKey) else {
+                throw InventoryClientError(kind: .serverError, userMessage: "the server sent an invalid verification key")
+            }
+            keys.append(verifier)
+        }
+        var seats: [DoorSeat] = []
+        seats.reserveCapacity(proto.seats.count)
+        for seat in proto.seats {
+            seats.append(
+                DoorSeat(
+                    seatID: seat.seatID, eventID: seat.eventID, section: seat.section, row: seat.row,
+                    number: Int(seat.number), status: try SeatStatus(seat.status),
+                    ticketSerial: seat.ticketSerial, heldUntil: seat.hasHeldUntil ? seat.heldUntil.date : nil,
+                    checkIn: seat.hasCheckedInAt
+                        ? CheckIn(at: seat.checkedInAt.date, terminalID: seat.checkedInTerminalID, staffID: seat.checkedInStaffID)
+                        : nil,
+                    revision: seat.revision))
+        }
+        self.init(
+            hallID: proto.hallID, hallName: proto.hallName, keys: keys,
+            events: proto.events.map { EventWindow($0, hallID: proto.hallID) }, seats: seats, cursor: proto.cursor,
+            isComplete: proto.complete, serverTime: proto.serverTime.date)
+    }
+}
+
+extension ScanConflict {
+    init(_ proto: Inventory_ScanConflict) throws(InventoryClientError) {
+        self.init(
+            id: proto.conflictID, seatID: proto.seatID, hallID: proto.hallID, eventID: proto.eventID,
+            first: proto.hasFirstAt ? CheckIn(at: proto.firstAt.date, terminalID: proto.firstTerminalID, staffID: "") : nil,
+            offlineAt: proto.offlineAt.date, offlineTerminalID: proto.offlineTerminalID,
+            serverReason: try ScanReason(proto.serverReason), message: proto.message, recordedAt: proto.recordedAt.date,
+            acknowledgedAt: proto.hasAcknowledgedAt ? proto.acknowledgedAt.date : nil,
+            acknowledgedBy: proto.acknowledgedBy.isEmpty ? nil : proto.acknowledgedBy, scanID: proto.scanID)
+    }
+}
+
+extension Inventory_ScanResult {
+    /// The verdict an offline door showed, for its upload.
+    init(shownAtDoor result: ScanResult) {
+        switch result {
+        case .success: self = .success
+        case .duplicate: self = .duplicate
+        case .wrongHall: self = .wrongHall
+        case .unpaid: self = .unpaid
+        case .notFound: self = .notFound
+        case .expired: self = .expired
+        }
     }
 }
 
@@ -182,5 +242,35 @@ extension DeviceRole {
         case .admin: self = .admin
         case .unspecified, .UNRECOGNIZED: return nil
         }
+    }
+}
+
+extension Inventory_DoorReport {
+    /// How this door stands, sent with its sync.
+    init(_ report: DoorReport) {
+        self = .with {
+            $0.offline = report.offline
+            $0.forced = report.forced
+            $0.pendingUploads = Int32(clamping: max(0, report.pendingUploads))
+            $0.clockSkewMs = Int64((report.clockSkew * 1000).rounded())
+        }
+    }
+}
+
+extension DoorBoard {
+    init(_ proto: Inventory_ListDoorsResponse) {
+        self.init(
+            doors: proto.doors.map { door in
+                DoorStatus(
+                    terminalID: door.terminalID, hallID: door.hallID,
+                    lastSyncAt: door.hasLastSyncAt ? door.lastSyncAt.date : nil,
+                    report: door.hasReport
+                        ? DoorReport(
+                            offline: door.report.offline, forced: door.report.forced,
+                            pendingUploads: Int(door.report.pendingUploads),
+                            clockSkew: Double(door.report.clockSkewMs) / 1000)
+                        : nil)
+            },
+            serverTime: proto.serverTime.date)
     }
 }

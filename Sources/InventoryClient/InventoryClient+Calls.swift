@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import InventoryProto
+import SwiftProtobuf
 import UsherCore
 
 /// A seat held for a buyer.
@@ -111,6 +112,75 @@ extension InventoryClient {
             try await self.inventory.markCheckedIn(request: .init(message: request), options: options) { try $0.message }
         }
         return try ScanReport(response, scanID: scanID)
+    }
+
+    /// MarkCheckedIn for a scan this door decided offline, uploaded with the scan id it
+    /// made then, its own clock at the scan, its measured skew and the verdict it
+    /// showed. Retried with the same id: the server replays an upload it already
+    /// applied, so a lost acknowledgement never doubles an admission or a conflict.
+    public func uploadOfflineScan(_ code: String, at door: Door, scanID: String, offline: OfflineScan)
+        async throws(InventoryClientError) -> ScanReport
+    {
+        let request = Inventory_MarkCheckedInRequest.with {
+            $0.ticketCode = code
+            $0.hallID = door.hallID
+            $0.staffID = door.staffID
+            $0.terminalID = door.terminalID
+            $0.scanID = scanID
+            $0.eventID = door.eventID ?? ""
+            $0.offlineScannedAt = Google_Protobuf_Timestamp(date: offline.scannedAt)
+            $0.clockSkewMs = Int64((offline.clockSkew * 1000).rounded())
+            $0.offlineResult = Inventory_ScanResult(shownAtDoor: offline.shownResult)
+        }
+        let response = try await perform("MarkCheckedIn", kind: .idempotent, deadline: configuration.deadlines.scan) { options in
+            try await self.inventory.markCheckedIn(request: .init(message: request), options: options) { try $0.message }
+        }
+        return try ScanReport(response, scanID: scanID)
+    }
+
+    /// SyncDoor: keys, the hall's events and its seats changed since `cursor` (0: all),
+    /// for the door's local store. Retried (read-only).
+    public func syncDoor(hallID: String, since cursor: Int64, report: DoorReport? = nil) async throws(InventoryClientError) -> DoorSync {
+        let request = Inventory_SyncDoorRequest.with {
+            $0.hallID = hallID
+            $0.since = cursor
+            if let report { $0.report = Inventory_DoorReport(report) }
+        }
+        let response = try await perform("SyncDoor", kind: .idempotent, deadline: configuration.deadlines.sync) { options in
+            try await self.inventory.syncDoor(request: .init(message: request), options: options) { try $0.message }
+        }
+        return try DoorSync(response)
+    }
+
+    /// ListConflicts: offline admissions the server could not confirm, newest first
+    /// (unacknowledged only, unless asked). Retried (read-only).
+    public func conflicts(includeAcknowledged: Bool = false) async throws(InventoryClientError) -> [ScanConflict] {
+        let request = Inventory_ListConflictsRequest.with { $0.includeAcknowledged = includeAcknowledged }
+        let response = try await perform("ListConflicts", kind: .idempotent, deadline: configuration.deadlines.read) { options in
+            try await self.inventory.listConflicts(request: .init(message: request), options: options) { try $0.message }
+        }
+        var conflicts: [ScanConflict] = []
+        for conflict in response.conflicts { conflicts.append(try ScanConflict(conflict)) }
+        return conflicts
+    }
+
+    /// ListDoors: every enrolled door (of `hallID`, or all) and how it stood at its
+    /// last sync. Retried (read-only).
+    public func doors(hallID: String? = nil) async throws(InventoryClientError) -> DoorBoard {
+        let request = Inventory_ListDoorsRequest.with { $0.hallID = hallID ?? "" }
+        let response = try await perform("ListDoors", kind: .idempotent, deadline: configuration.deadlines.read) { options in
+            try await self.inventory.listDoors(request: .init(message: request), options: options) { try $0.message }
+        }
+        return DoorBoard(response)
+    }
+
+    /// AcknowledgeConflict. Retried: the server keeps the first acknowledgement.
+    public func acknowledgeConflict(id: Int64) async throws(InventoryClientError) -> ScanConflict {
+        let request = Inventory_AcknowledgeConflictRequest.with { $0.conflictID = id }
+        let response = try await perform("AcknowledgeConflict", kind: .idempotent, deadline: configuration.deadlines.write) { options in
+            try await self.inventory.acknowledgeConflict(request: .init(message: request), options: options) { try $0.message }
+        }
+        return try ScanConflict(response.conflict)
     }
 
     /// The public keys that verify ticket codes, signing key first.

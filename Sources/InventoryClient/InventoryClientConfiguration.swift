@@ -31,11 +31,17 @@ public struct InventoryClientConfiguration: Sendable {
         public var read: Duration
         /// ReserveSeat, ReleaseSeat, ConfirmSeat, UpdateOwner.
         public var write: Duration
+        /// SyncDoor: a first sync carries a whole hall (20,000 seats is ~1 MB).
+        public var sync: Duration
 
-        public init(scan: Duration = .milliseconds(1500), read: Duration = .seconds(3), write: Duration = .seconds(5)) {
+        public init(
+            scan: Duration = .milliseconds(1500), read: Duration = .seconds(3), write: Duration = .seconds(5),
+            sync: Duration = .seconds(10)
+        ) {
             self.scan = scan
             self.read = read
             self.write = write
+            self.sync = sync
         }
     }
 

@@ -205,14 +205,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         _ = try authorize(.getVerificationKeys, hall: nil, context)
         let signing = store.keyring.signer?.keyID
         return .with {
-            $0.keys = store.keyring.verificationKeys.map { key in
-                .with {
-                    $0.keyID = key.keyID.description
-                    $0.algorithm = "ed25519"
-                    $0.publicKey = key.rawRepresentation
-                    $0.signing = key.keyID == signing
-                }
-            }
+            $0.keys = store.keyring.verificationKeys.map { Inventory_VerificationKey($0, signing: $0.keyID == signing) }
         }
     }
 
@@ -258,7 +251,11 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 terminalID: door.terminalID,
                 scanID: try InputRules.identifier(request.scanID, field: "scan_id"))
         }
-        let outcome = try await call(context) { () throws(StoreError) in try await store.markCheckedIn(scan) }
+        let offline = try validate { () throws(InputError) in try Self.offlineScan(request) }
+        let outcome = try await call(context) { () throws(StoreError) in
+            if let offline { return try await store.uploadOfflineScan(scan, offline: offline) }
+            return try await store.markCheckedIn(scan)
+        }
         countScan(outcome, action: .admit)
         var log = requestLogger(context)
         log[metadataKey: "scan_id"] = "\(scan.scanID ?? "")"
@@ -266,11 +263,91 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
             "admission",
             metadata: [
                 "result": "\(outcome.verdict.result.rawValue)", "terminal": "\(scan.terminalID)",
-                "replayed": "\(outcome.replayed)",
+                "replayed": "\(outcome.replayed)", "offline": "\(offline != nil)",
+                "conflict": "\(outcome.conflictID.map(String.init) ?? "")",
             ])
         var response = Inventory_MarkCheckedInResponse(outcome)
         if response.hasSeat { Self.withholdOwners(&response.seat, result: outcome.verdict.result) }
         return response
+    }
+
+    /// The offline part of an upload, checked: a door's clock cannot be off by more
+    /// than a day (beyond that it is a broken clock, not a skew to correct), and the
+    /// verdict shown must be one of the six.
+    static func offlineScan(_ request: Inventory_MarkCheckedInRequest) throws(InputError) -> OfflineScan? {
+        guard request.hasOfflineScannedAt else {
+            guard request.clockSkewMs == 0, request.offlineResult == .unspecified else {
+                throw InputError(field: "offline_scanned_at", problem: "is required with clock_skew_ms or offline_result")
+            }
+            return nil
+        }
+        guard abs(request.clockSkewMs) <= 86_400_000 else {
+            throw InputError(field: "clock_skew_ms", problem: "must be within a day (±86400000)")
+        }
+        guard let shown = ScanResult(shownAtDoor: request.offlineResult) else {
+            throw InputError(field: "offline_result", problem: "must be the verdict the door showed (SUCCESS…EXPIRED)")
+        }
+        return OfflineScan(
+            scannedAt: request.offlineScannedAt.date, clockSkew: Double(request.clockSkewMs) / 1000, shownResult: shown)
+    }
+
+    func syncDoor(
+        request: Inventory_SyncDoorRequest, context: ServerContext
+    ) async throws -> Inventory_SyncDoorResponse {
+        let hall = request.hallID.isEmpty ? CallingDevice.current?.hallID ?? "" : request.hallID
+        let hallID = try validate { () throws(InputError) in try InputRules.identifier(hall, field: "hall_id") }
+        let (device, _) = try authorize(.syncDoor, hall: hallID, context)
+        let since = request.since
+        // A door's own word on how it stands, for ListDoors; a supervisor inspecting
+        // a hall's copy is no door and reports nothing.
+        var report: DoorReport?
+        if device.role == .door && request.hasReport {
+            report = try validate { () throws(InputError) in try DoorReport(request.report) }
+        }
+        let sync = try await call(context) { () throws(StoreError) in
+            if let report { try await store.recordDoorReport(terminalID: device.name, hallID: hallID, report) }
+            return try await store.doorSync(hallID: hallID, since: since)
+        }
+        return Inventory_SyncDoorResponse(sync, signing: store.keyring.signer?.keyID)
+    }
+
+    func listDoors(
+        request: Inventory_ListDoorsRequest, context: ServerContext
+    ) async throws -> Inventory_ListDoorsResponse {
+        let hallID = try request.hallID.isEmpty
+            ? nil : validate { () throws(InputError) in try InputRules.identifier(request.hallID, field: "hall_id") }
+        _ = try authorize(.listDoors, hall: hallID, context)
+        let board = try await call(context) { () throws(StoreError) in try await store.doorBoard(hallID: hallID) }
+        return Inventory_ListDoorsResponse(board)
+    }
+
+    func listConflicts(
+        request: Inventory_ListConflictsRequest, context: ServerContext
+    ) async throws -> Inventory_ListConflictsResponse {
+        _ = try authorize(.listConflicts, hall: nil, context)
+        let include = request.includeAcknowledged
+        let (conflicts, asOf) = try await call(context) { () throws(StoreError) in
+            try await store.conflicts(includeAcknowledged: include)
+        }
+        return .with {
+            $0.conflicts = conflicts.map(Inventory_ScanConflict.init)
+            $0.asOf = Google_Protobuf_Timestamp(date: asOf)
+        }
+    }
+
+    func acknowledgeConflict(
+        request: Inventory_AcknowledgeConflictRequest, context: ServerContext
+    ) async throws -> Inventory_AcknowledgeConflictResponse {
+        let (device, _) = try authorize(.acknowledgeConflict, hall: nil, context)
+        guard request.conflictID > 0 else {
+            throw RPCError(code: .invalidArgument, message: "conflict_id: must be a conflict's id (positive)")
+        }
+        let id = request.conflictID
+        let conflict = try await call(context) { () throws(StoreError) in
+            try await store.acknowledgeConflict(id: id, by: device.name)
+        }
+        requestLogger(context).notice("conflict acknowledged", metadata: ["conflict": "\(id)", "by": "\(device.name)"])
+        return .with { $0.conflict = Inventory_ScanConflict(conflict) }
     }
 
     func listHallSeats(

@@ -73,6 +73,23 @@ extension Inventory_ScanReason {
         case .notSold: self = .notSold
         case .holdNotPaid: self = .holdNotPaid
         case .alreadyCheckedIn: self = .alreadyCheckedIn
+        case .offlineConflict: self = .offlineConflict
+        }
+    }
+}
+
+extension ScanResult {
+    /// A verdict a door reports (an offline upload's `offline_result`); nil for an
+    /// unset or unknown value.
+    init?(shownAtDoor wire: Inventory_ScanResult) {
+        switch wire {
+        case .success: self = .success
+        case .duplicate: self = .duplicate
+        case .wrongHall: self = .wrongHall
+        case .unpaid: self = .unpaid
+        case .notFound: self = .notFound
+        case .expired: self = .expired
+        case .unspecified, .UNRECOGNIZED: return nil
         }
     }
 }
@@ -123,6 +140,82 @@ extension Inventory_MarkCheckedInResponse: ScanResponseMessage {
         fill(from: outcome)
         if let at = outcome.checkedInAt { checkedInAt = Google_Protobuf_Timestamp(date: at) }
         replayed = outcome.replayed
+        conflictID = outcome.conflictID ?? 0
+    }
+}
+
+extension Inventory_HallEvent {
+    init(_ event: EventWindow) {
+        self.init()
+        eventID = event.eventID
+        name = event.name
+        doorsAt = Google_Protobuf_Timestamp(date: event.doorsAt)
+        startsAt = Google_Protobuf_Timestamp(date: event.startsAt)
+        endsAt = Google_Protobuf_Timestamp(date: event.endsAt)
+    }
+}
+
+extension Inventory_VerificationKey {
+    init(_ key: TicketVerificationKey, signing: Bool) {
+        self.init()
+        keyID = key.keyID.description
+        algorithm = "ed25519"
+        publicKey = key.rawRepresentation
+        self.signing = signing
+    }
+}
+
+extension Inventory_SyncDoorResponse {
+    init(_ sync: DoorSync, signing: TicketKeyID?) {
+        self.init()
+        hallID = sync.hallID
+        hallName = sync.hallName
+        keys = sync.keys.map { Inventory_VerificationKey($0, signing: $0.keyID == signing) }
+        events = sync.events.map(Inventory_HallEvent.init)
+        seats = sync.seats.map { seat in
+            .with {
+                $0.seatID = seat.seatID
+                $0.eventID = seat.eventID
+                $0.status = .init(seat.status)
+                $0.ticketSerial = seat.ticketSerial
+                if let until = seat.heldUntil { $0.heldUntil = Google_Protobuf_Timestamp(date: until) }
+                if let checkIn = seat.checkIn {
+                    $0.checkedInAt = Google_Protobuf_Timestamp(date: checkIn.at)
+                    $0.checkedInTerminalID = checkIn.terminalID
+                    $0.checkedInStaffID = checkIn.staffID
+                }
+                $0.revision = seat.revision
+                $0.section = seat.section
+                $0.row = seat.row
+                $0.number = Int32(clamping: seat.number)
+            }
+        }
+        cursor = sync.cursor
+        complete = sync.isComplete
+        serverTime = Google_Protobuf_Timestamp(date: sync.serverTime)
+    }
+}
+
+extension Inventory_ScanConflict {
+    init(_ conflict: ScanConflict) {
+        self.init()
+        conflictID = conflict.id
+        seatID = conflict.seatID
+        hallID = conflict.hallID
+        eventID = conflict.eventID
+        if let first = conflict.first {
+            firstAt = Google_Protobuf_Timestamp(date: first.at)
+            firstTerminalID = first.terminalID
+        }
+        offlineAt = Google_Protobuf_Timestamp(date: conflict.offlineAt)
+        offlineTerminalID = conflict.offlineTerminalID
+        serverResult = .init(conflict.serverResult)
+        serverReason = .init(conflict.serverReason)
+        message = conflict.message
+        recordedAt = Google_Protobuf_Timestamp(date: conflict.recordedAt)
+        if let at = conflict.acknowledgedAt { acknowledgedAt = Google_Protobuf_Timestamp(date: at) }
+        acknowledgedBy = conflict.acknowledgedBy ?? ""
+        scanID = conflict.scanID
     }
 }
 
@@ -172,15 +265,7 @@ extension Inventory_ListHallEventsResponse {
         self.init()
         hallID = schedule.hallID
         hallName = schedule.hallName
-        events = schedule.events.map { event in
-            .with {
-                $0.eventID = event.eventID
-                $0.name = event.name
-                $0.doorsAt = Google_Protobuf_Timestamp(date: event.doorsAt)
-                $0.startsAt = Google_Protobuf_Timestamp(date: event.startsAt)
-                $0.endsAt = Google_Protobuf_Timestamp(date: event.endsAt)
-            }
-        }
+        events = schedule.events.map(Inventory_HallEvent.init)
         asOf = Google_Protobuf_Timestamp(date: schedule.asOf)
     }
 }
@@ -216,6 +301,46 @@ extension Inventory_DeviceRole {
         case .supervisor: self = .supervisor
         case .boxOffice: self = .boxOffice
         case .admin: self = .admin
+        }
+    }
+}
+
+extension DoorReport {
+    /// A door's report as it arrives. Only a negative count is refused: a clock
+    /// however far off is reported as it is, so supervisors can see it.
+    init(_ proto: Inventory_DoorReport) throws(InputError) {
+        guard proto.pendingUploads >= 0 else {
+            throw InputError(field: "report.pending_uploads", problem: "must not be negative")
+        }
+        self.init(
+            offline: proto.offline, forced: proto.forced, pendingUploads: Int(proto.pendingUploads),
+            clockSkew: Double(proto.clockSkewMs) / 1000)
+    }
+}
+
+extension Inventory_DoorReport {
+    init(_ report: DoorReport) {
+        self = .with {
+            $0.offline = report.offline
+            $0.forced = report.forced
+            $0.pendingUploads = Int32(clamping: report.pendingUploads)
+            $0.clockSkewMs = Int64((report.clockSkew * 1000).rounded())
+        }
+    }
+}
+
+extension Inventory_ListDoorsResponse {
+    init(_ board: DoorBoard) {
+        self = .with {
+            $0.doors = board.doors.map { door in
+                .with {
+                    $0.terminalID = door.terminalID
+                    $0.hallID = door.hallID
+                    if let at = door.lastSyncAt { $0.lastSyncAt = Google_Protobuf_Timestamp(date: at) }
+                    if let report = door.report { $0.report = Inventory_DoorReport(report) }
+                }
+            }
+            $0.serverTime = Google_Protobuf_Timestamp(date: board.serverTime)
         }
     }
 }

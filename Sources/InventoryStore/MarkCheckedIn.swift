@@ -96,7 +96,7 @@ extension InventoryStore {
 
     /// Why `request` is not a repeat of `original`, or nil when it is. The id is bound
     /// to the code's digest; rows from before that binding fall back to the seat.
-    private static func mismatch(
+    static func mismatch(
         _ original: EntryLog.Original, _ request: ScanRequest, verified: Result<TicketClaims, TicketCodeError>
     ) -> String? {
         let sameCode: Bool
@@ -116,7 +116,7 @@ extension InventoryStore {
     /// A write that failed as a whole and is decided again from a fresh read: the seat
     /// stayed locked past lock_timeout (55P03), or another attempt with this scan id
     /// committed first (the unique index on originals: 23505).
-    private static func readsAgain(after error: PSQLError) -> Bool {
+    static func readsAgain(after error: PSQLError) -> Bool {
         guard let state = error.serverInfo?[.sqlState].map(PostgresError.Code.init(raw:)) else { return false }
         if state == .lockNotAvailable { return true }
         return state == .uniqueViolation && error.serverInfo?[.constraintName] == "entry_logs_scan_id"

@@ -225,6 +225,64 @@ enum Migrations {
                 )
                 """,
             ]),
+        Migration(
+            version: 7, name: "offline doors: uploaded scans, conflicts, door status",
+            statements: [
+                // A scan a door decided offline and uploaded later: its own clock when the
+                // code was read, how far that clock was off (terminal − server), and the
+                // verdict the guest was shown. scanned_at holds the corrected time.
+                """
+                ALTER TABLE entry_logs ADD COLUMN offline_scanned_at timestamptz,
+                                       ADD COLUMN clock_skew_ms bigint,
+                                       ADD COLUMN offline_result text CHECK (offline_result IN
+                                           ('SUCCESS', 'DUPLICATE', 'WRONG_HALL', 'UNPAID', 'NOT_FOUND', 'EXPIRED'))
+                """,
+                """
+                ALTER TABLE entry_logs ADD CONSTRAINT entry_logs_offline
+                    CHECK ((offline_scanned_at IS NULL) = (offline_result IS NULL))
+                """,
+                // An offline admission the server could not confirm: one row per uploaded
+                // scan id, kept for the audit, shown to supervisors until acknowledged.
+                // seat_id is the code's (signed) seat, not a foreign key: the record must
+                // survive whatever the venue file does later.
+                """
+                CREATE TABLE scan_conflicts (
+                    conflict_id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    scan_id             text NOT NULL UNIQUE,
+                    log_id              bigint NOT NULL REFERENCES entry_logs (log_id),
+                    seat_id             text NOT NULL,
+                    hall_id             text NOT NULL,
+                    event_id            text NOT NULL,
+                    first_at            timestamptz,
+                    first_terminal_id   text,
+                    first_staff_id      text,
+                    offline_at          timestamptz NOT NULL,
+                    offline_terminal_id text NOT NULL,
+                    server_reason       text NOT NULL,
+                    message             text NOT NULL,
+                    recorded_at         timestamptz NOT NULL DEFAULT now(),
+                    acknowledged_at     timestamptz,
+                    acknowledged_by     text,
+                    CHECK ((acknowledged_at IS NULL) = (acknowledged_by IS NULL)),
+                    CHECK ((first_at IS NULL) = (first_terminal_id IS NULL))
+                )
+                """,
+                // The supervisors' alert list: open conflicts, newest first.
+                "CREATE INDEX scan_conflicts_open ON scan_conflicts (recorded_at DESC) WHERE acknowledged_at IS NULL",
+                // How each door stood at its last sync (SyncDoor's DoorReport), for the
+                // supervisors' door list: one row per door, overwritten each sync.
+                """
+                CREATE TABLE door_status (
+                    terminal_id     text PRIMARY KEY REFERENCES devices (name),
+                    hall_id         text NOT NULL,
+                    synced_at       timestamptz NOT NULL,
+                    offline         boolean NOT NULL,
+                    forced          boolean NOT NULL,
+                    pending_uploads integer NOT NULL CHECK (pending_uploads >= 0),
+                    clock_skew_ms   bigint NOT NULL
+                )
+                """,
+            ]),
     ]
 }
 
