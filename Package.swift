@@ -36,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         // swift-subprocess's own dependency; named here for FileDescriptor (output to a file).
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        // The door's offline store: SQLite (Debian's libsqlite3) through GRDB. Pinned: the
+        // version checked here, and the one the toolchain's package mirror holds.
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
         // Pure domain: seat state machine, scan verdicts, ticket codes, input rules. No I/O.
@@ -134,6 +137,15 @@ let package = Package(
             ]
         ),
 
+        // The door's offline store: synced keys, events and seats, and the durable scan journal.
+        .target(
+            name: "DoorStore",
+            dependencies: [
+                "UsherCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+
         // The door terminal as data: state, update(event) → effects, render → Screen. No curses.
         .target(name: "ScanModel", dependencies: ["UsherCore"]),
 
@@ -144,6 +156,7 @@ let package = Package(
                 "ScanModel",
                 "ScanDecode",
                 "InventoryClient",
+                "DoorStore",
                 "UsherCore",
                 "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -194,11 +207,16 @@ let package = Package(
         .testTarget(name: "InventoryClientTests", dependencies: ["InventoryClient", "UsherCore"]),
         .testTarget(name: "ScanDecodeTests", dependencies: ["ScanDecode", "ZbarReference"], exclude: ["Fixtures"]),
         .testTarget(name: "ScanModelTests", dependencies: ["ScanModel", "UsherCore"], exclude: ["Snapshots"]),
+        // Real SQLite files in temporary directories.
+        .testTarget(name: "DoorStoreTests", dependencies: ["DoorStore", "UsherCore"]),
         // Runs the real server wiring against a real PostgreSQL started by the project's launcher.
         .testTarget(
             name: "InventoryServerTests",
             dependencies: [
                 "InventoryServer",
+                // The door's effect runner for offline mode (OfflineDoor), driven headless.
+                "ScanTUI",
+                "DoorStore",
                 "InventoryEvents",
                 "InventoryService",
                 "InventoryClient",

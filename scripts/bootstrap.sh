@@ -19,6 +19,7 @@ packages=(
   libncurses-dev        # ncursesw for scan-tui
   tmux                  # end-to-end tests drive scan-tui in a real terminal
   openssl               # TLS tests make a throwaway CA and certificates
+  libsqlite3-dev        # SQLite for GRDB: the door's offline store in scan-tui
   librabbitmq-dev       # rabbitmq-c: hold expiry by RabbitMQ dead-lettering
   rabbitmq-server       # tests start their own broker on loopback ports
   gdb                   # scripts/test-with-watchdog.sh: stacks of a hung test process
