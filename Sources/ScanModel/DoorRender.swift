@@ -14,20 +14,23 @@ extension DoorState {
         let bannerHeight = max(5, min(9, height / 3))
         header(&screen)
         banner(&screen, top: 1, height: bannerHeight)
+        // The bottom belongs to the status bar (two rows offline) and the clock warning.
+        let warning = clockWarning
+        let bottom = height - statusRows - (warning == nil ? 0 : 1)
         var row = 1 + bannerHeight
-        for line in detailLines() where row < height - 1 {
+        for line in detailLines() where row < bottom {
             screen.write(" " + abbreviate(line, width - 2), x: 0, y: row)
             row += 1
         }
         row = max(row, 1 + bannerHeight + 3)
-        if row < height - 1 {
+        if row < bottom {
             screen.write(" " + countersLine(), x: 0, y: row, style: Style(bold: true))
             row += 1
         }
-        if row < height - 2 {
+        if row < bottom - 1 {
             screen.write(" TIME      SEAT                          VERDICT      LATENCY", x: 0, y: row, style: Style(bold: true))
             row += 1
-            for record in recent where row < height - 1 {
+            for record in recent where row < bottom {
                 let verdict = record.result.map { VerdictLook.of($0, ascii: ascii) }
                 let word: String
                 switch record.state {
@@ -38,13 +41,19 @@ extension DoorState {
                 }
                 let seat = record.seat.isEmpty ? (ascii ? "-" : "—") : record.seat
                 let latency = record.state == .checking ? "" : milliseconds(record.latency)
+                let decided = record.offline ? pad(latency, 8) + "  OFFLINE" : latency
                 screen.write(
-                    " " + clock(record.at) + "  " + pad(seat, 28) + "  " + pad(word, 12) + " " + latency,
+                    " " + clock(record.at) + "  " + pad(seat, 28) + "  " + pad(word, 12) + " " + decided,
                     x: 0, y: row, style: Style(foreground: settings.color ? verdict?.color : nil))
                 row += 1
             }
         }
-        statusBar(&screen)
+        if let warning {
+            let style = settings.color ? Style(foreground: .black, background: .yellow, bold: true) : Style(bold: true, reverse: true)
+            screen.fill(x: 0, y: bottom, width: width, height: 1, style: style)
+            screen.write(abbreviate(" \(settings.ascii ? "!!" : "⚠") \(warning)", width), x: 0, y: bottom, style: style)
+        }
+        statusBar(&screen, rows: statusRows)
         overlay(&screen)
         return screen
     }
@@ -53,7 +62,8 @@ extension DoorState {
 
     private func header(_ screen: inout Screen) {
         let dot = settings.ascii ? "-" : "·"
-        let modeWord = mode == .auto ? "AUTO" : "CONFIRM: Enter admits"
+        let modeWord =
+            mode == .auto ? "AUTO" : link.isOffline ? "CONFIRM paused offline: scans admit at once" : "CONFIRM: Enter admits"
         let title = " USHER door \(dot) hall \(settings.hallID) \(dot) \(eventWords) \(dot) \(modeWord)"
         screen.write(abbreviate(title, width), x: 0, y: 0, style: Style(bold: true))
         // The hint shrinks before the event's name does: staff must see which show they admit.
@@ -116,6 +126,12 @@ extension DoorState {
             screen.center(subtitle, y: top + height / 2, style: style)
             screen.center(abbreviate(report.verdict.message, width - 4), y: top + height / 2 + 1, style: style)
             screen.center(pattern.prefix(columns: width - 2), y: top + height - 1, style: style)
+            if let mark = report.offline {
+                // Under the message when there is room, else instead of the bottom pattern.
+                let y = min(top + height / 2 + 2, top + height - 1)
+                screen.fill(x: 0, y: y, width: width, height: 1, style: style)
+                screen.center(abbreviate(offlineMarker(mark), width - 4), y: y, style: style)
+            }
         case .preview(let report, _):
             let style = bannerStyle(.cyan)
             screen.fill(x: 0, y: top, width: width, height: height, style: style)
@@ -165,9 +181,12 @@ extension DoorState {
         if let seat = report.seat {
             let hall = report.hallName.map { "\($0) (\(seat.hallID))" } ?? seat.hallID
             var line = "Seat   \(hall) · \(seat.section) · row \(seat.row) · seat \(seat.number)"
-            if let owner = seat.state.ownerUserID { line += " · owner \(owner)" }
+            // An offline verdict's seat has no owner: a door never holds one.
+            if let owner = seat.state.ownerUserID, !owner.isEmpty { line += " · owner \(owner)" }
             lines.append(settings.ascii ? line.replacingOccurrences(of: "·", with: "-") : line)
             if let event = report.eventName { lines.append("Event  \(event)") }
+        } else if report.offline?.seatUnsynced == true {
+            lines.append("Seat   not in this door's copy yet (sold after the last sync)")
         } else {
             lines.append("Seat   none: the code names no seat")
         }
@@ -191,6 +210,7 @@ extension DoorState {
         case .unknownKey: lines.append("Reason: signed by an unknown key")
         case .malformed: lines.append("Reason: not a ticket code (damaged or misread)")
         case .holdNotPaid: lines.append("Reason: the seat is on hold and not paid")
+        case .offlineConflict: lines.append("Reason: already admitted (an offline admission the server refused)")
         case .notSold: lines.append("Reason: the seat was never sold")
         case .valid: break
         }
@@ -207,27 +227,97 @@ extension DoorState {
         return settings.ascii ? line.replacingOccurrences(of: "·", with: ",").replacingOccurrences(of: "–", with: "-") : line
     }
 
-    func statusBar(_ screen: inout Screen) {
-        let separator = settings.ascii ? " | " : " │ "
-        let state: String
-        switch connection.status {
-        case .online: state = "ONLINE"
-        case .degraded: state = "DEGRADED"
-        case .offline: state = "OFFLINE"
-        }
-        let marker = settings.ascii ? "*" : "●"
-        let latency = connection.lastLatency.map { " " + milliseconds($0) } ?? ""
-        // The connection state and the clock matter most: they go first.
-        let text = " \(marker) \(state)\(latency)\(separator)\(clock(now))\(separator)server \(settings.server)"
-            + "\(separator)hall \(settings.hallID)\(separator)staff \(settings.staffID)\(separator)\(settings.terminalID) "
+    /// Rows the status bar takes at the bottom of the door view: offline it grows
+    /// into a two-row banner nobody can miss; online, offline scans still uploading
+    /// get a row of their own.
+    var statusRows: Int { statusLines().lines.count }
+
+    /// The bottom `rows` rows (the supervisor views give it one, the most important
+    /// line): connection, clock, and where scans are decided.
+    func statusBar(_ screen: inout Screen, rows: Int = 1) {
+        let all = statusLines()
+        let lines = rows >= all.lines.count ? all.lines : [all.lines[all.primary]]
         let style: Style
-        switch connection.status {
-        case .online: style = settings.color ? Style(foreground: .black, background: .white) : Style(reverse: true)
-        case .degraded: style = settings.color ? Style(foreground: .black, background: .yellow, bold: true) : Style(bold: true, reverse: true)
-        case .offline: style = settings.color ? Style(foreground: .white, background: .red, bold: true) : Style(bold: true, reverse: true)
+        switch (link.isOffline, connection.status) {
+        case (true, _), (false, .offline):
+            style = settings.color ? Style(foreground: .white, background: .red, bold: true) : Style(bold: true, reverse: true)
+        case (false, .online): style = settings.color ? Style(foreground: .black, background: .white) : Style(reverse: true)
+        case (false, .degraded): style = settings.color ? Style(foreground: .black, background: .yellow, bold: true) : Style(bold: true, reverse: true)
         }
-        screen.fill(x: 0, y: height - 1, width: width, height: 1, style: style)
-        screen.write(abbreviate(text, width), x: 0, y: height - 1, style: style)
+        let top = height - lines.count
+        screen.fill(x: 0, y: top, width: width, height: lines.count, style: style)
+        for (index, line) in lines.enumerated() {
+            screen.write(abbreviate(line, width), x: 0, y: top + index, style: style)
+        }
+    }
+
+    /// Top to bottom, and which one a single row shows. Most important first on
+    /// each line, since the right end is cut on narrow screens.
+    private func statusLines() -> (lines: [String], primary: Int) {
+        let separator = settings.ascii ? " | " : " │ "
+        let dot = settings.ascii ? " - " : " · "
+        let place = "\(separator)server \(settings.server)\(separator)hall \(settings.hallID)\(separator)staff \(settings.staffID)"
+            + "\(separator)\(settings.terminalID) "
+        guard link.isOffline else {
+            let state: String
+            switch connection.status {
+            case .online: state = "ONLINE"
+            case .degraded: state = "DEGRADED"
+            case .offline: state = "OFFLINE"
+            }
+            let marker = settings.ascii ? "*" : "●"
+            let latency = connection.lastLatency.map { " " + milliseconds($0) } ?? ""
+            let forced = link.force == .forcedOnline ? "\(dot)forced online: f for automatic" : ""
+            // The connection state and the clock matter most: they go first.
+            // When the local copy was last brought up to date: a door that shows it is
+            // ready to check offline the moment the server goes.
+            let synced = sync.map { "\(separator)synced \(clock($0.lastSyncAt))" } ?? ""
+            let status = " \(marker) \(state)\(latency)\(forced)\(separator)\(clock(now))\(synced)\(place)"
+            var uploads: [String] = []
+            if journal.pending > 0 { uploads.append("uploading \(journal.pending) offline scan\(journal.pending == 1 ? "" : "s")") }
+            if journal.conflicts > 0 {
+                uploads.append("\(journal.conflicts) conflict\(journal.conflicts == 1 ? "" : "s") sent to supervisors")
+            }
+            guard !uploads.isEmpty else { return ([status], 0) }
+            return ([" " + uploads.joined(separator: dot), status], 1)
+        }
+        var first = " OFFLINE: checking locally\(dot)"
+        if let sync {
+            first += "last sync \(clock(sync.lastSyncAt)) (\(durationWords(now.timeIntervalSince(sync.lastSyncAt))) ago)"
+        } else {
+            first += "never synced"
+        }
+        if journal.pending > 0 { first += "\(dot)\(journal.pending) to upload" }
+        if journal.conflicts > 0 { first += "\(dot)\(journal.conflicts) conflict\(journal.conflicts == 1 ? "" : "s") sent" }
+        let back =
+            link.force == .forcedOffline
+            ? " forced: f for automatic"
+            : " back online after \(DoorLink.probesToReturn) good checks (\(link.goodProbes)/\(DoorLink.probesToReturn))"
+        var second = back + separator + clock(now)
+        if let since = link.offlineSince, let why = link.offlineWhy { second += "\(separator)since \(clock(since)): \(why)" }
+        return ([first, second + place], 0)
+    }
+
+    /// The clock check: offline admissions are stamped and windows judged by this
+    /// terminal's clock, so a clock that is off must be seen (online too).
+    public var clockWarning: String? {
+        guard let sync, sync.skewNeedsWarning else { return nil }
+        let side = sync.clockSkew > 0 ? "ahead of" : "behind"
+        return "CLOCK: this terminal is \(durationWords(abs(sync.clockSkew))) \(side) the server"
+    }
+
+    /// What an offline verdict carries on its banner.
+    private func offlineMarker(_ mark: OfflineMark) -> String {
+        let dot = settings.ascii ? " - " : " · "
+        return "OFFLINE VERDICT (local check)" + (mark.seatUnsynced ? "\(dot)seat not yet synced: admitted on the code" : "")
+    }
+
+    /// "40 s", "2 min 0 s", "3 h 5 min".
+    func durationWords(_ interval: TimeInterval) -> String {
+        let seconds = max(0, Int(interval.rounded()))
+        if seconds < 60 { return "\(seconds) s" }
+        if seconds < 3600 { return "\(seconds / 60) min \(seconds % 60) s" }
+        return "\(seconds / 3600) h \(seconds % 3600 / 60) min"
     }
 
     private func overlay(_ screen: inout Screen) {

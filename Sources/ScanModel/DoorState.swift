@@ -83,6 +83,13 @@ public enum DoorEvent: Sendable {
     /// A new image appeared in the watched folder.
     case imageDropped(path: String)
     case connection(ConnectionState)
+    /// The runner's background health check: it brings an offline door back
+    /// (``DoorLink``); online, a bad one alone changes nothing.
+    case probed(ok: Bool, at: ContinuousClock.Instant)
+    /// After each SyncDoor into the local store.
+    case synced(Result<DoorSyncStatus, CallFailure>)
+    /// After each upload round and each offline decision.
+    case journal(JournalStatus)
 }
 
 /// What reading an image gave.
@@ -97,6 +104,11 @@ public enum DoorEffect: Sendable, Hashable {
     /// Verify (`admit: false`, confirm mode preview) or admit (`admit: true`) this
     /// scan, exactly as made: its id is the request's `scan_id`.
     case check(Scan, admit: Bool)
+    /// Decide this scan locally (the server is out of reach) and journal it before
+    /// answering: always an admission. The answer comes back as `.checked(admission:
+    /// true)` with `report.offline` set, or a `.failed` failure when the local store
+    /// cannot decide (never synced, a disk error).
+    case checkOffline(Scan)
     /// Ask for the hall's events (ListHallEvents).
     case loadSchedule
     case decodeImage(path: String)
@@ -125,6 +137,8 @@ public struct ScanRecord: Sendable, Hashable {
     public var seat: String = ""
     public var state: State = .checking
     public var latency: Duration = .zero
+    /// Decided by the door itself, offline.
+    public var offline = false
 
     /// The verdict, once there is one.
     public var result: ScanResult? {
@@ -164,11 +178,20 @@ public struct DoorState: Sendable {
     public var banner: Banner = .ready
     public var overlay: Overlay = .none
     public var connection = ConnectionState(status: .online)
+    /// Online or offline: where scans are decided.
+    public var link = DoorLink()
+    /// The last copy of what offline decisions need; nil: never synced.
+    public var sync: DoorSyncStatus?
+    /// Offline decisions waiting for the server, and conflicts it found in them.
+    public var journal = JournalStatus(pending: 0, conflicts: 0)
     public var recent: [ScanRecord] = []
     public var admitted = 0
     public var denied: [ScanResult: Int] = [:]
     /// Every scan's identity; the banner shows only ``current``.
     public var scans: ScanBook
+    /// Scans in flight as local decisions (``DoorEffect/checkOffline(_:)``): their
+    /// failures are never "no answer from the server".
+    var offlineChecks: Set<String> = []
     /// The newest scan: the one the guest in front of the door belongs to.
     public var current: Scan?
     /// The hall's events, to name its current event; nil until the first answer.

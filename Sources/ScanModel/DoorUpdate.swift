@@ -12,6 +12,18 @@ extension DoorState {
         case .connection(let state):
             connection = state
             return []
+        case .probed(let ok, _):
+            link.probed(ok: ok, at: now)
+            return []
+        case .synced(.success(let status)):
+            sync = status
+            return []
+        case .synced(.failure):
+            // Keep the last copy: the offline banner says how old it is.
+            return []
+        case .journal(let status):
+            journal = status
+            return []
         case .tick(let now, let instant):
             advanceClock(now: now, at: instant)
             var effects: [DoorEffect] = []
@@ -151,6 +163,8 @@ extension DoorState {
         case .toggleMode:
             mode = mode == .auto ? .confirm : .auto
             if case .preview = banner { banner = .ready }
+        case .forceLink:
+            link.toggleForce(at: now)
         case .openImage:
             overlay = .openImage(path: "")
         case .digit(let index):
@@ -168,10 +182,10 @@ extension DoorState {
                 current = scan
                 banner = .checking(scan)
                 scans.resend(scan)
-                return [.check(scan, admit: true)]
+                return [admit(scan)]
             }
             dismiss()
-        case .move, .zoom, .hall, .reload:
+        case .move, .zoom, .hall, .reload, .acknowledge:
             break  // supervisor views only
         }
         return []
@@ -199,8 +213,18 @@ extension DoorState {
             recent.removeAll { $0.scanID == scan.id }
             recent.insert(ScanRecord(scanID: scan.id, at: scan.readAt), at: 0)
             recent = Array(recent.prefix(20))
+            // Offline there is no preview: a local preview then a local admission
+            // would be two decisions of one scan (confirm mode pauses; the header says so).
+            if link.isOffline { return [admit(scan)] }
             return [.check(scan, admit: mode == .auto || retryAdmission)]
         }
+    }
+
+    /// The effect that admits `scan`: by the server, or locally while offline.
+    private mutating func admit(_ scan: Scan) -> DoorEffect {
+        guard link.isOffline else { return .check(scan, admit: true) }
+        offlineChecks.insert(scan.id)
+        return .checkOffline(scan)
     }
 
     /// A scan's call ended. Counters and its history row always take the answer; the
@@ -210,15 +234,34 @@ extension DoorState {
         scanID: String, admission: Bool, outcome: Result<ScanReport, CallFailure>, latency: Duration,
         at instant: ContinuousClock.Instant
     ) -> [DoorEffect] {
-        let answered: Bool
+        let local = offlineChecks.remove(scanID) != nil
+        let scan: Scan?
         switch outcome {
-        case .success: answered = true
-        case .failure(let failure): answered = failure.kind != .unanswered
+        case .failure where local:
+            // Nothing was decided and the server heard nothing new: a scan that went
+            // unanswered online stays retryable under its id.
+            scan = scans.finishedUndecided(scanID)
+        case .success:
+            scan = scans.finished(scanID, answered: true, admission: admission, at: now)
+        case .failure(let failure):
+            scan = scans.finished(scanID, answered: failure.kind != .unanswered, admission: admission, at: now)
         }
-        guard let scan = scans.finished(scanID, answered: answered, admission: admission, at: now) else { return [] }
+        guard let scan else { return [] }
         let isNewest = scan.id == current?.id
         switch outcome {
         case .failure(let failure):
+            if failure.kind == .unanswered && !local {
+                link.callUnanswered(why: failure.message, at: now)
+                // The guest in front of the door is decided offline at once, as the
+                // same scan: if the server did admit them, the upload is replayed
+                // under this id, never a DUPLICATE against their own door.
+                if isNewest && link.isOffline {
+                    scans.redecide(scan)
+                    record(scan.id) { $0.state = .checking }
+                    banner = .checking(scan)
+                    return [admit(scan)]
+                }
+            }
             record(scan.id) { $0.state = .notChecked; $0.latency = latency }
             guard isNewest else { return [] }
             // Never a success that was not confirmed: say plainly it was not checked.
@@ -247,6 +290,7 @@ extension DoorState {
                 $0.seat = report.seat?.seatID ?? ""
                 $0.state = .verdict(report.result)
                 $0.latency = latency
+                $0.offline = report.offline != nil
             }
             verdictTimes.append(now)
             verdictTimes = verdictTimes.filter { now.timeIntervalSince($0) < 60 }

@@ -10,6 +10,8 @@ public enum Keymap {
         /// Ctrl-C: quit at once.
         case quitNow
         case toggleMode
+        /// f: pin the door online or offline by hand, and back to automatic.
+        case forceLink
         case openImage
         /// 1–9: pick a code from an image that held several; 1 2 3 also switch views.
         case digit(Int)
@@ -22,6 +24,8 @@ public enum Keymap {
         case zoom
         case hall(step: Int)
         case reload
+        /// a: acknowledge the top conflict alert.
+        case acknowledge
     }
 
     /// A key as the help names it.
@@ -68,6 +72,7 @@ public enum Keymap {
         bind([.special(.enter)], .confirm, on: supervisor, "Enter", "seat details (map) / open the hall's map (occupancy)"),
         bind(letter("c"), .toggleMode, on: [.door], "c", "switch auto / confirm mode"),
         bind(letter("o"), .openImage, on: [.door], "o", "open an image file with a QR code"),
+        bind(letter("f"), .forceLink, on: [.door], "f", "force offline (or online when offline); f again: automatic"),
     ] + (1...9).map { n in
         bind([.character(Character("\(n)"))], .digit(n), on: [.door], n == 1 ? "1-9" : nil, "pick a code when an image holds several")
     } + [
@@ -81,6 +86,7 @@ public enum Keymap {
         bind([.character("[")], .hall(step: -1), on: [.seatMap], "[ ]", "previous / next hall"),
         bind([.character("]")], .hall(step: 1), on: [.seatMap]),
         bind(letter("r"), .reload, on: supervisor, "r", "reload everything"),
+        bind(letter("a"), .acknowledge, on: supervisor, "a", "acknowledge the top conflict alert"),
         bind([.special(.escape)], .back, on: [.door], "Esc", "dismiss"),
         bind([.special(.escape)], .back, on: supervisor, "Esc", "close details / leave the overview"),
         bind([.character("?")], .help, on: all, "?", "this help"),

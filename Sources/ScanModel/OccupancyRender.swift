@@ -4,14 +4,16 @@ import UsherCore
 extension TerminalState {
     func renderOccupancy(_ screen: inout Screen) {
         header(&screen, title: "occupancy")
+        // Conflict alerts come first and push the table down: they need a supervisor now.
+        let alert = conflictAlert(&screen, y: 1, lines: screen.height >= 20 ? 4 : 1)
         if let problem = occupancy.problem {
             for (i, line) in wrap(problem, width: screen.width - 4).enumerated() {
-                screen.write(line, x: 2, y: 2 + i, style: Style(bold: true))
+                screen.write(line, x: 2, y: 2 + alert + i, style: Style(bold: true))
             }
             return
         }
         let (fresh, freshStyle) = freshness(lastUpdate: occupancy.report?.asOf, error: occupancy.lastError)
-        screen.write(" " + door.abbreviate(fresh, screen.width - 2) + " ", x: 0, y: 1, style: freshStyle)
+        screen.write(" " + door.abbreviate(fresh, screen.width - 2) + " ", x: 0, y: 1 + alert, style: freshStyle)
         guard let report = occupancy.report else { return }
 
         // Names take what the numbers leave; the numbers keep fixed columns.
@@ -20,9 +22,9 @@ extension TerminalState {
         let hallWidth = max(10, nameWidth * 2 / 5)
         let eventWidth = nameWidth - hallWidth - 1
         screen.write(
-            " " + door.pad("HALL", hallWidth) + " " + door.pad("EVENT", eventWidth) + numbers, x: 0, y: 3,
+            " " + door.pad("HALL", hallWidth) + " " + door.pad("EVENT", eventWidth) + numbers, x: 0, y: 3 + alert,
             style: Style(bold: true))
-        var y = 4
+        var y = 4 + alert
         var total = (capacity: 0, sold: 0, inside: 0, arrivals: Array(repeating: 0, count: HallOccupancy.window))
         for (index, hall) in report.halls.enumerated() {
             // The total is of events not over yet: an ended show has nobody inside now.
@@ -55,6 +57,8 @@ extension TerminalState {
         if report.halls.isEmpty { screen.write(" no events in this venue", x: 0, y: y) }
         let note = "INSIDE counts admissions (exits are not recorded). % is inside of capacity."
         if y + 1 < screen.height - 2 { screen.write(" " + door.abbreviate(note, screen.width - 2), x: 0, y: y + 1) }
+        // Every door and how it stands, under the halls they fill.
+        doorList(&screen, y: y + 3, bottom: screen.height - 2)
         let keys = ascii ? "up/down select  Enter seat map  r reload  ? help" : "↑↓ select  Enter seat map  r reload  ? help"
         screen.write(keys, x: max(0, screen.width - keys.displayWidth - 1), y: screen.height - 2)
     }

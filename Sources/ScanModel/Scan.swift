@@ -82,6 +82,21 @@ public struct ScanBook: Sendable, Hashable {
         inFlight[scan.id] = scan
     }
 
+    /// The scan's call got no answer and it is decided again at once, locally (the
+    /// door went offline), under the same id: it is in flight again. Its no-answer
+    /// record stays until that decision ends, so a decision that cannot be made
+    /// leaves it retryable as before.
+    public mutating func redecide(_ scan: Scan) {
+        inFlight[scan.id] = scan
+    }
+
+    /// A local decision that could not be made (the store never synced, a disk
+    /// error): the server heard nothing new, so the scan's no-answer record (if any)
+    /// stays as it was. Returns the scan, or nil for an id that is not in flight.
+    public mutating func finishedUndecided(_ id: String) -> Scan? {
+        inFlight.removeValue(forKey: id)
+    }
+
     /// The scan's call ended. `answered` is false when the server may not have
     /// heard it or its answer was lost: the next read of the code retries it.
     /// Returns the scan, or nil for an id that is not in flight.

@@ -41,6 +41,9 @@ extension TerminalState {
     }
 
     private func legend(_ screen: inout Screen, y: Int) {
+        // Conflict alerts take the legend's line, unless the map is stale (then the
+        // occupancy view still shows them).
+        if seatMap.lastError == nil, conflictAlert(&screen, y: y, lines: 1) > 0 { return }
         if seatMap.lastError != nil {
             // Loud and across the whole line: these seats may be out of date.
             let (text, style) = freshness(lastUpdate: seatMap.lastUpdate, error: seatMap.lastError)

@@ -41,6 +41,12 @@ public enum TerminalEvent: Sendable {
     case seatsRead(target: SeatMapState.Target, [String: Result<Seat, CallFailure>], at: ContinuousClock.Instant)
     case seatDetail(seatID: String, Result<Seat, CallFailure>)
     case occupancy(Result<OccupancyReport, CallFailure>, at: ContinuousClock.Instant)
+    /// A ListConflicts answer: the conflicts not yet acknowledged.
+    case conflicts(Result<[ScanConflict], CallFailure>, at: ContinuousClock.Instant)
+    /// The AcknowledgeConflict answer for ``TerminalEffect/acknowledgeConflict(id:)``.
+    case conflictAcknowledged(Result<ScanConflict, CallFailure>)
+    /// A ListDoors answer: every door and how it stands.
+    case doors(Result<DoorBoard, CallFailure>, at: ContinuousClock.Instant)
 }
 
 /// What the runner must do; the model never does I/O.
@@ -51,6 +57,12 @@ public enum TerminalEffect: Sendable, Hashable {
     case readSeats(target: SeatMapState.Target, seatIDs: [String])
     case readSeatDetail(seatID: String)
     case loadOccupancy
+    /// ListConflicts (not yet acknowledged), polled with the supervisor views.
+    case loadConflicts
+    /// A supervisor acknowledged this conflict (`a`).
+    case acknowledgeConflict(id: Int64)
+    /// ListDoors, polled with the supervisor views.
+    case loadDoors
 }
 
 /// The whole terminal: the door, the seat map and the occupancy table, and which
@@ -61,6 +73,10 @@ public struct TerminalState: Sendable {
     public var view: TerminalView
     public var seatMap: SeatMapState
     public var occupancy: OccupancyState
+    /// Conflicts from offline doors, shown on the supervisor views until acknowledged.
+    public var conflicts: ConflictAlerts
+    /// Every door and how it stands (the occupancy view lists them).
+    public var doorBoard: DoorBoardState
     /// The supervisor views' help.
     public var helpShown = false
 
@@ -74,6 +90,8 @@ public struct TerminalState: Sendable {
         self.seatMap = SeatMapState(
             target: .init(hallID: door.settings.hallID, eventID: door.settings.eventID), pollInterval: settings.pollInterval)
         self.occupancy = OccupancyState(pollInterval: settings.pollInterval)
+        self.conflicts = ConflictAlerts(pollInterval: settings.pollInterval)
+        self.doorBoard = DoorBoardState(pollInterval: settings.pollInterval)
     }
 
     var geometry: MapGeometry { MapGeometry(width: door.width, height: door.height) }

@@ -59,6 +59,15 @@ extension TerminalState {
                 occupancy.lastError = error.message
             }
             effects = []
+        case .conflicts(let result, let instant):
+            conflicts.loaded(result, at: instant)
+            effects = []
+        case .conflictAcknowledged(let result):
+            conflicts.acknowledged(result)
+            effects = []
+        case .doors(let result, let instant):
+            doorBoard.loaded(result, at: instant)
+            effects = []
         }
         if case .door(.tick(_, let instant)) = event { effects += pollsDue(at: instant) }
         return effects
@@ -87,14 +96,26 @@ extension TerminalState {
         switch view {
         case .seatMap: seatMap.poll.hurry()
         case .occupancy: occupancy.poll.hurry()
-        case .door: break
+        case .door: return
         }
+        conflicts.poll.hurry()
+        doorBoard.poll.hurry()
     }
 
     // MARK: polling
 
-    /// Polls for the view on screen only: the others cost nothing.
+    /// Polls for the view on screen only: the others cost nothing. Conflict alerts
+    /// ride along with either supervisor view; the door list with occupancy, where
+    /// it is drawn.
     private mutating func pollsDue(at instant: ContinuousClock.Instant) -> [TerminalEffect] {
+        guard view != .door else { return [] }
+        var effects = viewPollDue(at: instant)
+        if !conflicts.unsupported && conflicts.poll.start(at: instant) { effects.append(.loadConflicts) }
+        if view == .occupancy && !doorBoard.unsupported && doorBoard.poll.start(at: instant) { effects.append(.loadDoors) }
+        return effects
+    }
+
+    private mutating func viewPollDue(at instant: ContinuousClock.Instant) -> [TerminalEffect] {
         switch view {
         case .door:
             return []
@@ -255,8 +276,14 @@ extension TerminalState {
             if view == .seatMap, case .delta = seatMap.source { seatMap.source = .delta(cursor: 0) }
             seatMap.problem = nil
             occupancy.problem = nil
+            conflicts.unsupported = false
+            doorBoard.unsupported = false
             seatMap.poll.hurry()
             occupancy.poll.hurry()
+            conflicts.poll.hurry()
+            doorBoard.poll.hurry()
+        case .acknowledge:
+            if let id = conflicts.acknowledgeTop() { return [.acknowledgeConflict(id: id)] }
         case .back:
             if helpShown {
                 helpShown = false
@@ -274,7 +301,7 @@ extension TerminalState {
             }
         case .confirm:
             return enter()
-        case .toggleMode, .openImage:
+        case .toggleMode, .openImage, .forceLink:
             break  // door view only
         }
         return []

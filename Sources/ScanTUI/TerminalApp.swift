@@ -14,6 +14,8 @@ struct TerminalApp {
     let door: Door
     let client: InventoryClientConfiguration
     let watchDirectory: String?
+    /// The local store and its loops, for a door device; nil where offline mode is off.
+    let offline: OfflineDoor?
     let logger: Logger
 
     /// GetSeatOwner calls in flight at once in the per-seat fallback.
@@ -42,13 +44,22 @@ struct TerminalApp {
                     }
                     // A heartbeat, so the status bar tells the truth between scans: a
                     // dead server shows OFFLINE before the next guest, and a server
-                    // that is back shows ONLINE without anyone scanning.
+                    // that is back shows ONLINE without anyone scanning. Each answer
+                    // is a probe for the model's switch (back online after 3 good ones
+                    // in a row), so after a failure it probes every second until
+                    // three have passed.
                     tasks.addTask {
+                        var good = 0
                         while !Task.isCancelled {
-                            let online = client.connectionState.status == .online
-                            try await Task.sleep(for: online ? .seconds(5) : .seconds(1))
-                            _ = try? await client.health()
+                            try await Task.sleep(for: good >= 3 ? .seconds(5) : .seconds(1))
+                            let ok = (try? await client.health()) == true
+                            good = ok ? good + 1 : 0
+                            sink.yield(.door(.probed(ok: ok, at: .now)))
                         }
+                    }
+                    if let offline {
+                        tasks.addTask { try await offline.runSync(client: client, sink: sink) }
+                        tasks.addTask { try await offline.runUploads(client: client, sink: sink) }
                     }
                     if let watcher {
                         tasks.addTask { try await watcher.run { sink.yield(.door(.imageDropped(path: $0))) } }
@@ -56,6 +67,7 @@ struct TerminalApp {
                     var lastRender = ContinuousClock.now
                     loop: for await event in events {
                         let effects = state.update(event)
+                        offline?.link.update(state.door.link)
                         for effect in effects {
                             if case .door(.quit) = effect { break loop }
                             perform(effect, client: client, tasks: &tasks, sink: sink, terminal: terminal)
@@ -84,6 +96,20 @@ struct TerminalApp {
         await terminal.stop()
     }
 
+    /// A scan's answer, online or offline: logged, then handed to the model.
+    private static func answer(
+        _ scan: Scan, admission: Bool, offline: Bool, outcome: Result<ScanReport, CallFailure>, started: ContinuousClock.Instant,
+        logger: Logger, sink: AsyncStream<TerminalEvent>.Continuation
+    ) {
+        let finished = ContinuousClock.now
+        logger.info(
+            "scan", metadata: [
+                "scan_id": "\(scan.id)", "admit": "\(admission)", "offline": "\(offline)", "latency": "\(finished - started)",
+                "result": "\((try? outcome.get().result.rawValue) ?? "error")",
+            ])
+        sink.yield(.door(.checked(scanID: scan.id, admission: admission, outcome: outcome, latency: finished - started, at: finished)))
+    }
+
     private func perform(
         _ effect: TerminalEffect, client: InventoryClient, tasks: inout ThrowingTaskGroup<Void, any Error>,
         sink: AsyncStream<TerminalEvent>.Continuation, terminal: CursesTerminal
@@ -105,14 +131,33 @@ struct TerminalApp {
                     if admit { return try await client.markCheckedIn(scan.code, at: door, scanID: scan.id) }
                     return try await client.verifyTicket(scan.code, at: door)
                 }
-                let finished = ContinuousClock.now
-                logger.info(
-                    "scan", metadata: [
-                        "scan_id": "\(scan.id)", "admit": "\(admit)", "latency": "\(finished - started)",
-                        "result": "\((try? outcome.get().result.rawValue) ?? "error")",
-                    ])
-                sink.yield(
-                    .door(.checked(scanID: scan.id, admission: admit, outcome: outcome, latency: finished - started, at: finished)))
+                Self.answer(scan, admission: admit, offline: false, outcome: outcome, started: started, logger: logger, sink: sink)
+            }
+        case .door(.checkOffline(let scan)):
+            // Decided from the local store and journalled before the answer goes back.
+            let offline = self.offline
+            let logger = self.logger
+            tasks.addTask {
+                let started = ContinuousClock.now
+                let outcome =
+                    offline?.decide(scan)
+                    ?? .failure(CallFailure(.failed, "offline checking needs a door device (this terminal keeps no local store)"))
+                Self.answer(scan, admission: true, offline: true, outcome: outcome, started: started, logger: logger, sink: sink)
+            }
+        case .loadConflicts:
+            tasks.addTask {
+                let result = await Result.of { () async throws(InventoryClientError) in try await client.conflicts() }
+                sink.yield(.conflicts(result, at: .now))
+            }
+        case .loadDoors:
+            tasks.addTask {
+                let result = await Result.of { () async throws(InventoryClientError) in try await client.doors() }
+                sink.yield(.doors(result, at: .now))
+            }
+        case .acknowledgeConflict(let id):
+            tasks.addTask {
+                let result = await Result.of { () async throws(InventoryClientError) in try await client.acknowledgeConflict(id: id) }
+                sink.yield(.conflictAcknowledged(result))
             }
         case .door(.loadSchedule):
             let hallID = door.hallID

@@ -2,6 +2,7 @@ import Foundation
 import InventoryStore
 import PostgresNIO
 import Synchronization
+import DoorStore
 import Testing
 import UsherCore
 
@@ -108,11 +109,12 @@ extension ExternalPrograms {
         }
 
         /// The server admits the guest but the door never hears it: the commit is slow,
-        /// the door's deadline passes (NOT CHECKED), and the server is killed before it
-        /// could answer; the COMMIT it had sent still lands. When the server is back, staff scan the same ticket
-        /// again: it is the same scan (same scan_id), so the door shows the server's
-        /// replayed SUCCESS, never DUPLICATE against its own admission.
-        @Test func aRescanAfterALostReplyIsTheGuestsOwnSuccess() async throws {
+        /// the door's deadline passes, and the server is killed before it could answer;
+        /// the COMMIT it had sent still lands. The door goes OFFLINE and decides that
+        /// same scan (same scan_id) from its synced copy: the guest is admitted, marked
+        /// offline. When the server is back the upload is the server's own admission
+        /// replayed: one CHECK_IN, no conflict, never a DUPLICATE against the guest.
+        @Test func aLostReplyIsDecidedOfflineAsTheSameScan() async throws {
             let database = try await TestCluster.shared.freshDatabase()
             let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("usher-rescan-\(UUID().uuidString.prefix(8))")
             defer { try? FileManager.default.removeItem(at: directory) }
@@ -150,9 +152,11 @@ extension ExternalPrograms {
                 let started = try await Tmux.start(
                     "\(Self.scanTUI) --credential \(credential) --staff tester --no-bell --log-file \(log)")
                 door.withLock { $0 = started }
-                try await started.waitFor("ONLINE")
+                // Synced: the door can check offline from here on.
+                try await started.waitFor("synced ", timeout: .seconds(15))
                 try await started.scan(code)
-                try await started.waitFor("NOT CHECKED")
+                let offline = try await started.waitFor("OFFLINE VERDICT")
+                #expect(offline.contains("SUCCESS") && offline.contains("row A · seat 1"), "\(offline)")
                 // The server is gone before it could say anything more …
                 try first.send(SIGKILL)
                 try await first.waitForExit(within: .seconds(5))
@@ -163,14 +167,32 @@ extension ExternalPrograms {
                 try await client.query("DROP TRIGGER delay_admission_commit ON entry_logs", logger: TestCluster.logger)
             }
             guard let door = door.withLock({ $0 }) else { throw TestFailure("the door never started") }
+            let count = { (sql: String) async throws -> Int64 in
+                try await withClient(database) { client in
+                    try await client.query(PostgresQuery(unsafeSQL: sql), logger: TestCluster.logger).collect().first?.decode(Int64.self) ?? -1
+                }
+            }
             try await withServerProcess(database: database, directory: directory, grpcPort: grpcPort, httpPort: httpPort, tls: true) { _ in
                 try await door.waitFor("ONLINE", timeout: .seconds(15))
-                try await door.press("Escape")
-                try await door.scan(code)
-                let screen = try await door.waitFor("SUCCESS  ✔")
-                #expect(screen.contains("admitted before its answer was lost"), "\(screen)")
-                #expect(!screen.contains("DUPLICATE"), "\(screen)")
+                // Uploaded once the server answers for it; the status row then goes.
+                try await eventually("the offline scan is uploaded", timeout: .seconds(15)) {
+                    try await !door.capture().contains("uploading")
+                }
+                let screen = try await door.capture()
+                #expect(!screen.contains("DUPLICATE") && !screen.contains("conflict"), "\(screen)")
             }
+            // One admission; the upload is on record as a replay of it (every scan is logged).
+            let rows = try await withClient(database) { client in
+                try await client.query(
+                    """
+                    SELECT action || ' ' || result || ' ' || (replay_of IS NOT NULL)::text FROM entry_logs
+                    WHERE seat_id = 'gala.stalls.A.1' ORDER BY log_id
+                    """,
+                    logger: TestCluster.logger
+                ).collect().map { try $0.decode(String.self) }
+            }
+            #expect(rows == ["ADMIT SUCCESS false", "ADMIT SUCCESS true"], "\(rows)")
+            #expect(try await count("SELECT count(*) FROM scan_conflicts") == 0)
             try await door.press("q")
             try await door.waitFor("EXIT_CODE=0")
         }
@@ -284,35 +306,98 @@ extension ExternalPrograms {
             #expect(unenrolled.status != 0 && unenrolled.output.contains("this terminal is not enrolled"), "\(unenrolled.output)")
         }
 
-        @Test func offlineNeverShowsSuccessAndOnlineReturns() async throws {
+        /// A door that never synced cannot check offline: NOT CHECKED, never a SUCCESS.
+        /// Once the server is there it comes back by itself, the rescan is the same
+        /// scan, and from then on it checks offline when the server goes: a verdict
+        /// marked OFFLINE, journaled, and uploaded with its terminal time on return.
+        @Test func offlineChecksLocallyOnlyOnceSyncedAndUploadsOnReturn() async throws {
             let (venue, keyring) = try Self.demo()
             let database = try await TestCluster.shared.freshDatabase()
             let port = try freePort()
             let tls = try TestCertificates.selfSigned()
             defer { tls.remove() }
             // Enrolled while the server is up; the door starts once it is gone again.
-            let enrolled = Mutex("")
+            let enrolled = Mutex(("", ""))
             try await withTestServer(database: database, venue: venue, keyring: keyring, grpcPort: port, tls: tls) { server in
                 let credential = try await Self.enroll("door-e2e", at: server, tls: tls)
-                enrolled.withLock { $0 = credential }
+                let late = try await server.sell("main-tonight.stalls.M.20", to: "late-guest")
+                enrolled.withLock { $0 = (credential, late) }
             }
-            let door = try await Self.door(credential: enrolled.withLock { $0 })
+            let (credential, lateCode) = enrolled.withLock { $0 }
+            let door = try await Self.door(credential: credential)
             defer { door.kill() }
-            try await withTestServer(database: database, venue: "", keyring: keyring, grpcPort: port, tls: tls) { _ in
-                try await door.waitFor("ONLINE", timeout: .seconds(20))
-            }
-            // The server is gone.
-            try await door.waitFor("OFFLINE", timeout: .seconds(15))
             try await door.scan(try await Self.code("success.png"))
-            let screen = try await door.waitFor("NOT CHECKED", timeout: .seconds(15))
-            #expect(!screen.contains("SUCCESS"), "an unchecked scan must never look like a success:\n\(screen)")
-            #expect(screen.contains("do not admit"))
-            // It comes back on the same port.
+            let unchecked = try await door.waitFor("NOT CHECKED", timeout: .seconds(15))
+            #expect(!unchecked.contains("SUCCESS"), "an unchecked scan must never look like a success:\n\(unchecked)")
+            #expect(unchecked.contains("do not admit") && unchecked.contains("never synced"), "\(unchecked)")
             try await withTestServer(database: database, venue: "", keyring: keyring, grpcPort: port, tls: tls) { _ in
                 try await door.waitFor("ONLINE", timeout: .seconds(20))
+                try await door.waitFor("synced ", timeout: .seconds(10))
                 try await door.press("Escape")
                 try await door.scan(try await Self.code("success.png"))
                 try await door.waitFor("✔  SUCCESS  ✔")
+            }
+            // The server is gone: the next guest is checked locally.
+            try await door.press("Escape")
+            try await door.scan(lateCode)
+            let offline = try await door.waitFor("OFFLINE VERDICT", timeout: .seconds(15))
+            #expect(offline.contains("SUCCESS") && offline.contains("row M · seat 20"), "\(offline)")
+            #expect(offline.contains("OFFLINE: checking locally"), "\(offline)")
+            try await withTestServer(database: database, venue: "", keyring: keyring, grpcPort: port, tls: tls) { server in
+                try await door.waitFor("ONLINE", timeout: .seconds(20))
+                try await eventually("the offline admission is uploaded", timeout: .seconds(15)) {
+                    try await server.count(
+                        "SELECT count(*) FROM entry_logs WHERE seat_id = 'main-tonight.stalls.M.20' AND action = 'ADMIT' AND result = 'SUCCESS' AND offline_scanned_at IS NOT NULL"
+                    ) == 1
+                }
+                #expect(try await server.seat("main-tonight.stalls.M.20").status == .checkedIn)
+            }
+        }
+
+        /// The door is killed with SIGKILL after an offline admission was journaled and
+        /// drawn, before it could upload. Started again on the same store, it uploads
+        /// the journal when the server is back: the admission is neither lost nor doubled.
+        @Test func aDoorKilledBeforeItsUploadLosesNothing() async throws {
+            let (venue, keyring) = try Self.demo()
+            let database = try await TestCluster.shared.freshDatabase()
+            let port = try freePort()
+            let tls = try TestCertificates.selfSigned()
+            defer { tls.remove() }
+            let store = tls.directory.appendingPathComponent("door-store/door-main.sqlite")
+            let started = Mutex<(credential: String, code: String, door: Tmux?)>(("", "", nil))
+            defer { started.withLock { $0.door?.kill() } }
+            try await withTestServer(database: database, venue: venue, keyring: keyring, grpcPort: port, tls: tls) { server in
+                let credential = try await Self.enroll("door-e2e", at: server, tls: tls)
+                let code = try await server.sell("main-tonight.stalls.L.5", to: "kept-guest")
+                let door = try await Self.door(credential: credential, extra: "--store \(store.path)")
+                started.withLock { $0 = (credential, code, door) }
+                try await door.waitFor("synced ", timeout: .seconds(20))
+            }
+            let (credential, code, first) = started.withLock { ($0.credential, $0.code, $0.door) }
+            guard let first else { throw TestFailure("the door never started") }
+            try await first.scan(code)
+            let shown = try await first.waitFor("OFFLINE VERDICT", timeout: .seconds(15))
+            #expect(shown.contains("SUCCESS"), "\(shown)")
+            // Killed between the journal write and the upload.
+            let pids = processes(commandContaining: store.path)
+            #expect(pids.count == 1, "one scan-tui on this store: \(pids)")
+            for pid in pids { kill(pid, SIGKILL) }
+            try await first.waitFor("EXIT_CODE=137")
+            #expect(try DoorStore.open(at: store).pendingCount() == 1, "the admission is in the journal")
+
+            let second = try await Self.door(credential: credential, extra: "--store \(store.path)")
+            defer { second.kill() }
+            try await withTestServer(database: database, venue: "", keyring: keyring, grpcPort: port, tls: tls) { server in
+                try await second.waitFor("ONLINE", timeout: .seconds(20))
+                try await eventually("the journal is uploaded", timeout: .seconds(15)) {
+                    try DoorStore.open(at: store).pendingCount() == 0
+                }
+                #expect(
+                    try await server.count(
+                        "SELECT count(*) FROM entry_logs WHERE seat_id = 'main-tonight.stalls.L.5' AND action = 'ADMIT' AND replay_of IS NULL"
+                    ) == 1)
+                #expect(try await server.count("SELECT count(*) FROM seat_history WHERE seat_id = 'main-tonight.stalls.L.5' AND action = 'CHECK_IN'") == 1)
+                #expect(try await server.seat("main-tonight.stalls.L.5").status == .checkedIn)
             }
         }
     }

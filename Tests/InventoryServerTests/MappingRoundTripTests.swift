@@ -56,4 +56,46 @@ struct MappingRoundTripTests {
         #expect(report.logID == 7 && report.scanID == "scan-1")
         #expect(report.hallName == "Main Hall" && report.eventName == "Gala")
     }
+
+    /// What an offline door stores crosses whole: keys, windows, and every seat
+    /// status with its serial and first check-in.
+    @Test func aDoorSyncCrossesWhole() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let key = TicketSigningKey.generate().verificationKey
+        let event = EventWindow(
+            eventID: "gala", hallID: "main", name: "Gala", doorsAt: now, startsAt: now.addingTimeInterval(3600),
+            endsAt: now.addingTimeInterval(7200))
+        let seats = SeatStatus.allCases.enumerated().map { index, status in
+            DoorSeat(
+                seatID: "gala.stalls.A.\(index)", eventID: "gala", section: "Stalls", row: "A", number: index, status: status, ticketSerial: Int64(index * 7),
+                heldUntil: status == .held ? now : nil,
+                checkIn: status == .checkedIn ? CheckIn(at: now, terminalID: "door-3", staffID: "s-3") : nil,
+                revision: Int64(index + 1))
+        }
+        let sync = DoorSync(
+            hallID: "main", hallName: "Main Hall", keys: [key], events: [event], seats: seats, cursor: 991, isComplete: true,
+            serverTime: now)
+        let back = try DoorSync(Inventory_SyncDoorResponse(sync, signing: key.keyID))
+        #expect(back == sync)
+    }
+
+    @Test func aConflictCrossesWhole() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        for first in [CheckIn(at: now, terminalID: "door-5", staffID: ""), nil] {
+            let conflict = ScanConflict(
+                id: 12, seatID: "gala.stalls.B.12", hallID: "main", eventID: "gala", first: first,
+                offlineAt: now.addingTimeInterval(60), offlineTerminalID: "door-2",
+                serverReason: first == nil ? .notSold : .offlineConflict, message: "Seat B-12: …",
+                recordedAt: now.addingTimeInterval(90), acknowledgedAt: first == nil ? now : nil,
+                acknowledgedBy: first == nil ? "sup-1" : nil, scanID: "door-2-offline-1")
+            #expect(try ScanConflict(Inventory_ScanConflict(conflict)) == conflict)
+        }
+    }
+
+    @Test func everyShownVerdictOfAnUploadCrosses() {
+        for result in ScanResult.allCases {
+            #expect(ScanResult(shownAtDoor: Inventory_ScanResult(shownAtDoor: result)) == result)
+        }
+        #expect(ScanResult(shownAtDoor: .unspecified) == nil)
+    }
 }

@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import InventoryProto
 import PostgresNIO
+import SwiftProtobuf
 import Testing
 import UsherCore
 
@@ -42,6 +43,14 @@ struct PermissionTests {
             .listHallSeats: { _ = try await $0.listHallSeats(.with { $0.hallID = "main" }, metadata: $1) },
             .getHallOccupancy: { _ = try await $0.getHallOccupancy(.init(), metadata: $1) },
             .listHallEvents: { _ = try await $0.listHallEvents(.with { $0.hallID = "main" }, metadata: $1) },
+            // With a report: the call's one write, which a refused caller must not make.
+            .syncDoor: {
+                _ = try await $0.syncDoor(.with { $0.hallID = "main"; $0.report = .with { $0.pendingUploads = 2 } }, metadata: $1)
+            },
+            .listDoors: { _ = try await $0.listDoors(.init(), metadata: $1) },
+            .listConflicts: { _ = try await $0.listConflicts(.init(), metadata: $1) },
+            // The conflict the test makes first (an offline upload of an admitted ticket).
+            .acknowledgeConflict: { _ = try await $0.acknowledgeConflict(.with { $0.conflictID = 1 }, metadata: $1) },
         ]
     }
 
@@ -62,6 +71,21 @@ struct PermissionTests {
             let code = try await server.sell("gala.stalls.A.1", to: "alice")
             _ = try await server.reserve("gala.stalls.B.2", by: "held-by")
             _ = try await server.reserve("gala.stalls.B.3", by: "held-by")
+            // Conflict 1, for AcknowledgeConflict: admitted online, then uploaded as
+            // admitted offline at another terminal.
+            let twice = try await server.sell("gala.stalls.A.9", to: "zoe")
+            _ = try await server.admit(twice, terminal: "door-5")
+            let upload = try await server.inventory.markCheckedIn(
+                .with {
+                    $0.ticketCode = twice
+                    $0.hallID = "main"
+                    $0.staffID = "s"
+                    $0.terminalID = "door-2"
+                    $0.scanID = "offline-1"
+                    $0.offlineScannedAt = .init(date: Date())
+                    $0.offlineResult = .success
+                }, metadata: try await server.devices.metadata("door-2"))
+            #expect(upload.conflictID == 1)
             let calls = Self.calls(code: code)
             #expect(Set(calls.keys) == Set(InventoryOperation.allCases).subtracting([.enrollDevice]), "a call for every RPC")
 
@@ -154,7 +178,8 @@ extension TestServer {
                 SELECT md5(coalesce(string_agg(t, '|' ORDER BY t), '')) FROM (
                     SELECT h::text AS t FROM halls h UNION ALL SELECT e::text FROM events e
                     UNION ALL SELECT s::text FROM seats s UNION ALL SELECT l::text FROM entry_logs l
-                    UNION ALL SELECT x::text FROM seat_history x) rows
+                    UNION ALL SELECT x::text FROM seat_history x UNION ALL SELECT c::text FROM scan_conflicts c
+                    UNION ALL SELECT d::text FROM door_status d) rows
                 """, logger: TestCluster.logger
             ).collect()
             return try rows.first?.decode(String.self) ?? ""

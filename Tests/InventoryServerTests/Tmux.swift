@@ -7,10 +7,20 @@ struct Tmux: Sendable {
     let socket: String
     /// The tmux server's pid, for ``kill()``.
     private(set) var serverPID: Int32 = 0
+    /// The session's own XDG_STATE_HOME, so a door's offline store is never the
+    /// user's, nor another test's; removed by ``kill()``.
+    let stateHome: String
 
     static func start(_ command: String, width: Int = 100, height: Int = 30) async throws -> Tmux {
-        var tmux = Tmux(socket: FileManager.default.temporaryDirectory.appendingPathComponent("usher-tmux-\(UUID().uuidString).sock").path)
-        try await tmux.run(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "env LANG=C.UTF-8 TERM=xterm-256color \(command); echo EXIT_CODE=$?; sleep 600"])
+        let name = "usher-tmux-\(UUID().uuidString)"
+        let temporary = FileManager.default.temporaryDirectory
+        var tmux = Tmux(
+            socket: temporary.appendingPathComponent("\(name).sock").path,
+            stateHome: temporary.appendingPathComponent("\(name)-state").path)
+        try await tmux.run([
+            "new-session", "-d", "-x", "\(width)", "-y", "\(height)",
+            "env LANG=C.UTF-8 TERM=xterm-256color XDG_STATE_HOME=\(tmux.stateHome) \(command); echo EXIT_CODE=$?; sleep 600",
+        ])
         let pid = try? await tmux.run(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let serverPID = pid.flatMap({ Int32($0) }), serverPID > 0 else {
             _ = try? await tmux.run(["kill-server"])
@@ -42,6 +52,7 @@ struct Tmux: Sendable {
     func kill() {
         if serverPID > 0 { _ = Glibc.kill(serverPID, SIGTERM) }
         unlink(socket)
+        try? FileManager.default.removeItem(atPath: stateHome)
     }
 
     /// Polls the screen until `text` is on it; returns the screen.
@@ -68,5 +79,19 @@ struct Tmux: Sendable {
             .run(timeout: .seconds(20), allowFailure: true)
         guard result.succeeded else { throw TestFailure("tmux \(arguments.first ?? "") \(result.termination): \(result.output)") }
         return result.output
+    }
+}
+
+/// Running processes of `program` (by the name in argv[0]) with an argument that
+/// contains `text`: how a test finds the one scan-tui a tmux session started, to
+/// SIGKILL it as a power cut would. (The session's shell names the same arguments
+/// in its own command line; it is not the program.)
+func processes(of program: String = "scan-tui", commandContaining text: String) -> [pid_t] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(pid_t.init).filter { pid in
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), isAlive(pid) else { return false }
+        let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        guard let first = arguments.first, URL(fileURLWithPath: first).lastPathComponent == program else { return false }
+        return arguments.dropFirst().contains { $0.contains(text) }
     }
 }

@@ -30,6 +30,15 @@ struct ScanIdentityTests {
                      latency: .milliseconds(1500), at: start + .seconds(2)))
     }
 
+    /// A door pinned online: a check without an answer is NOT CHECKED and waits for
+    /// the code to be read again, as the retry rules below assume (an automatic door
+    /// decides the scan offline at once instead: see OfflineDoorTests).
+    func onlineOnlyDoor() -> DoorState {
+        var door = Fixtures.newDoor()
+        door.link = DoorLink(force: .forcedOnline)
+        return door
+    }
+
     func bannerReason(_ door: DoorState) -> ScanReason? {
         if case .verdict(let report, _, _) = door.banner { report.verdict.reason } else { nil }
     }
@@ -81,7 +90,7 @@ struct ScanIdentityTests {
     /// same code read again is the same scan, and the server's replayed SUCCESS is shown
     /// as SUCCESS, never DUPLICATE.
     @Test func aRetryAfterNoAnswerReusesTheScanID() throws {
-        var door = Fixtures.newDoor()
+        var door = onlineOnlyDoor()
         let first = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
         fail(&door, first)
         guard case .unchecked = door.banner else {
@@ -106,7 +115,7 @@ struct ScanIdentityTests {
     /// answer. The same code read again retries the *admission* under the same id (a
     /// verify would decide afresh and say DUPLICATE to the guest the server admitted).
     @Test func aRetriedConfirmModeAdmissionIsStillAnAdmission() throws {
-        var door = Fixtures.newDoor()
+        var door = onlineOnlyDoor()
         door.mode = .confirm
         let scan = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
         _ = door.update(.checked(scanID: scan.id, admission: false, outcome: .success(Fixtures.report(.valid)), latency: .zero, at: start))
@@ -123,7 +132,7 @@ struct ScanIdentityTests {
         (CallFailure.Kind.unanswered, 601.0, "past the 10 minute window"),
     ])
     func aRetryIsANewScanWhen(kind: CallFailure.Kind, afterSeconds: TimeInterval, why: String) throws {
-        var door = Fixtures.newDoor()
+        var door = onlineOnlyDoor()
         let first = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
         fail(&door, first, kind)
         door.now = Fixtures.now.addingTimeInterval(afterSeconds)

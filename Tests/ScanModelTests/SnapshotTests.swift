@@ -69,9 +69,12 @@ struct SnapshotTests {
         #expect(door.render().lines[0].contains("closed: Late Show ended"))
     }
 
+    /// NOT CHECKED is what a door forced online shows when the server does not
+    /// answer (an automatic door decides locally instead: see OfflineDoorTests).
     @Test func readyOfflineAndUncheckedScreens() throws {
         var door = Fixtures.newDoor(settings: Fixtures.settings(), width: 80, height: 24)
         try assertSnapshot(door.render(), named: "80x24-ready")
+        door.link = DoorLink(force: .forcedOnline)
         _ = door.update(.connection(ConnectionState(status: .offline)))
         _ = Fixtures.scan(&door, "U1.CODE")
         let failure = CallFailure(.unanswered, "server unreachable at 127.0.0.1:50051")

@@ -63,6 +63,11 @@ enum SupervisorFixtures {
 struct Terminal {
     var state: TerminalState
     var clock: ContinuousClock.Instant = Fixtures.start
+    /// The conflicts each ListConflicts poll is answered with, at once; nil: the poll
+    /// is left to the test, like any other effect.
+    var servedConflicts: [ScanConflict]? = []
+    /// The same for ListDoors.
+    var servedDoors: DoorBoard? = DoorBoard(doors: [], serverTime: Fixtures.now)
 
     init(
         role: TerminalRole = .supervisor, allowsViews: Bool = false, view: TerminalView = .seatMap,
@@ -90,6 +95,10 @@ struct Terminal {
                 // each test sees the effects of what it is about.
                 if effect == .door(.loadSchedule) {
                     _ = state.update(.door(.schedule(.success(Fixtures.schedule), at: clock)))
+                } else if effect == .loadConflicts, let servedConflicts {
+                    _ = state.update(.conflicts(.success(servedConflicts), at: clock))
+                } else if effect == .loadDoors, let servedDoors {
+                    _ = state.update(.doors(.success(servedDoors), at: clock))
                 } else {
                     effects.append(effect)
                 }

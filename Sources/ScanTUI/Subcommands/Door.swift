@@ -1,4 +1,5 @@
 import ArgumentParser
+import DoorStore
 import Foundation
 import InventoryClient
 import Logging
@@ -51,6 +52,11 @@ extension ScanTUICommand {
 
         @Option(help: ArgumentHelp("GetSeatOwner calls per refresh when drawing a map seat by seat.", valueName: "n"))
         var perSeatBatch: Int = 48
+
+        @Option(help: ArgumentHelp(
+            "The door's local store and scan journal for offline mode (env USHER_DOOR_STORE). Default: $XDG_STATE_HOME/usher/door-<hall>.sqlite.",
+            valueName: "file"))
+        var store: String?
 
         @Option(help: ArgumentHelp("Log file (the screen is never used for logs).", valueName: "file"))
         var logFile: String = ProcessInfo.processInfo.environment["USHER_LOG_FILE"] ?? "/tmp/scan-tui-\(getuid()).log"
@@ -124,10 +130,28 @@ extension ScanTUICommand {
                 successClearsAfter: successSeconds > 0 ? .milliseconds(Int(successSeconds * 1000)) : nil,
                 denialClearsAfter: denialSeconds > 0 ? .milliseconds(Int(denialSeconds * 1000)) : nil,
                 scanner: scanner)
+            // Opened before the screen starts, so a damaged journal is a plain message
+            // (and the file is kept aside, never deleted), not a broken screen.
+            let offline = try credential.role == .door ? openStore(door: door, environment: environment, logger: logger) : nil
             try await TerminalApp(
                 settings: settings, terminalSettings: terminalSettings, door: door, client: try connection.clientConfiguration(logger: logger),
-                watchDirectory: watch ?? environment["USHER_WATCH"], logger: logger
+                watchDirectory: watch ?? environment["USHER_WATCH"], offline: offline, logger: logger
             ).run()
+        }
+
+        /// The door's local store, at --store, USHER_DOOR_STORE or the default place.
+        func openStore(door: ClientDoor, environment: [String: String], logger: Logger) throws -> OfflineDoor {
+            let path = store ?? environment["USHER_DOOR_STORE"]
+            let url = path.map { URL(fileURLWithPath: $0) }
+                ?? DoorStore.defaultLocation(hallID: door.hallID, environment: environment)
+            do {
+                let opened = try DoorStore.open(at: url)
+                logger.info("door store opened", metadata: ["path": "\(url.path)"])
+                return OfflineDoor(store: opened, door: door, timeZone: .current, logger: logger)
+            } catch {
+                FileHandle.standardError.write(Data("scan-tui: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
         }
     }
 }
