@@ -42,12 +42,14 @@ public struct JournalEntry: Sendable, Hashable {
 }
 
 extension DoorStore {
-    /// Journal rows the server has not acknowledged, oldest first (`seq`), at most `limit`.
-    public func pendingUploads(limit: Int) throws(DoorStoreError) -> [JournalEntry] {
+    /// Journal rows the server has not acknowledged, oldest first (`seq`), at most
+    /// `limit`, after `seq` `after` (so an uploader pages past rows the server refused
+    /// instead of stopping at them).
+    public func pendingUploads(limit: Int, after: Int64 = 0) throws(DoorStoreError) -> [JournalEntry] {
         try reading("read its pending uploads") { db in
             try Row.fetchAll(
-                db, sql: JournalEntry.select + " WHERE uploaded_at IS NULL ORDER BY seq LIMIT ?",
-                arguments: [max(0, limit)]
+                db, sql: JournalEntry.select + " WHERE uploaded_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+                arguments: [after, max(0, limit)]
             ).map(JournalEntry.init(row:))
         }
     }

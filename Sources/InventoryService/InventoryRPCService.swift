@@ -251,7 +251,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 terminalID: door.terminalID,
                 scanID: try InputRules.identifier(request.scanID, field: "scan_id"))
         }
-        let offline = try validate { () throws(InputError) in try Self.offlineScan(request) }
+        let offline = try validate { () throws(InputError) in try Self.offlineScan(request, now: Date()) }
         let outcome = try await call(context) { () throws(StoreError) in
             if let offline { return try await store.uploadOfflineScan(scan, offline: offline) }
             return try await store.markCheckedIn(scan)
@@ -271,18 +271,34 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         return response
     }
 
-    /// The offline part of an upload, checked: a door's clock cannot be off by more
-    /// than a day (beyond that it is a broken clock, not a skew to correct), and the
-    /// verdict shown must be one of the six.
-    static func offlineScan(_ request: Inventory_MarkCheckedInRequest) throws(InputError) -> OfflineScan? {
+    /// The offline part of an upload, checked. What must be believable is the scan's
+    /// time by the server's clock (the door's time less its skew): from the last
+    /// ``offlineUploadAge`` up to now (a few minutes of slack). The skew itself may be
+    /// large — a door that booted with its clock at 1970 still measured it right, and
+    /// its guests must still reach the server — up to ``DoorReport/maxClockSkew``. The
+    /// verdict shown must be one of the six. Nothing out of range reaches a Date
+    /// encoder (PostgresNIO traps on one past Int64 microseconds).
+    static func offlineScan(_ request: Inventory_MarkCheckedInRequest, now: Date) throws(InputError) -> OfflineScan? {
         guard request.hasOfflineScannedAt else {
             guard request.clockSkewMs == 0, request.offlineResult == .unspecified else {
                 throw InputError(field: "offline_scanned_at", problem: "is required with clock_skew_ms or offline_result")
             }
             return nil
         }
-        guard abs(request.clockSkewMs) <= 86_400_000 else {
-            throw InputError(field: "clock_skew_ms", problem: "must be within a day (±86400000)")
+        let maxSkewMs = Int64(DoorReport.maxClockSkew * 1000)
+        guard request.clockSkewMs.magnitude <= maxSkewMs.magnitude else {
+            throw InputError(field: "clock_skew_ms", problem: "must be within ±\(maxSkewMs)")
+        }
+        let stamp = request.offlineScannedAt
+        // Proto's own range for a Timestamp: years 1 to 9999.
+        guard (-62_135_596_800...253_402_300_799).contains(stamp.seconds), (0..<1_000_000_000).contains(stamp.nanos) else {
+            throw InputError(field: "offline_scanned_at", problem: "is not a valid timestamp")
+        }
+        let corrected = stamp.date.addingTimeInterval(-Double(request.clockSkewMs) / 1000)
+        guard corrected >= now.addingTimeInterval(-Self.offlineUploadAge), corrected <= now.addingTimeInterval(300) else {
+            throw InputError(
+                field: "offline_scanned_at",
+                problem: "less clock_skew_ms must fall within the last \(Int(Self.offlineUploadAge / 86_400)) days, not later than now")
         }
         guard let shown = ScanResult(shownAtDoor: request.offlineResult) else {
             throw InputError(field: "offline_result", problem: "must be the verdict the door showed (SUCCESS…EXPIRED)")
@@ -290,6 +306,10 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         return OfflineScan(
             scannedAt: request.offlineScannedAt.date, clockSkew: Double(request.clockSkewMs) / 1000, shownResult: shown)
     }
+
+    /// How old an offline scan may be when it is uploaded: a door that was off for a
+    /// month still delivers what it journaled.
+    static let offlineUploadAge: TimeInterval = 30 * 86_400
 
     func syncDoor(
         request: Inventory_SyncDoorRequest, context: ServerContext

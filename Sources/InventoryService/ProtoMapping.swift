@@ -306,11 +306,15 @@ extension Inventory_DeviceRole {
 }
 
 extension DoorReport {
-    /// A door's report as it arrives. Only a negative count is refused: a clock
-    /// however far off is reported as it is, so supervisors can see it.
+    /// A door's report as it arrives: a negative count, or a skew past
+    /// ``DoorReport/maxClockSkew`` (garbage, not a clock), is refused. A clock that is
+    /// merely far off is reported as it is, so supervisors can see it.
     init(_ proto: Inventory_DoorReport) throws(InputError) {
         guard proto.pendingUploads >= 0 else {
             throw InputError(field: "report.pending_uploads", problem: "must not be negative")
+        }
+        guard proto.clockSkewMs.magnitude <= Int64(DoorReport.maxClockSkew * 1000).magnitude else {
+            throw InputError(field: "report.clock_skew_ms", problem: "is not a clock skew")
         }
         self.init(
             offline: proto.offline, forced: proto.forced, pendingUploads: Int(proto.pendingUploads),

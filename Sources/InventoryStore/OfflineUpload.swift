@@ -113,23 +113,39 @@ extension InventoryStore {
             message: message)
         let log = try await insertLog(request, action: .admit, verdict: conflict, seat: found?.seat, on: connection, logger: logger)
         try await markOffline(log.logID, offline, on: connection, logger: logger)
+        let conflictID = try await recordConflict(
+            request, logID: log.logID, seatID: seatID, hallID: found?.seat.hallID ?? claims?.hallID ?? request.doorHallID,
+            eventID: found?.seat.eventID ?? claims?.eventID ?? "", first: first, offlineAt: at, reason: conflict.reason,
+            message: message, on: connection, logger: logger)
+        return ScanReport(
+            verdict: conflict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
+            checkedInAt: nil, replayed: false, scanID: request.scanID, logID: log.logID, conflictID: conflictID)
+    }
+
+    /// The conflict row supervisors see; one per scan id (a second attempt keeps the
+    /// first and gets its id).
+    private static func recordConflict(
+        _ request: ScanRequest, logID: Int64, seatID: String, hallID: String, eventID: String, first: CheckIn?,
+        offlineAt: Date, reason: ScanReason, message: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Int64? {
         let rows = try await connection.query(
             """
             INSERT INTO scan_conflicts (scan_id, log_id, seat_id, hall_id, event_id, first_at, first_terminal_id,
                                         first_staff_id, offline_at, offline_terminal_id, server_reason, message)
-            VALUES (\(request.scanID), \(log.logID), \(seatID), \(found?.seat.hallID ?? claims?.hallID ?? request.doorHallID),
-                    \(found?.seat.eventID ?? claims?.eventID ?? ""), \(first?.at), \(first?.terminalID), \(first?.staffID),
-                    \(at), \(request.terminalID), \(conflict.reason.rawValue), \(message))
+            VALUES (\(request.scanID), \(logID), \(seatID), \(hallID), \(eventID), \(first?.at), \(first?.terminalID),
+                    \(first?.staffID), \(offlineAt), \(request.terminalID), \(reason.rawValue), \(message))
+            ON CONFLICT (scan_id) DO UPDATE SET scan_id = excluded.scan_id
             RETURNING conflict_id
             """, logger: logger
         ).collect()
-        return ScanReport(
-            verdict: conflict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
-            checkedInAt: nil, replayed: false, scanID: request.scanID, logID: log.logID,
-            conflictID: try rows.first?.decode(Int64.self))
+        return try rows.first?.decode(Int64.self)
     }
 
-    /// A retried upload: the stored answer, its conflict if any, and the retry on record.
+    /// A retried upload, or the upload of a scan the server answered online before the
+    /// door lost the answer and decided it again offline (same scan id): the stored
+    /// answer, and the retry on record. When what the door showed and what the server
+    /// decided disagree on admission — the door let in a guest the server had refused,
+    /// or turned away one the server had admitted — it is a conflict, recorded once.
     private static func replay(
         _ original: EntryLog.Original, _ request: ScanRequest, offline: OfflineScan, found: ScanRead.Found?,
         on connection: PostgresConnection, logger: Logger
@@ -145,10 +161,35 @@ extension InventoryStore {
         let conflicts = try await connection.query(
             "SELECT conflict_id FROM scan_conflicts WHERE scan_id = \(request.scanID)", logger: logger
         ).collect()
+        var conflictID = try conflicts.first?.decode(Int64.self)
+        let admitted = original.reason == .valid
+        if conflictID == nil, (offline.shownResult == .success) != admitted {
+            let seatID = found?.seat.seatID ?? original.seatID ?? ""
+            let at = offline.correctedScannedAt
+            let zone = request.door.timeZone
+            let message: String
+            let first: CheckIn?
+            if admitted {
+                let admission = CheckIn(at: original.scannedAt, terminalID: original.terminalID, staffID: request.staffID)
+                first = firstCheckIn ?? admission
+                message = ScanConflict.turnedAwayMessage(
+                    seatID: seatID, admission: first ?? admission, shown: offline.shownResult, offlineAt: at, in: zone)
+            } else {
+                first = firstCheckIn
+                message = ScanConflict.message(
+                    seatID: seatID, offlineTerminalID: request.terminalID, offlineAt: at, first: first, serverVerdict: verdict,
+                    in: zone)
+            }
+            conflictID = try await recordConflict(
+                request, logID: log.logID, seatID: seatID, hallID: found?.seat.hallID ?? original.doorHallID,
+                eventID: found?.seat.eventID ?? "", first: first, offlineAt: at,
+                reason: admitted ? original.reason : (original.reason == .alreadyCheckedIn ? .offlineConflict : original.reason),
+                message: message, on: connection, logger: logger)
+        }
         return ScanReport(
             verdict: verdict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
-            checkedInAt: original.reason == .valid ? original.scannedAt : nil, replayed: true, scanID: request.scanID,
-            logID: log.logID, conflictID: try conflicts.first?.decode(Int64.self))
+            checkedInAt: admitted ? original.scannedAt : nil, replayed: true, scanID: request.scanID,
+            logID: log.logID, conflictID: conflictID)
     }
 
     private static func insertLog(

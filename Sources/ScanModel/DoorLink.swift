@@ -7,6 +7,10 @@ import Foundation
 ///   probe between scans does not: a blip the next guest never notices costs nothing.
 /// - Offline, ``probesToReturn`` good probes in a row bring it back; a bad one
 ///   starts the count again, so a flapping server does not bounce the door.
+/// - And not before this door's offline scans are uploaded: until then the server
+///   does not know them, and a second copy of a ticket let in here offline would get
+///   an online SUCCESS. (Rows the server refused do not hold it back: waiting would
+///   not change them.)
 /// - Staff may pin either side by hand (`f`): forced offline never returns by
 ///   probes, forced online never leaves (a check without an answer is NOT CHECKED,
 ///   as before offline mode). `f` again gives the door back to the automatic switch.
@@ -37,6 +41,8 @@ public struct DoorLink: Sendable, Hashable {
     public private(set) var force: Force?
     /// Good probes in a row since the last bad one (counted while offline only).
     public private(set) var goodProbes = 0
+    /// Offline scans of this door still to upload (refused ones aside).
+    public private(set) var uploadsPending = false
 
     /// `force` pins the switch from the start (e.g. a door started as online only).
     public init(force: Force? = nil, at now: Date = Date(timeIntervalSince1970: 0)) {
@@ -83,6 +89,16 @@ public struct DoorLink: Sendable, Hashable {
         return returnIfDue()
     }
 
+    /// The journal's count changed: the door may go back once it is drained.
+    @discardableResult
+    public mutating func journalChanged(_ status: JournalStatus) -> Change? {
+        uploadsPending = status.pending > status.refused
+        return returnIfDue()
+    }
+
+    /// Good probes are in, and the door waits for its uploads only.
+    public var waitsForUploads: Bool { isOffline && force == nil && goodProbes >= Self.probesToReturn && uploadsPending }
+
     /// Staff pressed `f`: automatic → pinned to the other side of what the door is
     /// now; pinned → automatic.
     @discardableResult
@@ -109,7 +125,7 @@ public struct DoorLink: Sendable, Hashable {
     }
 
     private mutating func returnIfDue() -> Change? {
-        guard force == nil, isOffline, goodProbes >= Self.probesToReturn else { return nil }
+        guard force == nil, isOffline, goodProbes >= Self.probesToReturn, !uploadsPending else { return nil }
         state = .online
         goodProbes = 0
         return .wentOnline

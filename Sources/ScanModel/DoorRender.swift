@@ -278,6 +278,7 @@ extension DoorState {
             if journal.conflicts > 0 {
                 uploads.append("\(journal.conflicts) conflict\(journal.conflicts == 1 ? "" : "s") sent to supervisors")
             }
+            if journal.refused > 0 { uploads.append("\(journal.refused) refused by the server: tell a supervisor") }
             guard !uploads.isEmpty else { return ([status], 0) }
             return ([" " + uploads.joined(separator: dot), status], 1)
         }
@@ -292,7 +293,9 @@ extension DoorState {
         let back =
             link.force == .forcedOffline
             ? " forced: f for automatic"
-            : " back online after \(DoorLink.probesToReturn) good checks (\(link.goodProbes)/\(DoorLink.probesToReturn))"
+            : link.waitsForUploads
+                ? " server back: online once the offline scans are uploaded"
+                : " back online after \(DoorLink.probesToReturn) good checks (\(link.goodProbes)/\(DoorLink.probesToReturn))"
         var second = back + separator + clock(now)
         if let since = link.offlineSince, let why = link.offlineWhy { second += "\(separator)since \(clock(since)): \(why)" }
         return ([first, second + place], 0)

@@ -23,6 +23,7 @@ extension DoorState {
             return []
         case .journal(let status):
             journal = status
+            link.journalChanged(status)
             return []
         case .tick(let now, let instant):
             advanceClock(now: now, at: instant)

@@ -6,9 +6,13 @@ public struct JournalStatus: Sendable, Hashable {
     /// Uploaded scans the server recorded as conflicts, this session: supervisors
     /// see them; the door only says how many it sent.
     public var conflicts: Int
+    /// Pending scans the server refused (a request error, not an outage): kept, and
+    /// tried again now and then; the log says why. Staff should tell a supervisor.
+    public var refused: Int
 
-    public init(pending: Int, conflicts: Int) {
+    public init(pending: Int, conflicts: Int, refused: Int = 0) {
         self.pending = pending
         self.conflicts = conflicts
+        self.refused = refused
     }
 }

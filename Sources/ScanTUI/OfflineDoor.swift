@@ -31,6 +31,8 @@ struct OfflineDoor: Sendable {
     /// How long to wait before uploading again after the server did not answer.
     static let uploadRetry: Duration = .seconds(2)
     static let uploadBatch = 50
+    /// How long a row the server refused waits before it is tried again.
+    static let refusedRetry: Duration = .seconds(60)
 
     /// Syncs every ``syncInterval`` until cancelled, and tells the model each time.
     func runSync(client: InventoryClient, sink: AsyncStream<TerminalEvent>.Continuation) async throws {
@@ -88,17 +90,27 @@ struct OfflineDoor: Sendable {
     }
 
     /// Uploads the journal in order whenever there is something to send, marking a
-    /// row uploaded only once the server has answered for it. A row the server
-    /// refuses (a request error, not an outage) stays in the journal and is logged;
-    /// the rows after it still go.
+    /// row uploaded only once the server has answered for it.
+    ///
+    /// - The server away: the round stops where it is and starts again from the
+    ///   oldest row, so the order holds.
+    /// - A row the server refuses (a request error, not an outage) stays in the
+    ///   journal, is logged and counted on the door's status bar, and is tried again
+    ///   after ``refusedRetry``; the rows after it still go (paged by `seq`), so one
+    ///   bad row never holds up the scans behind it.
     func runUploads(client: InventoryClient, sink: AsyncStream<TerminalEvent>.Continuation) async throws {
         var conflicts = 0
-        var lastPending = -1
+        var lastStatus: JournalStatus?
+        var after: Int64 = 0
+        var refused: [String: ContinuousClock.Instant] = [:]
         while !Task.isCancelled {
             var waitAfter = Duration.seconds(1)
             do {
-                let pending = try store.pendingUploads(limit: Self.uploadBatch)
+                let pending = try store.pendingUploads(limit: Self.uploadBatch, after: after)
+                var stopped = false
                 for entry in pending {
+                    after = entry.seq
+                    if let at = refused[entry.scanID], ContinuousClock.now - at < Self.refusedRetry { continue }
                     let door = Door(
                         hallID: self.door.hallID, eventID: self.door.eventID, staffID: entry.staffID,
                         terminalID: entry.terminalID)
@@ -108,7 +120,9 @@ struct OfflineDoor: Sendable {
                         try store.markUploaded(
                             scanID: entry.scanID, serverResult: report.result, serverReason: report.verdict.reason,
                             conflictID: report.conflictID, at: Date())
-                        if report.conflictID != nil && !report.replayed { conflicts += 1 }
+                        refused[entry.scanID] = nil
+                        // Once per journal row: a row is marked (and counted) only once.
+                        if report.conflictID != nil { conflicts += 1 }
                         logger.info(
                             "offline scan uploaded",
                             metadata: [
@@ -116,22 +130,30 @@ struct OfflineDoor: Sendable {
                                 "replayed": "\(report.replayed)", "conflict": "\(report.conflictID.map(String.init) ?? "")",
                             ])
                     } catch let error as InventoryClientError where CallFailure(error).kind == .unanswered {
-                        waitAfter = Self.uploadRetry
+                        stopped = true
                         break  // the server is away: the rest waits, in order
                     } catch let error as InventoryClientError {
+                        refused[entry.scanID] = .now
                         logger.error(
                             "offline scan refused by the server; kept in the journal",
                             metadata: ["scan_id": "\(entry.scanID)", "error": "\(error.userMessage)"])
                     }
                 }
-                let count = try store.pendingCount()
-                if count != lastPending || !pending.isEmpty {
-                    lastPending = count
-                    sink.yield(.door(.journal(JournalStatus(pending: count, conflicts: conflicts))))
+                if stopped || pending.isEmpty {
+                    after = 0
+                    if stopped { waitAfter = Self.uploadRetry }
+                } else {
+                    waitAfter = .zero  // more may follow this page
+                }
+                let status = JournalStatus(pending: try store.pendingCount(), conflicts: conflicts, refused: refused.count)
+                if status != lastStatus {
+                    lastStatus = status
+                    sink.yield(.door(.journal(status)))
                 }
             } catch {
                 logger.error("the door's journal could not be read", metadata: ["error": "\(error)"])
                 waitAfter = Self.uploadRetry
+                after = 0
             }
             try await Task.sleep(for: waitAfter)
         }

@@ -13,6 +13,10 @@ public struct DoorReport: Sendable, Hashable {
     /// Its clock minus the server's, as of its previous sync.
     public var clockSkew: TimeInterval
 
+    /// The largest clock skew taken as a measurement (a century: a door that booted
+    /// at 1970 is still a door with a clock that is off); beyond it a number is garbage.
+    public static let maxClockSkew: TimeInterval = 100 * 365.25 * 86_400
+
     public init(offline: Bool, forced: Bool, pendingUploads: Int, clockSkew: TimeInterval) {
         self.offline = offline
         self.forced = forced

@@ -58,4 +58,15 @@ public struct ScanConflict: Sendable, Hashable, Identifiable {
         return "Seat \(seatID): admitted at \(offline), but the server says \(serverVerdict.result.rawValue): "
             + serverVerdict.message
     }
+
+    /// The other way round: the server admitted a scan whose answer was lost, and the
+    /// door, deciding the same scan offline, showed `shown`: the ticket holder may
+    /// have been sent away, and will be DUPLICATE if they come back.
+    public static func turnedAwayMessage(
+        seatID: String, admission: CheckIn, shown: ScanResult, offlineAt: Date, in zone: TimeZone
+    ) -> String {
+        "Seat \(seatID): admitted by the server for \(admission.terminalID) \(Timestamps.clock(admission.at, in: zone)), "
+            + "but the door showed \(shown.rawValue) offline at \(Timestamps.clock(offlineAt, in: zone)): "
+            + "the guest may have been turned away"
+    }
 }

@@ -31,6 +31,8 @@ import UsherCore
         #expect(pending.map(\.seq) == pending.map(\.seq).sorted())
         #expect(Set(pending.map(\.seq)).count == 5)
         #expect(try store.pendingUploads(limit: 2).map(\.scanID) == ["scan-1", "scan-2"])
+        // Paged by seq: an uploader moves past a row the server refused.
+        #expect(try store.pendingUploads(limit: 2, after: pending[1].seq).map(\.scanID) == ["scan-3", "scan-4"])
 
         let third = try #require(pending.dropFirst(2).first)
         #expect(third.code == codes[2])

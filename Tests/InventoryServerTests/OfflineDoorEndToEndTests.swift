@@ -4,6 +4,7 @@ import InventoryClient
 import Logging
 import PostgresNIO
 import ScanModel
+import Synchronization
 import Testing
 import UsherCore
 
@@ -158,6 +159,47 @@ extension LoadAndFaults {
                     #expect(abs(Double(skewMs) - status.clockSkew * 1000) < 1, "with the skew it measured")
                     #expect(abs(corrected - (scannedAt.timeIntervalSince1970 - 120)) < 2, "scanned_at is the server's time")
                 }
+            }
+        }
+
+        /// A row the server refuses (its scan id already names another code there) is
+        /// kept and counted, and the rows behind it still go up.
+        @Test func aRefusedRowNeverHoldsUpTheRowsBehindIt() async throws {
+            let database = try await TestCluster.shared.freshDatabase()
+            let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("usher-refused-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let door = try Self.door("door-r", directory: directory)
+            try await withTestServer(database: database) { server in
+                let first = try await server.sell("gala.stalls.A.6", to: "jo")
+                let other = try await server.sell("gala.stalls.A.7", to: "kim")
+                let behind = try await server.sell("gala.stalls.A.8", to: "lee")
+                let configuration = try await OfflineSyncTests.client(server, "door-r", role: .door, hall: "main")
+                try await withInventoryClient(configuration) { client in
+                    _ = try await door.syncOnce(client: client).get()
+                    // The server already holds scan id door-r-1, for another code.
+                    _ = try await client.markCheckedIn(other, at: door.door, scanID: "door-r-1")
+                    for (id, code) in [("door-r-1", first), ("door-r-2", behind)] {
+                        let report = try door.decide(Scan(id: id, code: code, readAt: Date())).get()
+                        #expect(report.result == .success)
+                    }
+                    let (events, sink) = AsyncStream<TerminalEvent>.makeStream()
+                    let uploads = Task { try await door.runUploads(client: client, sink: sink) }
+                    defer { uploads.cancel() }
+                    let latest = Mutex<JournalStatus?>(nil)
+                    let reader = Task {
+                        for await event in events {
+                            if case .door(.journal(let status)) = event { latest.withLock { $0 = status } }
+                        }
+                    }
+                    defer { reader.cancel() }
+                    // Only the refused row waits, counted on the door's status bar.
+                    try await waitUntil("the row behind is uploaded, the refused one counted", within: .seconds(10), every: .milliseconds(100)) {
+                        latest.withLock { $0 }
+                    } until: { $0?.refused == 1 && $0?.pending == 1 }
+                    #expect(try door.store.pendingUploads(limit: 10).map(\.scanID) == ["door-r-1"])
+                }
+                #expect(try await server.seat("gala.stalls.A.8").status == .checkedIn, "the row behind it went up")
+                #expect(try await server.seat("gala.stalls.A.6").status == .sold)
             }
         }
 

@@ -143,6 +143,12 @@ struct OfflineSyncTests {
                     metadata: try await server.devices.metadata("door-2"))
             }
             #expect(status == .invalidArgument)
+            let garbage = await rpcCode {
+                _ = try await server.inventory.syncDoor(
+                    .with { $0.hallID = "main"; $0.report = .with { $0.clockSkewMs = .max } },
+                    metadata: try await server.devices.metadata("door-2"))
+            }
+            #expect(garbage == .invalidArgument, "a skew past any clock is refused, and the server stays up")
             #expect(try await server.count("SELECT count(*) FROM door_status WHERE pending_uploads = 4") == before)
         }
     }
@@ -221,7 +227,46 @@ struct OfflineSyncTests {
         }
     }
 
-    /// Broken offline fields are INVALID_ARGUMENT, and nothing is written.
+    /// The door lost the server's answer and decided the same scan again offline: the
+    /// upload replays the server's answer, and where the two disagree on admission it
+    /// is a conflict, once — the door let in a guest the server had refused, or sent
+    /// away one the server had admitted.
+    @Test func aLostAnswerDecidedOtherwiseOfflineIsAConflict() async throws {
+        try await withTestServer { server in
+            let taken = try await server.sell("gala.stalls.B.7", to: "hal")
+            let mine = try await server.sell("gala.stalls.B.8", to: "ida")
+            _ = try await server.admit(taken, terminal: "door-5")
+            try await withInventoryClient(try await Self.client(server, "door-2", role: .door, hall: "main")) { client in
+                // Online: DUPLICATE (door-5 was first); the answer is lost; offline: SUCCESS.
+                let online = try await client.markCheckedIn(taken, at: Self.door2, scanID: "door-2-lost-1")
+                #expect(online.result == .duplicate)
+                let letIn = OfflineScan(scannedAt: Date(), clockSkew: 0, shownResult: .success)
+                let first = try await client.uploadOfflineScan(taken, at: Self.door2, scanID: "door-2-lost-1", offline: letIn)
+                #expect(first.replayed && first.result == .duplicate)
+                let conflict = try #require(first.conflictID)
+                let again = try await client.uploadOfflineScan(taken, at: Self.door2, scanID: "door-2-lost-1", offline: letIn)
+                #expect(again.conflictID == conflict, "a retried upload finds the same conflict")
+
+                // Online: admitted; the answer is lost; offline: DUPLICATE (a sync had
+                // brought this very admission in).
+                let admitted = try await client.markCheckedIn(mine, at: Self.door2, scanID: "door-2-lost-2")
+                #expect(admitted.result == .success)
+                let sentAway = OfflineScan(scannedAt: Date(), clockSkew: 0, shownResult: .duplicate)
+                let upload = try await client.uploadOfflineScan(mine, at: Self.door2, scanID: "door-2-lost-2", offline: sentAway)
+                #expect(upload.replayed && upload.result == .success && upload.conflictID != nil)
+            }
+            #expect(try await server.count("SELECT count(*) FROM scan_conflicts") == 2)
+            #expect(
+                try await server.count(
+                    "SELECT count(*) FROM scan_conflicts WHERE scan_id = 'door-2-lost-2' AND message LIKE '%may have been turned away%'")
+                    == 1)
+            #expect(try await server.count("SELECT count(*) FROM seat_history WHERE action = 'CHECK_IN'") == 2, "nobody admitted twice")
+        }
+    }
+
+    /// Broken offline fields are INVALID_ARGUMENT, and nothing is written; numbers
+    /// past any clock never reach a date encoder (the server stays up). A door whose
+    /// clock is decades off, with the skew it measured, is still believed.
     @Test func malformedOfflineFieldsAreRefusedWholesale() async throws {
         try await withTestServer { server in
             let code = try await server.sell("gala.stalls.A.5", to: "gina")
@@ -232,7 +277,24 @@ struct OfflineSyncTests {
                 {
                     $0.offlineScannedAt = .init(date: Date())
                     $0.offlineResult = .success
-                    $0.clockSkewMs = 90_000_000  // more than a day
+                    $0.clockSkewMs = .min  // not a clock
+                },
+                {
+                    $0.offlineScannedAt = .init(date: Date())
+                    $0.offlineResult = .success
+                    $0.clockSkewMs = .max
+                },
+                {
+                    $0.offlineScannedAt = .with { $0.seconds = 10_000_000_000_000 }  // past year 9999
+                    $0.offlineResult = .success
+                },
+                {
+                    $0.offlineScannedAt = .init(date: Date().addingTimeInterval(-400 * 86_400))  // a year ago, corrected
+                    $0.offlineResult = .success
+                },
+                {
+                    $0.offlineScannedAt = .init(date: Date().addingTimeInterval(3600))  // an hour ahead, corrected
+                    $0.offlineResult = .success
                 },
             ]
             for mutate in mutations {
@@ -251,6 +313,23 @@ struct OfflineSyncTests {
             }
             #expect(try await server.entryLogCount() == before)
             #expect(try await server.seat("gala.stalls.A.5").status == .sold)
+
+            // A door that booted at 1970 and measured that: its guest is admitted at the
+            // corrected time.
+            let skew = 1_000 - Date().timeIntervalSince1970  // terminal − server: far behind
+            let accepted = try await server.inventory.markCheckedIn(
+                .with {
+                    $0.ticketCode = code
+                    $0.hallID = "main"
+                    $0.staffID = "staff-1"
+                    $0.terminalID = "door-1"
+                    $0.scanID = "offline-1970"
+                    $0.offlineScannedAt = .with { $0.seconds = 1_000 }
+                    $0.clockSkewMs = Int64(skew * 1000)
+                    $0.offlineResult = .success
+                }, metadata: try await server.devices.metadata("door-1"))
+            #expect(accepted.result == .success)
+            #expect(abs(accepted.checkedInAt.date.timeIntervalSinceNow) < 10)
         }
     }
 }

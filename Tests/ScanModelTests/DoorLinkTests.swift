@@ -20,6 +20,19 @@ struct DoorLinkTests {
         #expect(link.offlineSince == t0 && link.offlineWhy == "deadline exceeded", "since the first failure")
     }
 
+    /// Good probes are not enough while this door's offline scans are still going up:
+    /// the server does not know them yet. Refused rows do not hold it back.
+    @Test func backOnlineOnlyOnceTheJournalIsUploaded() {
+        var link = DoorLink()
+        link.callUnanswered(why: "deadline exceeded", at: t0)
+        #expect(link.journalChanged(JournalStatus(pending: 40, conflicts: 0)) == nil)
+        for i in 0..<3 { #expect(link.probed(ok: true, at: t0 + Double(i)) == nil) }
+        #expect(link.isOffline && link.waitsForUploads)
+        #expect(link.journalChanged(JournalStatus(pending: 2, conflicts: 1, refused: 1)) == nil, "one still to go")
+        #expect(link.journalChanged(JournalStatus(pending: 1, conflicts: 1, refused: 1)) == .wentOnline, "only the refused one left")
+        #expect(!link.isOffline && !link.waitsForUploads)
+    }
+
     @Test func probesOnlineNeverGoOffline() {
         var link = DoorLink()
         for i in 0..<10 { #expect(link.probed(ok: false, at: t0 + Double(i)) == nil) }

@@ -128,7 +128,7 @@ struct OfflineDoorTests {
     }
 
     @Test func threeGoodProbesSendScansToTheServerAgain() throws {
-        var door = OfflineFixtures.offlineDoor(goodProbes: 0)
+        var door = OfflineFixtures.offlineDoor(pending: 0, goodProbes: 0)
         _ = door.update(.probed(ok: true, at: start))
         _ = door.update(.probed(ok: true, at: start + .seconds(1)))
         #expect(door.render().text.contains("back online after 3 good checks (2/3)"))
@@ -178,11 +178,19 @@ struct OfflineDoorTests {
         // A failed sync keeps the last copy.
         _ = door.update(.synced(.failure(CallFailure(.unanswered, "x"))))
         #expect(door.sync == OfflineFixtures.synced())
-        // Back online: the queue drains, and conflicts are reported.
+        // The server is back: the door stays offline until its scans are up (the
+        // server does not know them yet), and says so; conflicts are reported.
         for i in 0..<3 { _ = door.update(.probed(ok: true, at: start + .seconds(i))) }
         _ = door.update(.journal(JournalStatus(pending: 2, conflicts: 1)))
+        #expect(door.link.isOffline)
+        let waiting = door.render().text
+        #expect(waiting.contains("· 2 to upload · 1 co"), "\(waiting)")
+        #expect(waiting.contains("server back: online once the offline scans are uploaded"), "\(waiting)")
+        // Only a row the server refused is left: that does not hold the door back.
+        _ = door.update(.journal(JournalStatus(pending: 1, conflicts: 1, refused: 1)))
+        #expect(!door.link.isOffline)
         let status = door.render().lines[22]
-        #expect(status.contains("uploading 2 offline scans · 1 conflict sent to supervisors"), "\(status)")
+        #expect(status.contains("uploading 1 offline scan · 1 conflict sent to supervisors · 1 refused"), "\(status)")
         _ = door.update(.journal(JournalStatus(pending: 0, conflicts: 0)))
         #expect(!door.render().text.contains("uploading"))
     }
