@@ -196,6 +196,7 @@ let package = Package(
             name: "Bench",
             dependencies: [
                 "UsherCore", "TicketExport", "ScanDecode", "ScanModel", "InventoryClient", "InventoryProto", "ZbarReference",
+                "DoorStore",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

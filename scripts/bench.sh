@@ -13,6 +13,8 @@
 #   a 20,000-seat hall's seat map: full load median under 500 ms, an empty
 #   delta poll median under 20 ms, and scan-tui showing that map while nothing
 #   changes under 3% of one core
+#   a door's offline copy of that hall: a full sync into a new store under 2 s and
+#   a delta sync with nothing new under 50 ms (medians)
 # and reports image decode times (a 300x300 clean code, a 1280x720 photo) next
 # to zbarimg's on the same files.
 set -euo pipefail
@@ -76,6 +78,9 @@ basics() {
 
   # Seat maps at arena scale.
   "$bin/bench" hall "$supervisor" arena 500 20
+  # A door's offline copy of it (issue 16).
+  arena_door="$(enroll "$work/data" 50071 bench-arena-door door arena)"
+  "$bin/bench" door-sync "$arena_door" 2000 50
 
   # scan-tui idle: the 20,000-seat map on screen, polled every second, nothing changing.
   tmux -S "$work/tmux.sock" new-session -d -x 200 -y 60 \

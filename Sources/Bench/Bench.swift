@@ -17,6 +17,8 @@ import ZbarReference
 ///     bench venue SEATS [--sold]           print a venue JSON with one hall of SEATS seats (every one sold)
 ///     bench hall CREDENTIAL HALL [MAX_FULL_MS [MAX_EMPTY_MS]]
 ///                                          seat-map full load and empty delta poll (time, bytes), map render
+///     bench door-sync CREDENTIAL [MAX_FULL_MS [MAX_DELTA_MS]]
+///                                          a door's offline copy: full sync into a new store, empty delta syncs
 ///     bench load admit|verify CREDENTIAL CODES IN_FLIGHT SECONDS [PGBENCH_TPS [PREPARED_TPS [MIN_RATIO [MAX_P99_MS]]]]
 ///                                          MarkCheckedIn or VerifyTicket under load (rate, p50, p99, ratios);
 ///                                          exit 1 on a failed call, a code not admitted, or a target missed
@@ -62,6 +64,13 @@ struct Bench {
                 maxEmptyMilliseconds: arguments.count > 4 ? Double(arguments[4]) : nil)
             if !ok { exit(1) }
             return
+        case "door-sync" where arguments.count >= 2:
+            let ok = try await doorSync(
+                credential: arguments[1],
+                maxFullMilliseconds: arguments.count > 2 ? Double(arguments[2]) : nil,
+                maxDeltaMilliseconds: arguments.count > 3 ? Double(arguments[3]) : nil)
+            if !ok { exit(1) }
+            return
         case "load" where arguments.count >= 6:
             guard let rpc = LoadRPC(rawValue: arguments[1]), let inFlight = Int(arguments[4]),
                 let seconds = Double(arguments[5])
@@ -89,7 +98,7 @@ struct Bench {
         default:
             break
         }
-        FileHandle.standardError.write(Data("usage: bench export|verify|decode|decode-set|scan|venue|hall|load|pgbench-log ...\n".utf8))
+        FileHandle.standardError.write(Data("usage: bench export|verify|decode|decode-set|scan|venue|hall|door-sync|load|pgbench-log ...\n".utf8))
         exit(2)
     }
 

@@ -80,13 +80,26 @@ extension TestServer {
             }, metadata: try await devices.metadata(terminal))
     }
 
-    /// `doors` terminals scan `code` at once, spread over `servers` (self first).
+    /// `doors` terminals scan `code` at once, spread over `servers` (self first). A
+    /// door told UNAVAILABLE (a database slow to hand out a connection, as on a
+    /// starved machine) scans again under the same scan id, as a real door does,
+    /// until it has a verdict or 30 s have passed: a retry must replay, never admit twice.
     func admitFromDoors(_ code: String, doors: Int, via others: [TestServer] = []) async throws -> [Inventory_ScanResult] {
         let servers = [self] + others
         return try await withThrowingTaskGroup(of: Inventory_ScanResult.self) { group in
             for door in 0..<doors {
                 let server = servers[door % servers.count]
-                group.addTask { try await server.admit(code, terminal: "door-\(door)").result }
+                group.addTask {
+                    let scanID = UUID().uuidString
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while true {
+                        do {
+                            return try await server.admit(code, terminal: "door-\(door)", scanID: scanID).result
+                        } catch let error as RPCError where error.code == .unavailable && ContinuousClock.now < deadline {
+                            try await Task.sleep(for: .milliseconds(200))
+                        }
+                    }
+                }
             }
             var results: [Inventory_ScanResult] = []
             for try await result in group { results.append(result) }
