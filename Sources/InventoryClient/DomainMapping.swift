@@ -50,6 +50,26 @@ extension ScanReason {
             throw InventoryClientError(kind: .serverError, userMessage: "the server sent a verdict without a known reason")
         }
     }
+
+    /// The reason a verdict is read with. Reasons are additive on the wire: one this
+    /// build does not know (a newer server's) stands as its result's plainest reason,
+    /// and the server's own message is still what the door shows. The six results are
+    /// the contract; a door that cannot name the reason must still show the verdict,
+    /// never an error that turns an admitted guest into a retry.
+    init(_ proto: Inventory_ScanReason, result: ScanResult) throws(InventoryClientError) {
+        if case .UNRECOGNIZED = proto {
+            switch result {
+            case .success: self = .valid
+            case .duplicate: self = .alreadyCheckedIn
+            case .wrongHall: self = .wrongHall
+            case .unpaid: self = .notSold
+            case .notFound: self = .unknownSeat
+            case .expired: self = .eventEnded
+            }
+        } else {
+            try self.init(proto)
+        }
+    }
 }
 
 /// What VerifyTicket and MarkCheckedIn responses share, so one mapping reads both.
@@ -74,8 +94,9 @@ extension ScanReport {
     init(_ proto: some ScanResponseFields, checkedInAt: Date? = nil, replayed: Bool = false, scanID: String? = nil)
         throws(InventoryClientError)
     {
-        let reason = try ScanReason(proto.reason)
-        guard reason.result == (try ScanResult(proto.result)) else {
+        let result = try ScanResult(proto.result)
+        let reason = try ScanReason(proto.reason, result: result)
+        guard reason.result == result else {
             throw InventoryClientError(kind: .serverError, userMessage: "the server sent a verdict that contradicts its reason")
         }
         self.init(

@@ -20,6 +20,8 @@ extension InventoryStore {
     /// - The guest was turned away: nothing is admitted, whatever the server thinks
     ///   now; the scan is logged as a VERIFY row (it changed nothing) with the
     ///   verdict the door showed beside it.
+    /// - A scan id already answered for another code (or at another door) is refused
+    ///   INVALID_ARGUMENT, as a live scan is: one log row on record, nothing else.
     /// - One transaction per upload (uploads are rare: after an outage), so the log
     ///   row, the offline columns and the conflict are written all or nothing. A
     ///   racing attempt with the same scan id fails on `entry_logs_scan_id` and goes
@@ -33,8 +35,9 @@ extension InventoryStore {
         let logger = self.logger
         let seatID = try? verified.get().seatID
         for _ in 0..<Self.checkInAttempts {
+            let answer: Attempt
             do {
-                let answer = try await transaction(seatID: seatID) { connection in
+                answer = try await transaction(seatID: seatID) { connection in
                     do {
                         return try await Self.upload(request, offline: offline, verified: verified, on: connection, logger: logger)
                     } catch let error as PSQLError where Self.readsAgain(after: error) {
@@ -43,27 +46,46 @@ extension InventoryStore {
                         throw StoreError.seatBusy(seatID: seatID ?? "")
                     }
                 }
-                if let answer { return answer }
             } catch .seatBusy {
                 continue
+            }
+            switch answer {
+            case .answered(let report):
+                return report
+            case .changed:
+                continue
+            case .refused(let original, let problem):
+                // Refused, as a live scan is: the attempt goes on record (one row,
+                // nothing else), after the upload's own transaction wrote nothing.
+                try await scanCall { batches in
+                    try await EntryLog.appendRefusal(request, original: original, problem: problem, through: batches)
+                }
+                throw .invalidInput(InputError(field: "scan_id", problem: problem))
             }
         }
         throw .unavailable("seat kept changing during \(Self.checkInAttempts) attempts")
     }
 
-    /// One attempt; nil when the seat changed between the read and the write.
+    /// How one attempt ended.
+    private enum Attempt: Sendable {
+        case answered(ScanReport)
+        /// The seat changed between the read and the write: decide again.
+        case changed
+        /// The scan id was already answered for another code or door: nothing written.
+        case refused(EntryLog.Original, problem: String)
+    }
+
+    /// One attempt, in the upload's transaction.
     private static func upload(
         _ request: ScanRequest, offline: OfflineScan, verified: Result<TicketClaims, TicketCodeError>,
         on connection: PostgresConnection, logger: Logger
-    ) async throws -> ScanReport? {
+    ) async throws -> Attempt {
         let claims = try? verified.get()
         let row = try await ScanRead.batch([ScanRead(seatID: claims?.seatID, scanID: request.scanID)], on: connection, logger: logger)[0]
         let found = row.found
         if let original = row.original {
-            if let problem = mismatch(original, request, verified: verified) {
-                throw StoreError.invalidInput(InputError(field: "scan_id", problem: problem))
-            }
-            return try await replay(original, request, offline: offline, found: found, on: connection, logger: logger)
+            if let problem = mismatch(original, request, verified: verified) { return .refused(original, problem: problem) }
+            return .answered(try await replay(original, request, offline: offline, found: found, on: connection, logger: logger))
         }
         let lookup: TicketLookup
         switch verified {
@@ -81,9 +103,9 @@ extension InventoryStore {
             let verdict = ScanVerdict.decide(lookup, at: request.door, now: at, action: .verify)
             let log = try await insertLog(request, action: .verify, verdict: verdict, seat: found?.seat, on: connection, logger: logger)
             try await markOffline(log.logID, offline, on: connection, logger: logger)
-            return ScanReport(
+            return .answered(ScanReport(
                 verdict: verdict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
-                checkedInAt: nil, replayed: false, scanID: request.scanID, logID: log.logID)
+                checkedInAt: nil, replayed: false, scanID: request.scanID, logID: log.logID))
         }
         let verdict = ScanVerdict.decide(lookup, at: request.door, now: at, action: .admit)
         if verdict.result == .success, let found {
@@ -94,12 +116,12 @@ extension InventoryStore {
             admitted.firstCheckIn = checkIn
             let write = AdmissionWrite(request: request, seat: found.seat, admitted: state, verdict: admitted)
             guard let (seat, log) = try await AdmissionWrite.batch([write], on: connection, logger: logger)[0] else {
-                return nil  // changed since the read: decide again
+                return .changed  // changed since the read: decide again
             }
             try await markOffline(log.logID, offline, on: connection, logger: logger)
-            return ScanReport(
+            return .answered(ScanReport(
                 verdict: admitted, seat: seat, hallName: found.hallName, eventName: found.eventName,
-                checkedInAt: at, replayed: false, scanID: request.scanID, logID: log.logID)
+                checkedInAt: at, replayed: false, scanID: request.scanID, logID: log.logID))
         }
         // Admitted offline, and the server does not agree: a conflict.
         var first: CheckIn?
@@ -117,9 +139,9 @@ extension InventoryStore {
             request, logID: log.logID, seatID: seatID, hallID: found?.seat.hallID ?? claims?.hallID ?? request.doorHallID,
             eventID: found?.seat.eventID ?? claims?.eventID ?? "", first: first, offlineAt: at, reason: conflict.reason,
             message: message, on: connection, logger: logger)
-        return ScanReport(
+        return .answered(ScanReport(
             verdict: conflict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
-            checkedInAt: nil, replayed: false, scanID: request.scanID, logID: log.logID, conflictID: conflictID)
+            checkedInAt: nil, replayed: false, scanID: request.scanID, logID: log.logID, conflictID: conflictID))
     }
 
     /// The conflict row supervisors see; one per scan id (a second attempt keeps the

@@ -10,7 +10,8 @@ public struct VenueImportSummary: Sendable, CustomStringConvertible {
     public var seatsAdded: Int
     public var seatsKept: Int
     public var presetsApplied: Int = 0
-    /// Events of one hall whose admission windows overlap (see ``VenueFile/overlappingWindows``).
+    /// Events of one hall whose admission windows overlap, stored ones included
+    /// (see ``EventWindow/overlapping(_:)``).
     public var overlaps: [(EventWindow, EventWindow)] = []
 
     public var description: String {
@@ -126,10 +127,16 @@ extension InventoryStore {
             for preset in venue.presets {
                 applied += try await Self.apply(preset, on: connection, logger: logger) ? 1 : 0
             }
+            // Overlaps among every event of the halls this file touches, stored ones
+            // included: a file that adds one show to a hall must still warn.
+            var windows: [EventWindow] = []
+            for hallID in Set(venue.events.map(\.hallID)).sorted() {
+                windows += try await Self.hallEvents(hallID: hallID, on: connection, logger: logger).events
+            }
             return VenueImportSummary(
                 halls: venue.halls.count, events: venue.events.count,
                 seatsAdded: rows.count, seatsKept: venue.seats.count - rows.count, presetsApplied: applied,
-                overlaps: venue.overlappingWindows)
+                overlaps: EventWindow.overlapping(windows))
         }
     }
 }

@@ -8,13 +8,21 @@ public struct CallFailure: Error, Sendable, Hashable {
         case unanswered
         /// The server does not offer this call (an older server).
         case unsupported
-        /// The server answered with an error (bad request, permission, TLS trouble…).
+        /// The server answered with an error that says it acted on nothing (a bad
+        /// request, a refused permission, TLS trouble…).
         case failed
+        /// The server answered, but with an internal error or an answer this terminal
+        /// cannot read (a newer server's verdict): it may have acted on the scan, so
+        /// a scan is retried under its own id, as after no answer. The link is fine.
+        case unclear
     }
 
     public var kind: Kind
     /// A sentence staff can act on.
     public var message: String
+
+    /// The server may have acted on the call: a scan read again is the same scan.
+    public var mayHaveActed: Bool { kind == .unanswered || kind == .unclear }
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind

@@ -28,7 +28,7 @@ extension DoorState {
             row += 1
         }
         if row < bottom - 1 {
-            screen.write(" TIME      SEAT                          VERDICT      LATENCY", x: 0, y: row, style: Style(bold: true))
+            screen.write(" TIME      SEAT                          VERDICT        LATENCY", x: 0, y: row, style: Style(bold: true))
             row += 1
             for record in recent where row < bottom {
                 let verdict = record.result.map { VerdictLook.of($0, ascii: ascii) }
@@ -43,7 +43,7 @@ extension DoorState {
                 let latency = record.state == .checking ? "" : milliseconds(record.latency)
                 let decided = record.offline ? pad(latency, 8) + "  OFFLINE" : latency
                 screen.write(
-                    " " + clock(record.at) + "  " + pad(seat, 28) + "  " + pad(word, 12) + " " + decided,
+                    " " + clock(record.at) + "  " + pad(seat, 28) + "  " + pad(word, Self.verdictColumn) + " " + decided,
                     x: 0, y: row, style: Style(foreground: settings.color ? verdict?.color : nil))
                 row += 1
             }
@@ -59,6 +59,9 @@ extension DoorState {
     }
 
     typealias Style = Screen.Style
+
+    /// The history's verdict column: as wide as its widest word, "!! NOT CHECKED".
+    static let verdictColumn = 14
 
     private func header(_ screen: inout Screen) {
         let dot = settings.ascii ? "-" : "·"

@@ -28,7 +28,7 @@ extension DoorState {
         case .tick(let now, let instant):
             advanceClock(now: now, at: instant)
             var effects: [DoorEffect] = []
-            for output in scanner.tick(at: instant) { effects += handle(output) }
+            for input in scanner.routeTick(at: instant) { effects += handle(input) }
             return effects + scheduleDue(at: instant)
         case .key(let key, let instant):
             return handle(key, at: instant)
@@ -101,39 +101,20 @@ extension DoorState {
         }
         // Keys still go through the scanner detector, so a scan that arrives while
         // help or a question is shown is captured whole.
-        switch key {
-        case .character(let c):
-            var effects: [DoorEffect] = []
-            for output in scanner.key(c, at: instant) { effects += handle(output) }
-            return effects
-        case .enter:
-            let outputs = scanner.enter(at: instant)
-            if outputs.isEmpty { return perform(.confirm) }
-            var effects: [DoorEffect] = []
-            for output in outputs {
-                effects += handle(output)
-                if case .command = output { effects += perform(.confirm) }
-            }
-            return effects
-        case .backspace:
-            scanner.backspace()
-            return []
-        default:
-            guard let command = Keymap.command(for: .special(key), in: .door, viewsEnabled: settings.viewsEnabled) else {
-                return []
-            }
-            return perform(command)
-        }
+        var effects: [DoorEffect] = []
+        for input in scanner.route(key, at: instant) { effects += handle(input) }
+        return effects
     }
 
-    private mutating func handle(_ output: ScannerInput.Output) -> [DoorEffect] {
-        switch output {
+    private mutating func handle(_ input: RoutedKey) -> [DoorEffect] {
+        switch input {
         case .scan(let code):
             return scanned(code)
-        case .discarded:
-            return []
-        case .command(let c):
+        case .key(.character(let c)):
             return command(c)
+        case .key(let key):
+            guard let command = Keymap.command(for: key, in: .door, viewsEnabled: settings.viewsEnabled) else { return [] }
+            return perform(command)
         }
     }
 
@@ -245,7 +226,7 @@ extension DoorState {
         case .success:
             scan = scans.finished(scanID, answered: true, admission: admission, at: now)
         case .failure(let failure):
-            scan = scans.finished(scanID, answered: failure.kind != .unanswered, admission: admission, at: now)
+            scan = scans.finished(scanID, answered: !failure.mayHaveActed, admission: admission, at: now)
         }
         guard let scan else { return [] }
         let isNewest = scan.id == current?.id
@@ -266,7 +247,7 @@ extension DoorState {
             record(scan.id) { $0.state = .notChecked; $0.latency = latency }
             guard isNewest else { return [] }
             // Never a success that was not confirmed: say plainly it was not checked.
-            let retry = failure.kind == .unanswered ? " (scan again to retry this same scan)" : ""
+            let retry = failure.mayHaveActed ? " (scan again to retry this same scan)" : ""
             banner = .unchecked(message: failure.message + retry)
             return settings.bell ? [.bell(.attention)] : []
         case .success(let report):
@@ -278,7 +259,9 @@ extension DoorState {
                     $0.state = .validNotAdmitted
                     $0.latency = latency
                 }
-                guard isNewest && mode == .confirm else { return [] }
+                // Shown even if staff switched to auto while it was checked: the banner
+                // must never stay on CHECKING for a scan that has its answer.
+                guard isNewest else { return [] }
                 banner = .preview(report, scan: scan)
                 return settings.bell ? [.bell(.attention)] : []
             }

@@ -11,7 +11,7 @@ extension TerminalState {
         case .door(.tick(let now, let instant)) where view != .door:
             door.advanceClock(now: now, at: instant)
             effects = route(door.scheduleDue(at: instant))
-            for output in door.scanner.tick(at: instant) { effects += scannerOutput(output) }
+            for input in door.scanner.routeTick(at: instant) { effects += routed(input) }
         case .door(let doorEvent):
             effects = route(door.update(doorEvent))
             if case .resized = doorEvent {
@@ -197,42 +197,23 @@ extension TerminalState {
     // MARK: keys in the supervisor views
 
     private mutating func supervisorKey(_ key: TerminalKey, at instant: ContinuousClock.Instant) -> [TerminalEffect] {
-        switch key {
-        case .character(let c):
-            // Through the scanner detector: a scan arriving here is still a scan.
-            var effects: [TerminalEffect] = []
-            for output in door.scanner.key(c, at: instant) { effects += scannerOutput(output) }
-            return effects
-        case .enter:
-            let outputs = door.scanner.enter(at: instant)
-            if outputs.isEmpty { return perform(.confirm) }
-            var effects: [TerminalEffect] = []
-            for output in outputs {
-                effects += scannerOutput(output)
-                if case .command = output { effects += perform(.confirm) }
-            }
-            return effects
-        case .backspace:
-            door.scanner.backspace()
-            return []
-        default:
-            guard let command = Keymap.command(for: .special(key), in: view, viewsEnabled: settings.viewsEnabled) else {
-                return []
-            }
-            return perform(command)
-        }
+        // Through the scanner detector: a scan arriving here is still a scan.
+        var effects: [TerminalEffect] = []
+        for input in door.scanner.route(key, at: instant) { effects += routed(input) }
+        return effects
     }
 
-    private mutating func scannerOutput(_ output: ScannerInput.Output) -> [TerminalEffect] {
-        switch output {
+    private mutating func routed(_ input: RoutedKey) -> [TerminalEffect] {
+        switch input {
         case .scan(let code):
             // A ticket scanned on a supervisor view: show the door with its verdict.
             show(.door)
             return route(door.scanned(code))
-        case .discarded:
-            return []
-        case .command(let c):
+        case .key(.character(let c)):
             return command(c)
+        case .key(let key):
+            guard let command = Keymap.command(for: key, in: view, viewsEnabled: settings.viewsEnabled) else { return [] }
+            return perform(command)
         }
     }
 

@@ -238,8 +238,10 @@ extension CallFailure {
         case .unreachable, .deadlineExceeded, .circuitOpen, .serverUnavailable, .cancelled: kind = .unanswered
         case .unimplemented: kind = .unsupported
         case .tlsUntrusted, .tlsFailed, .plaintextToTLS, .permissionDenied, .unauthenticated, .notFound, .rejected,
-            .conflict, .invalidRequest, .invalidConfiguration, .serverError:
+            .conflict, .invalidRequest, .invalidConfiguration:
             kind = .failed
+        // INTERNAL, UNKNOWN or an answer that would not map: the server may have acted.
+        case .serverError: kind = .unclear
         }
         self.init(kind, error.userMessage)
     }

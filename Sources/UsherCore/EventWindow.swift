@@ -47,3 +47,19 @@ public struct EventWindow: Sendable, Hashable {
         "\(name), \(Timestamps.day(startsAt, in: zone)) \(Timestamps.clock(startsAt, in: zone))"
     }
 }
+
+extension EventWindow {
+    /// Pairs of events in one hall whose admission windows overlap, in door order.
+    /// Not an error (a venue may mean it), but a door in that hall cannot tell which
+    /// show a guest is arriving for, so it must be pinned (`--event`).
+    public static func overlapping(_ windows: [EventWindow]) -> [(EventWindow, EventWindow)] {
+        var pairs: [(EventWindow, EventWindow)] = []
+        let sorted = windows.sorted { ($0.doorsAt, $0.eventID) < ($1.doorsAt, $1.eventID) }
+        for (index, first) in sorted.enumerated() {
+            for second in sorted[(index + 1)...] where second.hallID == first.hallID && second.doorsAt < first.endsAt {
+                pairs.append((first, second))
+            }
+        }
+        return pairs
+    }
+}

@@ -160,19 +160,9 @@ public struct VenueFile: Sendable {
         return VenueFile(halls: halls, events: events, seats: seats, presets: presets)
     }
 
-    /// Pairs of events in one hall whose admission windows overlap. Not an error
-    /// (a venue may mean it), but a door in that hall cannot tell which show a guest
-    /// is arriving for, so it must be pinned (`--event`); the import says so.
-    public var overlappingWindows: [(EventWindow, EventWindow)] {
-        var pairs: [(EventWindow, EventWindow)] = []
-        let windows = events.map(\.window).sorted { ($0.doorsAt, $0.eventID) < ($1.doorsAt, $1.eventID) }
-        for (index, first) in windows.enumerated() {
-            for second in windows[(index + 1)...] where second.hallID == first.hallID && second.doorsAt < first.endsAt {
-                pairs.append((first, second))
-            }
-        }
-        return pairs
-    }
+    /// The file's own events whose windows overlap (``EventWindow/overlapping(_:)``);
+    /// the import also checks them against the events already stored.
+    public var overlappingWindows: [(EventWindow, EventWindow)] { EventWindow.overlapping(events.map(\.window)) }
 
     private static func name(_ value: String, field: String) throws(InputError) -> String {
         let text = try InputRules.freeText(value, field: field)

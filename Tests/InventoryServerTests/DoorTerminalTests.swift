@@ -110,11 +110,16 @@ extension ExternalPrograms {
 
         /// The server admits the guest but the door never hears it: the commit is slow,
         /// the door's deadline passes, and the server is killed before it could answer;
-        /// the COMMIT it had sent still lands. The door goes OFFLINE and decides that
-        /// same scan (same scan_id) from its synced copy: the guest is admitted, marked
-        /// offline. When the server is back the upload is the server's own admission
-        /// replayed: one CHECK_IN, no conflict, never a DUPLICATE against the guest.
-        @Test func aLostReplyIsDecidedOfflineAsTheSameScan() async throws {
+        /// the COMMIT it had sent still lands. Either way the guest gets their own
+        /// SUCCESS, never a DUPLICATE against their own admission, and one CHECK_IN:
+        /// - automatic door: it goes OFFLINE and decides that same scan (same scan_id)
+        ///   from its synced copy; when the server is back the upload is the server's
+        ///   own admission replayed, no conflict;
+        /// - door pinned online (f): NOT CHECKED; staff scan the ticket again once the
+        ///   server is back, which is the same scan, and the door shows the server's
+        ///   replayed SUCCESS.
+        @Test(arguments: [false, true])
+        func aLostReplyIsTheGuestsOwnSuccess(pinnedOnline: Bool) async throws {
             let database = try await TestCluster.shared.freshDatabase()
             let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("usher-rescan-\(UUID().uuidString.prefix(8))")
             defer { try? FileManager.default.removeItem(at: directory) }
@@ -154,9 +159,22 @@ extension ExternalPrograms {
                 door.withLock { $0 = started }
                 // Synced: the door can check offline from here on.
                 try await started.waitFor("synced ", timeout: .seconds(15))
+                if pinnedOnline {
+                    // Automatic → forced offline → automatic (still offline) → forced online;
+                    // each press apart, so the scanner detector takes it as a typed key.
+                    for _ in 0..<3 {
+                        try await started.press("f")
+                        try await Task.sleep(for: .milliseconds(400))
+                    }
+                    try await started.waitFor("forced online")
+                }
                 try await started.scan(code)
-                let offline = try await started.waitFor("OFFLINE VERDICT")
-                #expect(offline.contains("SUCCESS") && offline.contains("row A · seat 1"), "\(offline)")
+                if pinnedOnline {
+                    try await started.waitFor("NOT CHECKED")
+                } else {
+                    let offline = try await started.waitFor("OFFLINE VERDICT")
+                    #expect(offline.contains("SUCCESS") && offline.contains("row A · seat 1"), "\(offline)")
+                }
                 // The server is gone before it could say anything more …
                 try first.send(SIGKILL)
                 try await first.waitForExit(within: .seconds(5))
@@ -174,14 +192,32 @@ extension ExternalPrograms {
             }
             try await withServerProcess(database: database, directory: directory, grpcPort: grpcPort, httpPort: httpPort, tls: true) { _ in
                 try await door.waitFor("ONLINE", timeout: .seconds(15))
-                // Uploaded once the server answers for it; the status row then goes.
-                try await eventually("the offline scan is uploaded", timeout: .seconds(15)) {
-                    try await !door.capture().contains("uploading")
+                if pinnedOnline {
+                    // Staff scan again until the server answers (its first calls after a
+                    // restart may still find the client backing off: NOT CHECKED again,
+                    // which keeps the same scan).
+                    var screen = ""
+                    for _ in 0..<3 where !screen.contains("SUCCESS  ✔") {
+                        try await door.press("Escape")
+                        try await door.waitFor("READY")
+                        try await door.scan(code)
+                        screen = try await waitUntil("an answer to the rescan", within: .seconds(10), every: .milliseconds(50)) {
+                            try await door.capture()
+                        } until: { $0.contains("SUCCESS  ✔") || $0.contains("⚠  NOT CHECKED  ⚠") || $0.contains("DUPLICATE") }.value
+                    }
+                    #expect(screen.contains("SUCCESS  ✔") && screen.contains("admitted before its answer was lost"), "\(screen)")
+                    #expect(!screen.contains("DUPLICATE"), "\(screen)")
+                } else {
+                    // Uploaded once the server answers for it; the status row then goes.
+                    try await eventually("the offline scan is uploaded", timeout: .seconds(15)) {
+                        try await !door.capture().contains("uploading")
+                    }
+                    let screen = try await door.capture()
+                    #expect(!screen.contains("DUPLICATE") && !screen.contains("conflict"), "\(screen)")
                 }
-                let screen = try await door.capture()
-                #expect(!screen.contains("DUPLICATE") && !screen.contains("conflict"), "\(screen)")
             }
-            // One admission; the upload is on record as a replay of it (every scan is logged).
+            // One admission; the upload (or the rescan) is on record as a replay of it
+            // (every scan is logged).
             let rows = try await withClient(database) { client in
                 try await client.query(
                     """

@@ -33,6 +33,24 @@ struct MappingRoundTripTests {
         }
     }
 
+    /// A newer server's reason this build does not know: the verdict still reads as
+    /// its result, with the server's own words; a verdict with no reason at all, or
+    /// a result that contradicts the reason, is refused.
+    @Test(arguments: Inventory_ScanResult.allCases.filter { $0 != .unspecified })
+    func anUnknownReasonReadsAsItsResult(result: Inventory_ScanResult) throws {
+        var response = Inventory_MarkCheckedInResponse()
+        response.result = result
+        response.reason = .UNRECOGNIZED(99)
+        response.message = "Admitted under a rule from the future"
+        let report = try ScanReport(response, scanID: "s")
+        #expect(Inventory_ScanResult(report.result) == result)
+        #expect(report.verdict.message == "Admitted under a rule from the future")
+        response.reason = .unspecified
+        #expect(throws: InventoryClientError.self) { try ScanReport(response, scanID: "s") }
+        response.reason = result == .success ? .alreadyCheckedIn : .valid
+        #expect(throws: InventoryClientError.self) { try ScanReport(response, scanID: "s") }
+    }
+
     /// A whole answer for every reason: what the server sends is what the door reads.
     @Test(arguments: ScanReason.allCases)
     func everyVerdictCrossesWhole(reason: ScanReason) throws {

@@ -86,6 +86,23 @@ struct OfflineSyncTests {
                 let retried = try await client.uploadOfflineScan(code, at: Self.door2, scanID: "door-2-offline-1", offline: offline)
                 #expect(retried.result == .success && retried.replayed)
                 #expect(abs((retried.checkedInAt ?? .distantPast).timeIntervalSince(corrected)) < 0.01)
+
+                // The same scan id with another ticket: refused as a live scan is, with
+                // one log row on record and nothing else written.
+                let other = try await server.sell("gala.stalls.B.2", to: "erin")
+                let logged = try await server.entryLogCount()
+                await expectClientError(.invalidRequest) {
+                    _ = try await client.uploadOfflineScan(other, at: Self.door2, scanID: "door-2-offline-1", offline: offline)
+                }
+                #expect(try await server.entryLogCount() == logged + 1)
+                #expect(
+                    try await server.count(
+                        """
+                        SELECT count(*) FROM entry_logs WHERE scan_id = 'door-2-offline-1' AND result IS NULL
+                          AND reason = 'scan id reused'
+                        """) == 1)
+                #expect(try await server.seat("gala.stalls.B.2").status == .sold, "nothing admitted")
+                #expect(try await server.count("SELECT count(*) FROM scan_conflicts") == 0)
             }
             #expect(try await server.count("SELECT count(*) FROM seat_history WHERE action = 'CHECK_IN'") == 1)
             #expect(

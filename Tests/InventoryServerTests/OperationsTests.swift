@@ -81,6 +81,35 @@ struct OperationsTests {
         }
     }
 
+    /// A file that adds one show to a hall is checked against the shows already
+    /// stored there: its window overlapping the gala's is a warning that names both
+    /// and says the door must be pinned. Re-importing the stored venue warns of nothing.
+    @Test func venueImportWarnsOfWindowsOverlappingStoredShows() async throws {
+        try await withTestServer { server in
+            try await withClient(server.database) { client in
+                let store = InventoryStore(client: client, logger: TestCluster.logger, keyring: TestKeys.keyring)
+                #expect(try await store.importVenue(try VenueFile.decode(Data(TestVenue.json.utf8), now: Date())).warnings.isEmpty)
+                let late = """
+                    {
+                      "halls": [{"id": "main", "name": "Main Hall"}],
+                      "events": [
+                        {"id": "late", "hall": "main", "name": "Late Show", "starts": "now+2h", "ends": "now+4h",
+                         "sections": [{"id": "stalls", "name": "Stalls", "rows": ["A"], "seats_per_row": 2}]}
+                      ]
+                    }
+                    """
+                let file = try VenueFile.decode(Data(late.utf8), now: Date())
+                #expect(file.overlappingWindows.isEmpty, "alone, the file overlaps nothing")
+                let warnings = try await store.importVenue(file).warnings
+                #expect(warnings.count == 1, "\(warnings)")
+                #expect(
+                    warnings.first?.hasPrefix("warning: in hall main, the windows of gala and late overlap") == true
+                        && warnings.first?.hasSuffix("a door there must be pinned with scan-tui --event") == true,
+                    "\(warnings)")
+            }
+        }
+    }
+
     @Test func venueFileErrorsNameTheProblem() {
         func problem(_ json: String) -> String {
             do {

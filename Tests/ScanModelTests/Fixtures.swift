@@ -47,14 +47,18 @@ enum Fixtures {
                 message: messages[reason] ?? reason.rawValue),
             seat: hasSeat ? seat(state, hall: reason == .wrongHall ? "studio" : "main") : nil,
             hallName: hasSeat ? (reason == .wrongHall ? "Studio" : "Main Hall") : nil,
-            eventName: hasSeat ? "The Usher Gala" : nil, checkedInAt: nil, replayed: false, scanID: "s")
+            eventName: hasSeat ? (reason == .wrongEvent ? "Morning Matinee" : "The Usher Gala") : nil, checkedInAt: nil,
+            replayed: false, scanID: "s")
     }
 
     /// A door that has scanned `code` and got `report` back.
     static func door(
         showing report: ScanReport, width: Int = 80, height: Int = 24, ascii: Bool = false, color: Bool = true
     ) -> DoorState {
-        var door = newDoor(settings: settings(ascii: ascii, color: color), width: width, height: height)
+        var settings = settings(ascii: ascii, color: color)
+        // Only a door pinned to one show says WRONG_EVENT: draw it at one.
+        if report.verdict.reason == .wrongEvent { settings.eventID = "main-tonight" }
+        var door = newDoor(settings: settings, width: width, height: height)
         _ = door.update(.connection(ConnectionState(status: .online, lastLatency: .microseconds(1800))))
         _ = scan(&door, "U1.CODE")
         _ = Fixtures.answer(&door, code: "U1.CODE", admission: true, outcome: .success(report), latency: .milliseconds(4), at: start)

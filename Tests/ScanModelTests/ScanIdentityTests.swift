@@ -140,6 +140,53 @@ struct ScanIdentityTests {
         #expect(again.id != first.id, "\(why)")
     }
 
+    /// An INTERNAL error, or an answer this terminal could not read, may come after
+    /// the server admitted the guest: like no answer, the code read again is the same
+    /// scan (a new id would say DUPLICATE to the admitted guest). The door stays online.
+    @Test func aRetryAfterAnUnclearAnswerReusesTheScanID() throws {
+        var door = Fixtures.newDoor()
+        let first = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
+        fail(&door, first, .unclear)
+        #expect(!door.link.isOffline, "the server answered: the link is fine")
+        guard case .unchecked(let message) = door.banner else {
+            Issue.record("no NOT CHECKED banner: \(door.banner)")
+            return
+        }
+        #expect(message.contains("scan again to retry this same scan"))
+        let retry = try #require(sent(Fixtures.scan(&door, "U1.A", at: start + .seconds(5))).first)
+        #expect(retry.id == first.id)
+    }
+
+    /// The history's verdict column holds its widest word whole.
+    @Test(arguments: [false, true])
+    func theHistoryShowsNotCheckedWhole(ascii: Bool) throws {
+        var door = Fixtures.newDoor(settings: Fixtures.settings(ascii: ascii))
+        door.link = DoorLink(force: .forcedOnline)
+        let scan = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
+        fail(&door, scan)
+        let word = ascii ? "!! NOT CHECKED " : "⚠ NOT CHECKED "
+        let rows = door.render().lines.filter { $0.dropFirst().first?.isNumber == true }
+        #expect(rows.count == 1 && rows[0].contains(word), "\(rows)")
+    }
+
+    /// Confirm mode, and staff switch to auto while the preview is being checked: the
+    /// answer still takes the banner (it must never stay on CHECKING).
+    @Test func aPreviewAnsweredAfterSwitchingToAutoStillLeavesChecking() throws {
+        var door = Fixtures.newDoor()
+        door.mode = .confirm
+        let scan = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
+        _ = door.update(.key(.character("c"), at: start + .seconds(1)))
+        _ = door.update(.tick(now: Fixtures.now, at: start + .seconds(2)))
+        #expect(door.mode == .auto)
+        _ = door.update(.checked(scanID: scan.id, admission: false, outcome: .success(Fixtures.report(.valid)), latency: .zero, at: start + .seconds(3)))
+        guard case .preview(_, let shown) = door.banner else {
+            Issue.record("the banner did not take the answer: \(door.banner)")
+            return
+        }
+        #expect(shown == scan)
+        #expect(door.update(.key(.enter, at: start + .seconds(4))) == [.check(scan, admit: true)], "Enter admits it")
+    }
+
     @Test func aRetryAfterAVerdictIsANewScan() throws {
         var door = Fixtures.newDoor()
         let first = try #require(sent(Fixtures.scan(&door, "U1.A")).first)
@@ -283,6 +330,13 @@ struct DisplayWidthTests {
         let door = Fixtures.door(showing: Fixtures.report(.eventEnded))
         let screen = door.render()
         let row = screen.lines.first { $0.contains("⌛ EXPIRED") } ?? ""
-        #expect(row.hasSuffix("4.0 ms                    "), "\(row)")
+        let header = screen.lines.first { $0.contains("LATENCY") } ?? ""
+        guard let latency = row.range(of: "4.0 ms"), let column = header.range(of: "LATENCY") else {
+            Issue.record("no latency under its header:\n\(header)\n\(row)")
+            return
+        }
+        #expect(
+            String(row[..<latency.lowerBound]).displayWidth == header.distance(from: header.startIndex, to: column.lowerBound),
+            "the latency sits under LATENCY, in display columns:\n\(header)\n\(row)")
     }
 }
