@@ -22,7 +22,8 @@ extension Bench {
             var cursor: Int64 = 0
             for round in 0..<5 {
                 // A new store each round: the door's first sync, end to end.
-                let fresh = try DoorStore.open(at: directory.appendingPathComponent("door-\(round).sqlite"))
+                let fresh = try DoorStore.open(
+                    at: directory.appendingPathComponent("door-\(round).sqlite"), owner: DoorStoreOwner(terminalID: "bench", server: "bench"))
                 let start = clock.now
                 let sync = try await client.syncDoor(hallID: hallID, since: 0)
                 let summary = try fresh.apply(sync, syncedAt: Date(), clockSkew: 0)

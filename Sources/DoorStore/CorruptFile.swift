@@ -13,13 +13,13 @@ import Darwin
 /// its frames into the main file, or when it holds no valid frame: nothing committed
 /// is lost either way.)
 enum CorruptFile {
-    /// Renames `path` to `<path>.corrupt-<UTC yyyyMMdd'T'HHmmss'Z'>` (with "-2", "-3"…
+    /// Renames `path` to `<path>.<label>-<UTC yyyyMMdd'T'HHmmss'Z'>` (with "-2", "-3"…
     /// when that name is taken) and its -wal and -shm to the same name plus the same
     /// suffix, so SQLite still pairs them. The -wal goes first: a fresh store must
     /// never find the old store's WAL beside it and replay it.
     /// - Returns: the kept path of the main file.
-    static func keepAside(_ path: String, now: Date) throws(DoorStoreError) -> String {
-        let base = path + ".corrupt-" + stamp(now)
+    static func keepAside(_ path: String, now: Date, label: String = "corrupt") throws(DoorStoreError) -> String {
+        let base = path + ".\(label)-" + stamp(now)
         var kept = base
         var attempt = 1
         while exists(kept) || exists(kept + "-wal") || exists(kept + "-shm") {
@@ -30,7 +30,7 @@ enum CorruptFile {
             guard rename(path + suffix, kept + suffix) == 0 else {
                 throw .cannotOpen(
                     path: path,
-                    why: "it is damaged and could not be moved aside to \(kept + suffix): \(StoreFile.lastError()); "
+                    why: "it could not be moved aside to \(kept + suffix): \(StoreFile.lastError()); "
                         + "move it away by hand (do not delete it: it may hold un-uploaded scans)")
             }
         }

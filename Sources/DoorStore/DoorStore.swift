@@ -14,10 +14,14 @@ import UsherCore
 public final class DoorStore: Sendable {
     public let url: URL
     let queue: DatabaseQueue
+    /// The file found at `url` when it was not this door's copy and held nothing to
+    /// upload: moved aside when this store was made in its place.
+    public let setAside: SetAsideStore?
 
-    private init(url: URL, queue: DatabaseQueue) {
+    private init(url: URL, queue: DatabaseQueue, setAside: SetAsideStore? = nil) {
         self.url = url
         self.queue = queue
+        self.setAside = setAside
     }
 
     /// `$XDG_STATE_HOME/usher/door-<hall>.sqlite`, else `$HOME/.local/state/usher/door-<hall>.sqlite`.
@@ -37,11 +41,36 @@ public final class DoorStore: Sendable {
     /// scans) and ``DoorStoreError/corrupt(path:keptAt:why:)`` is thrown; the next open
     /// makes a fresh store. Anything else (permissions, a full disk) is
     /// ``DoorStoreError/cannotOpen(path:why:)`` and leaves the file where it is.
-    public static func open(at url: URL) throws(DoorStoreError) -> DoorStore {
+    ///
+    /// The store is `owner`'s (``DoorStoreOwner``). A file that is another terminal's
+    /// or server's copy, or whose tables another build made, is renamed aside too: with
+    /// nothing left to upload the door goes on with a fresh store (``setAside`` says
+    /// where the old one is); with scans still to upload it stops with
+    /// ``DoorStoreError/foreign(path:keptAt:why:pending:)``, so someone hears of them.
+    public static func open(at url: URL, owner: DoorStoreOwner) throws(DoorStoreError) -> DoorStore {
         let path = url.standardizedFileURL.path
+        let ownership: Ownership
+        do {
+            let queue = try checked(path)
+            ownership = try Self.ownership(of: queue, for: owner, path: path)
+            if ownership == .ours { return DoorStore(url: url, queue: queue) }
+        }
+        // The first connection is closed by now (its queue went with the block above).
+        guard case .foreign(let why, let pending) = ownership else { preconditionFailure("handled above") }
+        let kept = try CorruptFile.keepAside(path, now: Date(), label: "other")
+        guard pending == 0 else { throw .foreign(path: path, keptAt: kept, why: why, pending: pending) }
+        let fresh = try checked(path)
+        guard try Self.ownership(of: fresh, for: owner, path: path) == .ours else {
+            throw .cannotOpen(path: path, why: "a fresh store could not be claimed for \(owner)")
+        }
+        return DoorStore(url: url, queue: fresh, setAside: SetAsideStore(keptAt: kept, why: why))
+    }
+
+    /// The connection to a prepared, checked and migrated file; a damaged one is kept aside.
+    private static func checked(_ path: String) throws(DoorStoreError) -> DatabaseQueue {
         try StoreFile.prepare(path)
         do throws(OpenFailure) {
-            return DoorStore(url: url, queue: try connect(path))
+            return try connect(path)
         } catch {
             switch error {
             case .damaged(let why):
@@ -51,6 +80,22 @@ public final class DoorStore: Sendable {
             case .failed(let why):
                 throw .cannotOpen(path: path, why: why)
             }
+        }
+    }
+
+    private static func ownership(
+        of queue: DatabaseQueue, for owner: DoorStoreOwner, path: String
+    ) throws(DoorStoreError) -> Ownership {
+        do {
+            if let drift = try schemaDrift(queue) {
+                let pending = try? queue.read { db in
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM journal WHERE uploaded_at IS NULL") ?? 0
+                }
+                return .foreign(why: drift, pending: pending)
+            }
+            return try claim(queue, for: owner)
+        } catch {
+            throw .cannotOpen(path: path, why: "cannot read whose store it is: \(error)")
         }
     }
 

@@ -4,6 +4,7 @@ import GRDB
 /// file (and its journal) and gains later migrations in order.
 ///
 /// - `sync_state`: one row, the last SyncDoor answer's cursor, hall and clocks.
+/// - `store_owner`: one row, the terminal and server this copy belongs to.
 /// - `verification_keys`, `events`: replaced whole by each sync (a handful).
 /// - `seats`: the server's view of each seat, by seat id; never written by a scan
 ///   (this door's own admissions are read from the journal instead, so a sync can
@@ -78,6 +79,19 @@ enum DoorStoreSchema {
                     );
                     CREATE INDEX journal_pending ON journal (seq) WHERE uploaded_at IS NULL;
                     CREATE INDEX journal_seat ON journal (seat_id);
+                    """)
+        }
+        // Never edit a migration that has shipped: a door keeps its file, so a new
+        // column is a new migration (``DoorStore/schemaDrift(_:)`` sets aside a file
+        // whose tables differ from what these make).
+        migrator.registerMigration("2-store-owner") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE store_owner (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        terminal_id TEXT NOT NULL,
+                        server TEXT NOT NULL
+                    );
                     """)
         }
         return migrator

@@ -11,12 +11,12 @@ public struct TerminalSettings: Sendable {
     public var pollInterval: Duration
     /// At most this many GetSeatOwner calls per poll in the per-seat fallback.
     public var perSeatBatch: Int
-    /// Venue-file layouts by hall, for a server without ListHallSeats.
-    public var fallbackLayouts: [String: HallLayout]
+    /// Every event's layout from the venue file, for a server without ListHallSeats.
+    public var fallbackLayouts: [HallLayout]
 
     public init(
         role: TerminalRole = .door, allowsViews: Bool = false, initialView: TerminalView = .door,
-        pollInterval: Duration = .seconds(1), perSeatBatch: Int = 48, fallbackLayouts: [String: HallLayout] = [:]
+        pollInterval: Duration = .seconds(1), perSeatBatch: Int = 48, fallbackLayouts: [HallLayout] = []
     ) {
         self.role = role
         self.allowsViews = allowsViews

@@ -162,7 +162,9 @@ extension TerminalState {
             seatMap.lastUpdate = change.asOf
             seatMap.lastError = nil
         case .failure(let error) where error.kind == .unsupported:
-            guard let layout = settings.fallbackLayouts[target.hallID] else {
+            guard
+                let layout = HallLayout.pick(settings.fallbackLayouts, hallID: target.hallID, eventID: target.eventID, at: door.now)
+            else {
                 seatMap.problem = """
                     This server cannot list hall seats (it has no ListHallSeats). Start scan-tui with \
                     --venue <venue file> to draw the map and read it seat by seat.

@@ -15,7 +15,7 @@ import UsherCore
         let junk = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
         try junk.write(to: temp.storeURL)
 
-        let error = #expect(throws: DoorStoreError.self) { try DoorStore.open(at: temp.storeURL) }
+        let error = #expect(throws: DoorStoreError.self) { try DoorStore.open(at: temp.storeURL, owner: DoorFixture.owner) }
         guard case .corrupt(let reported, let keptAt, let why)? = error else {
             Issue.record("expected .corrupt, got \(String(describing: error))")
             return
@@ -29,7 +29,7 @@ import UsherCore
         #expect(sentence.contains(keptAt))
         #expect(sentence.contains("un-uploaded scans are in the kept file"))
 
-        let fresh = try DoorStore.open(at: temp.storeURL)
+        let fresh = try DoorStore.open(at: temp.storeURL, owner: DoorFixture.owner)
         #expect(try fresh.pendingCount() == 0)
         #expect(try fresh.syncState().cursor == 0)
         // The kept file is still there, untouched by the fresh store.
@@ -52,7 +52,7 @@ import UsherCore
         let half = whole.prefix(whole.count / 2)
         try Data(half).write(to: temp.storeURL)
 
-        let error = #expect(throws: DoorStoreError.self) { try DoorStore.open(at: temp.storeURL) }
+        let error = #expect(throws: DoorStoreError.self) { try DoorStore.open(at: temp.storeURL, owner: DoorFixture.owner) }
         guard case .corrupt(_, let keptAt, let why)? = error else {
             Issue.record("expected .corrupt, got \(String(describing: error))")
             return
@@ -63,7 +63,7 @@ import UsherCore
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
 
-        let fresh = try DoorStore.open(at: temp.storeURL)
+        let fresh = try DoorStore.open(at: temp.storeURL, owner: DoorFixture.owner)
         #expect(try fresh.pendingCount() == 0)
         #expect(try fresh.syncState().seatCount == 0)
     }

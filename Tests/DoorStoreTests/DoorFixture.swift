@@ -21,6 +21,8 @@ final class TempDirectory {
 /// A hall with tonight's show (doors open, one hour in) and tomorrow's, a signing key,
 /// and codes made the way the server makes them.
 struct DoorFixture {
+    /// The door the tests' stores belong to.
+    static let owner = DoorStoreOwner(terminalID: "door-1", server: "fixture-server")
     let hallID = "H1"
     let key = TicketSigningKey.generate()
     /// Fixed, whole seconds: 2027-01-15 20:00:00 UTC.
@@ -71,7 +73,7 @@ struct DoorFixture {
 
     /// A store holding a complete sync of `seats`, the terminal 2 s ahead of the server.
     func syncedStore(_ temp: TempDirectory, seats: [DoorSeat]) throws -> DoorStore {
-        let store = try DoorStore.open(at: temp.storeURL)
+        let store = try DoorStore.open(at: temp.storeURL, owner: DoorFixture.owner)
         _ = try store.apply(sync(seats, cursor: 10, complete: true), syncedAt: now, clockSkew: 2)
         return store
     }

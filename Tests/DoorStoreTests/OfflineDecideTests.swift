@@ -43,7 +43,7 @@ import UsherCore
     /// the terminal's own time and the skew for the server to correct.
     @Test func aFastClockDoesNotOpenTheDoorsEarly() throws {
         let temp = TempDirectory()
-        let store = try DoorStore.open(at: temp.storeURL)
+        let store = try DoorStore.open(at: temp.storeURL, owner: DoorFixture.owner)
         let doors = fixture.tonight.doorsAt
         _ = try store.apply(fixture.sync([fixture.seat("A-2")], cursor: 10, complete: true), syncedAt: doors, clockSkew: 120)
         let early = try fixture.decide(store, fixture.code(seat: "A-2"), at: doors.addingTimeInterval(60))
@@ -193,7 +193,7 @@ import UsherCore
 
     @Test func beforeAnySyncNothingVerifies() throws {
         let temp = TempDirectory()
-        let store = try DoorStore.open(at: temp.storeURL)
+        let store = try DoorStore.open(at: temp.storeURL, owner: DoorFixture.owner)
         let decision = try fixture.decide(store, fixture.code(seat: "A-1"))
         #expect(decision.verdict.reason == .unknownKey)
         #expect(decision.clockSkew == 0)

@@ -25,7 +25,7 @@ import UsherCore
 
     @Test func aFullHallThenADelta() throws {
         let temp = TempDirectory()
-        let store = try DoorStore.open(at: temp.storeURL)
+        let store = try DoorStore.open(at: temp.storeURL, owner: DoorFixture.owner)
         #expect(try store.syncState() == DoorSyncState(
             hallID: nil, hallName: nil, cursor: 0, syncedAt: nil, serverTime: nil, clockSkew: 0, seatCount: 0))
 

@@ -332,6 +332,23 @@ extension ExternalPrograms {
                 }
                 // check only verifies: the SUCCESS ticket is still unused.
                 #expect(try await server.seat("main-tonight.stalls.A.1").status == .sold)
+
+                // The demo theatre: tomorrow's ticket at tonight's door, and the matinee's
+                // at a door pinned to the evening show, with their reasons in words.
+                let theatre = try await Self.enroll("door-theatre", hall: "theatre", at: server, tls: tls)
+                let tomorrow = try await server.sell("theatre-tomorrow.stalls.B.8", to: "tom")
+                let early = try await runBuiltBinary(Self.scanTUI, ["check", tomorrow, "--credential", theatre])
+                #expect(
+                    early.status == 14 && early.output.contains("EXPIRED") && early.output.contains("reason: not yet valid")
+                        && early.output.contains("Not yet: doors open"),
+                    "\(early.output)")
+                let evening = try await server.sell("theatre-evening.stalls.B.8", to: "eve")
+                let pinned = try await runBuiltBinary(
+                    Self.scanTUI, ["check", evening, "--credential", theatre, "--event", "theatre-tomorrow"])
+                #expect(
+                    pinned.status == 11 && pinned.output.contains("WRONG HALL") && pinned.output.contains("reason: wrong event")
+                        && pinned.output.contains("Wrong show: this ticket is for"),
+                    "\(pinned.output)")
             }
             let unreachable = try await runBuiltBinary(
                 Self.scanTUI, ["check", "U1.x", "--credential", kept.withLock { $0 }, "--server", "127.0.0.1:\(try freePort())"])
@@ -419,14 +436,16 @@ extension ExternalPrograms {
             #expect(pids.count == 1, "one scan-tui on this store: \(pids)")
             for pid in pids { kill(pid, SIGKILL) }
             try await first.waitFor("EXIT_CODE=137")
-            #expect(try DoorStore.open(at: store).pendingCount() == 1, "the admission is in the journal")
+            // The store is the door's: its name, and the certificate it pinned.
+            let owner = DoorStoreOwner(terminalID: "door-e2e", server: try #require(tls.selfSigned).description)
+            #expect(try DoorStore.open(at: store, owner: owner).pendingCount() == 1, "the admission is in the journal")
 
             let second = try await Self.door(credential: credential, extra: "--store \(store.path)")
             defer { second.kill() }
             try await withTestServer(database: database, venue: "", keyring: keyring, grpcPort: port, tls: tls) { server in
                 try await second.waitFor("ONLINE", timeout: .seconds(20))
                 try await eventually("the journal is uploaded", timeout: .seconds(15)) {
-                    try DoorStore.open(at: store).pendingCount() == 0
+                    try DoorStore.open(at: store, owner: owner).pendingCount() == 0
                 }
                 #expect(
                     try await server.count(

@@ -206,7 +206,8 @@ extension LoadAndFaults {
         static func door(
             _ name: String, directory: URL, clock: @escaping @Sendable () -> Date = { Date() }
         ) throws -> OfflineDoor {
-            let store = try DoorStore.open(at: directory.appendingPathComponent("\(name).sqlite"))
+            let store = try DoorStore.open(
+                at: directory.appendingPathComponent("\(name).sqlite"), owner: DoorStoreOwner(terminalID: name, server: "test-server"))
             return OfflineDoor(
                 store: store, door: Door(hallID: "main", staffID: "staff-\(name)", terminalID: name), timeZone: .current,
                 logger: TestCluster.logger, clock: clock)

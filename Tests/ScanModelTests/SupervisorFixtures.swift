@@ -72,7 +72,7 @@ struct Terminal {
     init(
         role: TerminalRole = .supervisor, allowsViews: Bool = false, view: TerminalView = .seatMap,
         width: Int = 80, height: Int = 24, ascii: Bool = false, color: Bool = true,
-        layouts: [String: HallLayout] = [:], perSeatBatch: Int = 48
+        layouts: [HallLayout] = [], perSeatBatch: Int = 48
     ) {
         var door = Fixtures.newDoor(settings: Fixtures.settings(ascii: ascii, color: color), width: width, height: height)
         _ = door.update(.connection(ConnectionState(status: .online, lastLatency: .microseconds(1800))))

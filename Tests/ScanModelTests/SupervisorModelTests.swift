@@ -128,9 +128,12 @@ struct SupervisorModelTests {
 
     @Test func anOlderServerIsReadSeatBySeatInBoundedBatches() throws {
         let layout = HallLayout(
-            hallID: "main", hallName: "Main Hall", eventID: "gala", eventName: "The Usher Gala",
+            hallName: "Main Hall",
+            event: EventWindow(
+                eventID: "gala", hallID: "main", name: "The Usher Gala", doorsAt: Fixtures.now.addingTimeInterval(-3600),
+                startsAt: Fixtures.now, endsAt: Fixtures.now.addingTimeInterval(7200)),
             seats: SupervisorFixtures.hallSeats())
-        var terminal = Terminal(view: .seatMap, layouts: ["main": layout], perSeatBatch: 10)
+        var terminal = Terminal(view: .seatMap, layouts: [layout], perSeatBatch: 10)
         terminal.wait()
         _ = terminal.send(.hallSeats(target: .init(hallID: "main"), since: 0, .failure(Self.unimplemented), at: terminal.clock))
         #expect(terminal.state.seatMap.source == .perSeat)
@@ -180,8 +183,8 @@ struct SupervisorModelTests {
                 "sections": [{"id": "z", "name": "Zed", "rows": ["B", "A"], "seats_per_row": 2},
                              {"id": "a", "name": "Alpha", "rows": ["A"], "seats_per_row": 1}]}]}
             """
-        let layouts = HallLayout.layouts(of: try VenueFile.decode(Data(json.utf8), now: Fixtures.now), now: Fixtures.now)
-        let layout = try #require(layouts["main"])
+        let layouts = HallLayout.layouts(of: try VenueFile.decode(Data(json.utf8), now: Fixtures.now))
+        let layout = try #require(HallLayout.pick(layouts, hallID: "main", eventID: nil, at: Fixtures.now))
         #expect(layout.eventID == "on")
         let map = SeatMap(hallID: "main", hallName: "", eventID: "on", eventName: "", seats: layout.seats, statusesKnown: false)
         #expect(map.sections.map(\.name) == ["Zed", "Alpha"])
@@ -201,8 +204,14 @@ struct SupervisorModelTests {
                {"id": "later", "hall": "main", "name": "Later", "starts": "now+1d", "ends": "now+26h",
                 "sections": [{"id": "a", "name": "A", "rows": ["A"], "seats_per_row": 1}]}]}
             """
-        let layouts = HallLayout.layouts(of: try VenueFile.decode(Data(json.utf8), now: Fixtures.now), now: Fixtures.now)
-        #expect(layouts["main"]?.eventID == "doors")
+        let layouts = HallLayout.layouts(of: try VenueFile.decode(Data(json.utf8), now: Fixtures.now))
+        #expect(HallLayout.pick(layouts, hallID: "main", eventID: nil, at: Fixtures.now)?.eventID == "doors")
+        // Picked when the map opens, not when the terminal started: tomorrow it is tomorrow's show.
+        #expect(HallLayout.pick(layouts, hallID: "main", eventID: nil, at: Fixtures.now.addingTimeInterval(86_400))?.eventID == "later")
+        // A door pinned to one show draws that show's seats, whichever is on.
+        #expect(HallLayout.pick(layouts, hallID: "main", eventID: "over", at: Fixtures.now)?.eventID == "over")
+        #expect(HallLayout.pick(layouts, hallID: "main", eventID: "nope", at: Fixtures.now) == nil)
+        #expect(HallLayout.pick(layouts, hallID: "studio", eventID: nil, at: Fixtures.now) == nil)
     }
 
     // MARK: moving around

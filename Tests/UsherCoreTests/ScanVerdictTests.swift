@@ -178,12 +178,14 @@ struct CurrentEventTests {
              "events": [
                {"id": "a", "hall": "main", "name": "A", "starts": "now", "ends": "now+2h", "sections": []},
                {"id": "b", "hall": "main", "name": "B", "doors": "now+90m", "starts": "now+3h", "ends": "now+5h", "sections": []},
-               {"id": "c", "hall": "main", "name": "C", "starts": "now+7h", "ends": "now+8h", "sections": []},
+               {"id": "c", "hall": "main", "name": "C", "doors": "2030-01-02T18:30:00Z", "starts": "2030-01-02T19:00:00Z",
+                "ends": "2030-01-02T22:00:00Z", "sections": []},
                {"id": "d", "hall": "studio", "name": "D", "starts": "now", "ends": "now+2h", "sections": []}]}
             """
         let venue = try VenueFile.decode(Data(json.utf8), now: now)
         #expect(venue.events.first { $0.id == "a" }?.doorsAt == now.addingTimeInterval(-3600), "default: an hour before")
         #expect(venue.events.first { $0.id == "b" }?.doorsAt == now.addingTimeInterval(5400))
+        #expect(venue.events.first { $0.id == "c" }?.doorsAt == ISO8601DateFormatter().date(from: "2030-01-02T18:30:00Z"), "RFC 3339")
         let pairs = venue.overlappingWindows.map { "\($0.0.eventID)+\($0.1.eventID)" }
         #expect(pairs == ["a+b"], "b's doors open before a ends; c and d do not overlap a main-hall window")
     }

@@ -73,7 +73,7 @@ extension ScanTUICommand {
                 ?? (credential.role == .supervisor ? .supervisor : .door)
         }
 
-        func terminalSettings(layouts: [String: HallLayout], role: TerminalRole) throws -> TerminalSettings {
+        func terminalSettings(layouts: [HallLayout], role: TerminalRole) throws -> TerminalSettings {
             let allows = allowViews || ProcessInfo.processInfo.environment["USHER_ALLOW_VIEWS"] == "1"
             let settings = TerminalSettings(
                 role: role, allowsViews: allows,
@@ -89,8 +89,8 @@ extension ScanTUICommand {
 
         /// The venue file's layouts, read before the screen starts so a bad file is a
         /// plain error message, not a broken screen.
-        func layouts() throws -> [String: HallLayout] {
-            guard let venue else { return [:] }
+        func layouts() throws -> [HallLayout] {
+            guard let venue else { return [] }
             let data: Data
             do {
                 data = try Data(contentsOf: URL(fileURLWithPath: venue))
@@ -98,7 +98,7 @@ extension ScanTUICommand {
                 throw ValidationError("cannot read venue file \(venue): \(error.localizedDescription)")
             }
             do {
-                return HallLayout.layouts(of: try VenueFile.decode(data, now: Date()), now: Date())
+                return HallLayout.layouts(of: try VenueFile.decode(data, now: Date()))
             } catch {
                 throw ValidationError("venue file \(venue): \(error)")
             }
@@ -132,7 +132,10 @@ extension ScanTUICommand {
                 scanner: scanner)
             // Opened before the screen starts, so a damaged journal is a plain message
             // (and the file is kept aside, never deleted), not a broken screen.
-            let offline = try credential.role == .door ? openStore(door: door, environment: environment, logger: logger) : nil
+            let offline =
+                try credential.role == .door
+                ? openStore(door: door, owner: DoorStoreOwner(terminalID: door.terminalID, server: credential.fingerprint.description), environment: environment, logger: logger)
+                : nil
             try await TerminalApp(
                 settings: settings, terminalSettings: terminalSettings, door: door, client: try connection.clientConfiguration(logger: logger),
                 watchDirectory: watch ?? environment["USHER_WATCH"], offline: offline, logger: logger
@@ -140,13 +143,17 @@ extension ScanTUICommand {
         }
 
         /// The door's local store, at --store, USHER_DOOR_STORE or the default place.
-        func openStore(door: ClientDoor, environment: [String: String], logger: Logger) throws -> OfflineDoor {
+        func openStore(door: ClientDoor, owner: DoorStoreOwner, environment: [String: String], logger: Logger) throws -> OfflineDoor {
             let path = store ?? environment["USHER_DOOR_STORE"]
             let url = path.map { URL(fileURLWithPath: $0) }
                 ?? DoorStore.defaultLocation(hallID: door.hallID, environment: environment)
             do {
-                let opened = try DoorStore.open(at: url)
+                let opened = try DoorStore.open(at: url, owner: owner)
                 logger.info("door store opened", metadata: ["path": "\(url.path)"])
+                if let setAside = opened.setAside {
+                    logger.warning("\(setAside)")
+                    FileHandle.standardError.write(Data("scan-tui: \(setAside)\n".utf8))
+                }
                 return OfflineDoor(store: opened, door: door, timeZone: .current, logger: logger)
             } catch {
                 FileHandle.standardError.write(Data("scan-tui: \(error)\n".utf8))
