@@ -24,8 +24,8 @@ extension InventoryClient {
             $0.userID = userID
             $0.holdSeconds = Int32(clamping: holdSeconds)
         }
-        let response = try await perform("ReserveSeat", kind: .mutation, deadline: configuration.deadlines.write) { options in
-            try await self.inventory.reserveSeat(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("ReserveSeat", kind: .mutation, deadline: configuration.deadlines.write) { server, options in
+            try await server.inventory.reserveSeat(request: .init(message: request), options: options) { try $0.message }
         }
         return SeatHold(seat: try Seat(response.seat), heldUntil: response.heldUntil.date)
     }
@@ -37,8 +37,8 @@ extension InventoryClient {
             $0.userID = userID
             $0.reason = reason
         }
-        let response = try await perform("ReleaseSeat", kind: .mutation, deadline: configuration.deadlines.write) { options in
-            try await self.inventory.releaseSeat(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("ReleaseSeat", kind: .mutation, deadline: configuration.deadlines.write) { server, options in
+            try await server.inventory.releaseSeat(request: .init(message: request), options: options) { try $0.message }
         }
         return try Seat(response.seat)
     }
@@ -50,8 +50,8 @@ extension InventoryClient {
             $0.userID = userID
             $0.orderID = orderID
         }
-        let response = try await perform("ConfirmSeat", kind: .mutation, deadline: configuration.deadlines.write) { options in
-            try await self.inventory.confirmSeat(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("ConfirmSeat", kind: .mutation, deadline: configuration.deadlines.write) { server, options in
+            try await server.inventory.confirmSeat(request: .init(message: request), options: options) { try $0.message }
         }
         return IssuedTicket(seat: try Seat(response.seat), ticketCode: response.ticketCode)
     }
@@ -66,8 +66,8 @@ extension InventoryClient {
             $0.toUserID = to
             $0.transferID = transferID ?? ""
         }
-        let response = try await perform("UpdateOwner", kind: .mutation, deadline: configuration.deadlines.write) { options in
-            try await self.inventory.updateOwner(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("UpdateOwner", kind: .mutation, deadline: configuration.deadlines.write) { server, options in
+            try await server.inventory.updateOwner(request: .init(message: request), options: options) { try $0.message }
         }
         return IssuedTicket(seat: try Seat(response.seat), ticketCode: response.ticketCode)
     }
@@ -75,8 +75,8 @@ extension InventoryClient {
     /// GetSeatOwner. Retried.
     public func seat(_ seatID: String) async throws(InventoryClientError) -> Seat {
         let request = Inventory_GetSeatOwnerRequest.with { $0.seatID = seatID }
-        let response = try await perform("GetSeatOwner", kind: .idempotent, deadline: configuration.deadlines.read) { options in
-            try await self.inventory.getSeatOwner(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("GetSeatOwner", kind: .idempotent, deadline: configuration.deadlines.read) { server, options in
+            try await server.inventory.getSeatOwner(request: .init(message: request), options: options) { try $0.message }
         }
         return try Seat(response.seat)
     }
@@ -91,8 +91,8 @@ extension InventoryClient {
             $0.staffID = door.staffID
             $0.terminalID = door.terminalID
         }
-        let response = try await perform("VerifyTicket", kind: .idempotent, deadline: configuration.deadlines.scan) { options in
-            try await self.inventory.verifyTicket(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("VerifyTicket", kind: .idempotent, deadline: configuration.deadlines.scan) { server, options in
+            try await server.inventory.verifyTicket(request: .init(message: request), options: options) { try $0.message }
         }
         return try ScanReport(response)
     }
@@ -108,8 +108,8 @@ extension InventoryClient {
             $0.scanID = scanID
             $0.eventID = door.eventID ?? ""
         }
-        let response = try await perform("MarkCheckedIn", kind: .idempotent, deadline: configuration.deadlines.scan) { options in
-            try await self.inventory.markCheckedIn(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("MarkCheckedIn", kind: .idempotent, deadline: configuration.deadlines.scan) { server, options in
+            try await server.inventory.markCheckedIn(request: .init(message: request), options: options) { try $0.message }
         }
         return try ScanReport(response, scanID: scanID)
     }
@@ -132,8 +132,8 @@ extension InventoryClient {
             $0.clockSkewMs = Int64((offline.clockSkew * 1000).rounded())
             $0.offlineResult = Inventory_ScanResult(shownAtDoor: offline.shownResult)
         }
-        let response = try await perform("MarkCheckedIn", kind: .idempotent, deadline: configuration.deadlines.scan) { options in
-            try await self.inventory.markCheckedIn(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("MarkCheckedIn", kind: .idempotent, deadline: configuration.deadlines.scan) { server, options in
+            try await server.inventory.markCheckedIn(request: .init(message: request), options: options) { try $0.message }
         }
         return try ScanReport(response, scanID: scanID)
     }
@@ -146,8 +146,8 @@ extension InventoryClient {
             $0.since = cursor
             if let report { $0.report = Inventory_DoorReport(report) }
         }
-        let response = try await perform("SyncDoor", kind: .idempotent, deadline: configuration.deadlines.sync) { options in
-            try await self.inventory.syncDoor(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("SyncDoor", kind: .idempotent, deadline: configuration.deadlines.sync) { server, options in
+            try await server.inventory.syncDoor(request: .init(message: request), options: options) { try $0.message }
         }
         return try DoorSync(response)
     }
@@ -156,8 +156,8 @@ extension InventoryClient {
     /// (unacknowledged only, unless asked). Retried (read-only).
     public func conflicts(includeAcknowledged: Bool = false) async throws(InventoryClientError) -> [ScanConflict] {
         let request = Inventory_ListConflictsRequest.with { $0.includeAcknowledged = includeAcknowledged }
-        let response = try await perform("ListConflicts", kind: .idempotent, deadline: configuration.deadlines.read) { options in
-            try await self.inventory.listConflicts(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("ListConflicts", kind: .idempotent, deadline: configuration.deadlines.read) { server, options in
+            try await server.inventory.listConflicts(request: .init(message: request), options: options) { try $0.message }
         }
         var conflicts: [ScanConflict] = []
         for conflict in response.conflicts { conflicts.append(try ScanConflict(conflict)) }
@@ -168,8 +168,8 @@ extension InventoryClient {
     /// last sync. Retried (read-only).
     public func doors(hallID: String? = nil) async throws(InventoryClientError) -> DoorBoard {
         let request = Inventory_ListDoorsRequest.with { $0.hallID = hallID ?? "" }
-        let response = try await perform("ListDoors", kind: .idempotent, deadline: configuration.deadlines.read) { options in
-            try await self.inventory.listDoors(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("ListDoors", kind: .idempotent, deadline: configuration.deadlines.read) { server, options in
+            try await server.inventory.listDoors(request: .init(message: request), options: options) { try $0.message }
         }
         return DoorBoard(response)
     }
@@ -177,16 +177,16 @@ extension InventoryClient {
     /// AcknowledgeConflict. Retried: the server keeps the first acknowledgement.
     public func acknowledgeConflict(id: Int64) async throws(InventoryClientError) -> ScanConflict {
         let request = Inventory_AcknowledgeConflictRequest.with { $0.conflictID = id }
-        let response = try await perform("AcknowledgeConflict", kind: .idempotent, deadline: configuration.deadlines.write) { options in
-            try await self.inventory.acknowledgeConflict(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("AcknowledgeConflict", kind: .idempotent, deadline: configuration.deadlines.write) { server, options in
+            try await server.inventory.acknowledgeConflict(request: .init(message: request), options: options) { try $0.message }
         }
         return try ScanConflict(response.conflict)
     }
 
     /// The public keys that verify ticket codes, signing key first.
     public func verificationKeys() async throws(InventoryClientError) -> [TicketVerificationKey] {
-        let response = try await perform("GetVerificationKeys", kind: .idempotent, deadline: configuration.deadlines.read) { options in
-            try await self.inventory.getVerificationKeys(request: .init(message: .init()), options: options) { try $0.message }
+        let response = try await perform("GetVerificationKeys", kind: .idempotent, deadline: configuration.deadlines.read) { server, options in
+            try await server.inventory.getVerificationKeys(request: .init(message: .init()), options: options) { try $0.message }
         }
         do {
             return try response.keys.map { try TicketVerificationKey(rawRepresentation: $0.publicKey) }
@@ -207,8 +207,8 @@ extension InventoryClient {
             $0.eventID = eventID ?? ""
             $0.sinceRevision = cursor
         }
-        let response = try await perform("ListHallSeats", kind: .idempotent, deadline: configuration.deadlines.read) { options in
-            try await self.inventory.listHallSeats(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("ListHallSeats", kind: .idempotent, deadline: configuration.deadlines.read) { server, options in
+            try await server.inventory.listHallSeats(request: .init(message: request), options: options) { try $0.message }
         }
         return try HallSeatsChange(response)
     }
@@ -218,8 +218,8 @@ extension InventoryClient {
     /// `.unimplemented` from a server that predates it.
     public func hallOccupancy(eventID: String? = nil) async throws(InventoryClientError) -> OccupancyReport {
         let request = Inventory_GetHallOccupancyRequest.with { $0.eventID = eventID ?? "" }
-        let response = try await perform("GetHallOccupancy", kind: .idempotent, deadline: configuration.deadlines.read) { options in
-            try await self.inventory.getHallOccupancy(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("GetHallOccupancy", kind: .idempotent, deadline: configuration.deadlines.read) { server, options in
+            try await server.inventory.getHallOccupancy(request: .init(message: request), options: options) { try $0.message }
         }
         return OccupancyReport(response)
     }
@@ -229,8 +229,8 @@ extension InventoryClient {
     /// Throws `.unimplemented` from a server that predates it.
     public func hallSchedule(hallID: String) async throws(InventoryClientError) -> HallSchedule {
         let request = Inventory_ListHallEventsRequest.with { $0.hallID = hallID }
-        let response = try await perform("ListHallEvents", kind: .idempotent, deadline: configuration.deadlines.read) { options in
-            try await self.inventory.listHallEvents(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("ListHallEvents", kind: .idempotent, deadline: configuration.deadlines.read) { server, options in
+            try await server.inventory.listHallEvents(request: .init(message: request), options: options) { try $0.message }
         }
         return HallSchedule(response)
     }
@@ -238,8 +238,8 @@ extension InventoryClient {
     /// grpc.health.v1 Check for the inventory service: true when SERVING.
     public func health() async throws(InventoryClientError) -> Bool {
         let request = Grpc_Health_V1_HealthCheckRequest.with { $0.service = "inventory.InventoryService" }
-        let response = try await perform("Health/Check", kind: .idempotent, deadline: configuration.deadlines.read) { options in
-            try await self.healthService.check(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("Health/Check", kind: .idempotent, deadline: configuration.deadlines.read) { server, options in
+            try await server.health.check(request: .init(message: request), options: options) { try $0.message }
         }
         return response.status == .serving
     }
@@ -248,8 +248,8 @@ extension InventoryClient {
     /// reply is told "already used"; the operator rolls the device for a new code.
     func enrollDevice(secret: String, code: EnrollmentCode) async throws(InventoryClientError) -> DeviceCredential {
         let request = Inventory_EnrollDeviceRequest.with { $0.enrollmentSecret = secret }
-        let response = try await perform("EnrollDevice", kind: .mutation, deadline: configuration.deadlines.write) { options in
-            try await self.inventory.enrollDevice(request: .init(message: request), options: options) { try $0.message }
+        let response = try await perform("EnrollDevice", kind: .mutation, deadline: configuration.deadlines.write) { server, options in
+            try await server.inventory.enrollDevice(request: .init(message: request), options: options) { try $0.message }
         }
         guard let role = DeviceRole(response.role), DeviceSecret.isWellFormed(response.token) else {
             throw InventoryClientError(kind: .serverError, userMessage: "the server's enrollment answer is malformed")

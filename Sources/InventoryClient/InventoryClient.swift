@@ -12,17 +12,31 @@ public func withInventoryClient<Result: Sendable>(
     _ configuration: InventoryClientConfiguration,
     _ body: (InventoryClient) async throws -> Result
 ) async throws -> Result {
-    let transport: HTTP2ClientTransport.Posix
-    do {
-        transport = try configuration.makeTransport()
-    } catch {
-        throw InventoryClientError.invalidConfiguration("cannot set up a connection to \(configuration.target): \(error)")
+    var transports: [HTTP2ClientTransport.Posix] = []
+    for server in configuration.servers {
+        do {
+            transports.append(try configuration.makeTransport(to: server))
+        } catch {
+            throw InventoryClientError.invalidConfiguration("cannot set up a connection to \(server): \(error)")
+        }
     }
     let interceptors: [any ClientInterceptor] = configuration.credential.map { [CredentialInterceptor(token: $0)] } ?? []
-    return try await withGRPCClient(transport: transport, interceptors: interceptors) { grpc in
-        let client = InventoryClient(configuration: configuration, grpc: grpc)
+    return try await withGRPCClients(transports[...], interceptors: interceptors) { grpcs in
+        let client = InventoryClient(configuration: configuration, grpcs: grpcs)
         defer { client.states.finish() }
         return try await body(client)
+    }
+}
+
+/// One running gRPC client per server, all closed when `body` returns.
+private func withGRPCClients<Result: Sendable>(
+    _ transports: ArraySlice<HTTP2ClientTransport.Posix>, interceptors: [any ClientInterceptor],
+    running: [GRPCClient<HTTP2ClientTransport.Posix>] = [],
+    _ body: ([GRPCClient<HTTP2ClientTransport.Posix>]) async throws -> Result
+) async throws -> Result {
+    guard let transport = transports.first else { return try await body(running) }
+    return try await withGRPCClient(transport: transport, interceptors: interceptors) { grpc in
+        try await withGRPCClients(transports.dropFirst(), interceptors: interceptors, running: running + [grpc], body)
     }
 }
 
@@ -61,9 +75,11 @@ private let largeResponses = ServiceConfig(
     ])
 
 extension InventoryClientConfiguration {
-    /// The HTTP/2 transport to the server: the one way to reach it, for this client
-    /// and for tools that also speak the raw generated API (the bench).
-    public func makeTransport() throws -> HTTP2ClientTransport.Posix {
+    /// The HTTP/2 transport to a server (the first, by default): the one way to
+    /// reach it, for this client and for tools that also speak the raw generated API
+    /// (the bench).
+    public func makeTransport(to server: Endpoint? = nil) throws -> HTTP2ClientTransport.Posix {
+        let (host, port) = ((server ?? servers[0]).host, (server ?? servers[0]).port)
         let config = HTTP2ClientTransport.Posix.Config.defaults { config in
             // Reconnect quickly after a server restart: doors should not wait long.
             config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
@@ -129,20 +145,39 @@ public struct Door: Sendable, Hashable {
 ///   safe: reads, VerifyTicket, and MarkCheckedIn, whose `scan_id` turns a repeat
 ///   into a replay of the first answer. Never ReserveSeat, ReleaseSeat,
 ///   ConfirmSeat or UpdateOwner.
-/// - A circuit breaker whose state is published as ``connectionStates``.
+/// - Several servers (``InventoryClientConfiguration/servers``): calls go to the
+///   one that answered last; one that stops answering is left for the next, within
+///   the same call's deadline, and a retried scan keeps its `scan_id` on whichever
+///   server takes it. Each server has its own circuit breaker.
+/// - The link's state, and which server answered, published as ``connectionStates``.
 public final class InventoryClient: Sendable {
     public let configuration: InventoryClientConfiguration
-    let inventory: Inventory_InventoryService.Client<HTTP2ClientTransport.Posix>
-    let healthService: Grpc_Health_V1_Health.Client<HTTP2ClientTransport.Posix>
-    let breaker: Mutex<CircuitBreaker>
+    let servers: [Server]
+    /// The server calls go to first: the one that answered last.
+    let preferred = Mutex(0)
     let lastLatency = Mutex<Duration?>(nil)
     let states: ConnectionStateBroadcaster
 
-    init(configuration: InventoryClientConfiguration, grpc: GRPCClient<HTTP2ClientTransport.Posix>) {
+    /// One server: its stubs and its breaker.
+    final class Server: Sendable {
+        let endpoint: Endpoint
+        let inventory: Inventory_InventoryService.Client<HTTP2ClientTransport.Posix>
+        let health: Grpc_Health_V1_Health.Client<HTTP2ClientTransport.Posix>
+        let breaker: Mutex<CircuitBreaker>
+
+        init(endpoint: Endpoint, grpc: GRPCClient<HTTP2ClientTransport.Posix>, breaker: CircuitBreaker.Configuration) {
+            self.endpoint = endpoint
+            self.inventory = Inventory_InventoryService.Client(wrapping: grpc)
+            self.health = Grpc_Health_V1_Health.Client(wrapping: grpc)
+            self.breaker = Mutex(CircuitBreaker(configuration: breaker))
+        }
+    }
+
+    init(configuration: InventoryClientConfiguration, grpcs: [GRPCClient<HTTP2ClientTransport.Posix>]) {
         self.configuration = configuration
-        self.inventory = Inventory_InventoryService.Client(wrapping: grpc)
-        self.healthService = Grpc_Health_V1_Health.Client(wrapping: grpc)
-        self.breaker = Mutex(CircuitBreaker(configuration: configuration.breaker))
+        self.servers = zip(configuration.servers, grpcs).map {
+            Server(endpoint: $0, grpc: $1, breaker: configuration.breaker)
+        }
         self.states = ConnectionStateBroadcaster(initial: ConnectionState(status: .online))
     }
 
@@ -150,29 +185,36 @@ public final class InventoryClient: Sendable {
     public var connectionStates: AsyncStream<ConnectionState> { states.stream() }
     public var connectionState: ConnectionState { states.current }
 
-    /// Runs one logical call: breaker check, attempts with their timeouts, retries
-    /// for idempotent calls, error translation, breaker and state updates.
+    /// Runs one logical call: a server whose breaker lets it through, attempts with
+    /// their timeouts, retries for idempotent calls (on the next server when this one
+    /// did not answer), error translation, breaker and state updates.
     func perform<Response: Sendable>(
         _ name: String, kind: CallKind, deadline: Duration,
-        _ call: @Sendable (CallOptions) async throws -> Response
+        _ call: @Sendable (Server, CallOptions) async throws -> Response
     ) async throws(InventoryClientError) -> Response {
         let clock = ContinuousClock()
         let end = clock.now + deadline
         let policy = kind == .idempotent ? configuration.retry : .none
         var attempt = 0
         var lastFailure: InventoryClientError?
+        // Servers this call has not tried yet: moving on to one of them needs no pause.
+        var untried = Set(servers.indices)
         while true {
             attempt += 1
-            let decision = breaker.withLock { $0.permit(now: clock.now) }
-            if case .reject(let retryIn) = decision {
+            let pick = choose(now: clock.now)
+            guard case .server(let index) = pick else {
                 publishState()
-                // This call's own failures opened the circuit: report what happened.
+                // This call's own failures opened the circuits: report what happened.
                 if let lastFailure { throw finalError(lastFailure, deadline) }
+                guard case .reject(let retryIn) = pick else { preconditionFailure("choose returns a server or a pause") }
                 throw InventoryClientError(
                     kind: .circuitOpen,
-                    userMessage: "server at \(configuration.target) is not answering; trying again in \(ErrorTranslation.seconds(retryIn)) s",
+                    userMessage: "\(servers.count == 1 ? "server at \(configuration.target) is" : "no server (\(configuration.target)) is") "
+                        + "answering; trying again in \(ErrorTranslation.seconds(retryIn)) s",
                     attempts: attempt - 1)
             }
+            let server = servers[index]
+            untried.remove(index)
             let remaining = end - clock.now
             var options = CallOptions.defaults
             options.timeout = policy.attemptTimeout(
@@ -180,31 +222,40 @@ public final class InventoryClient: Sendable {
             let started = clock.now
             do {
                 try Task.checkCancellation()
-                let response = try await call(options)
+                let response = try await call(server, options)
                 let latency = clock.now - started
                 lastLatency.withLock { $0 = latency }
-                breaker.withLock { $0.recordSuccess() }
+                server.breaker.withLock { $0.recordSuccess() }
+                preferred.withLock { $0 = index }
                 publishState()
                 return response
             } catch {
                 if Task.isCancelled || error is CancellationError {
-                    breaker.withLock { $0.recordAbandoned() }
+                    server.breaker.withLock { $0.recordAbandoned() }
                     publishState()
                     throw InventoryClientError(kind: .cancelled, userMessage: "cancelled", attempts: attempt)
                 }
                 var failure = ErrorTranslation.translate(
-                    error, target: configuration.target, security: configuration.security, overallDeadline: deadline,
+                    error, target: server.endpoint.description, security: configuration.security, overallDeadline: deadline,
                     what: name)
                 failure.attempts = attempt
-                breaker.withLock { breaker in
+                server.breaker.withLock { breaker in
                     if failure.isTransportFailure { breaker.recordFailure(now: clock.now) } else { breaker.recordSuccess() }
                 }
+                // The next call (and this one's retry) starts at the next server.
+                if failure.isRetryable { preferred.withLock { if $0 == index { $0 = (index + 1) % servers.count } } }
                 publishState()
                 configuration.logger.debug(
-                    "call failed", metadata: ["rpc": "\(name)", "attempt": "\(attempt)", "error": "\(String(reflecting: error))"])
+                    "call failed",
+                    metadata: [
+                        "rpc": "\(name)", "server": "\(server.endpoint)", "attempt": "\(attempt)",
+                        "error": "\(String(reflecting: error))",
+                    ])
                 guard failure.isRetryable, attempt < policy.maximumAttempts else { throw finalError(failure, deadline) }
                 lastFailure = failure
-                let pause = policy.backoff(after: attempt, random: Double.random(in: 0...1))
+                // Another server this call has not tried: go at once. Else back off.
+                let next = preferred.withLock { $0 }
+                let pause = untried.contains(next) ? .zero : policy.backoff(after: attempt, random: Double.random(in: 0...1))
                 guard clock.now + pause < end else { throw finalError(failure, deadline) }
                 do {
                     try await Task.sleep(for: pause)
@@ -215,6 +266,27 @@ public final class InventoryClient: Sendable {
         }
     }
 
+    private enum Pick {
+        case server(Int)
+        /// Every breaker is open: the soonest one lets a call through after this.
+        case reject(retryIn: Duration)
+    }
+
+    /// The preferred server if its breaker lets the call through, else the next one
+    /// in order that does.
+    private func choose(now: ContinuousClock.Instant) -> Pick {
+        let first = preferred.withLock { $0 }
+        var soonest: Duration?
+        for offset in servers.indices {
+            let index = (first + offset) % servers.count
+            switch servers[index].breaker.withLock({ $0.permit(now: now) }) {
+            case .reject(let retryIn): soonest = min(soonest ?? retryIn, retryIn)
+            default: return .server(index)
+            }
+        }
+        return .reject(retryIn: soonest ?? .zero)
+    }
+
     /// A per-attempt timeout is reported as the caller's whole deadline running out.
     private func finalError(_ failure: InventoryClientError, _ deadline: Duration) -> InventoryClientError {
         guard failure.kind == .deadlineExceeded else { return failure }
@@ -223,8 +295,11 @@ public final class InventoryClient: Sendable {
         return error
     }
 
+    /// The link as the door sees it: the server calls go to now, through its breaker.
     private func publishState() {
-        let state = breaker.withLock { $0.state }
-        states.publish(ConnectionState(breaker: state, lastLatency: lastLatency.withLock { $0 }))
+        let server = servers[preferred.withLock { $0 }]
+        var state = ConnectionState(breaker: server.breaker.withLock { $0.state }, lastLatency: lastLatency.withLock { $0 })
+        if servers.count > 1 { state.server = server.endpoint.description }
+        states.publish(state)
     }
 }

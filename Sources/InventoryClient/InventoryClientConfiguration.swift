@@ -45,8 +45,18 @@ public struct InventoryClientConfiguration: Sendable {
         }
     }
 
-    public var host: String
-    public var port: Int
+    /// Every server of the venue, in the order they are tried: calls go to the
+    /// first that answers and stay there until it stops answering (at least one).
+    public private(set) var servers: [Endpoint]
+    /// The first server's host and port.
+    public var host: String {
+        get { servers[0].host }
+        set { servers[0].host = newValue }
+    }
+    public var port: Int {
+        get { servers[0].port }
+        set { servers[0].port = newValue }
+    }
     public var security: Security
     /// The device's token (``DeviceCredential``), sent with every call; nil sends none.
     public var credential: String?
@@ -60,8 +70,7 @@ public struct InventoryClientConfiguration: Sendable {
         retry: RetryPolicy = .init(), breaker: CircuitBreaker.Configuration = .init(),
         logger: Logger = Logger(label: "usher.inventory-client")
     ) {
-        self.host = host
-        self.port = port
+        self.servers = [Endpoint(host: host, port: port)]
         self.security = security
         self.credential = credential
         self.deadlines = deadlines
@@ -70,8 +79,37 @@ public struct InventoryClientConfiguration: Sendable {
         self.logger = logger
     }
 
-    /// Parses `host:port` (`[::1]:50051` for IPv6).
+    /// Parses `host:port`, or several separated by commas (`a:50051,b:50051`), the
+    /// servers of one venue in the order to try them; `[::1]:50051` for IPv6.
     public init(target: String, security: Security = .plaintext) throws(InventoryClientError) {
+        var servers: [Endpoint] = []
+        for part in target.split(separator: ",", omittingEmptySubsequences: false) {
+            let endpoint = try Endpoint(parsing: part.trimmingCharacters(in: .whitespaces))
+            guard !servers.contains(endpoint) else {
+                throw .invalidConfiguration("server \(endpoint) is named twice in \(target)")
+            }
+            servers.append(endpoint)
+        }
+        self.init(host: servers[0].host, port: servers[0].port, security: security)
+        self.servers = servers
+    }
+
+    /// The servers as `--server` takes them.
+    public var target: String { servers.map(\.description).joined(separator: ",") }
+}
+
+/// One server's address.
+public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` (`[::1]:50051` for IPv6).
+    init(parsing target: String) throws(InventoryClientError) {
         let host: Substring
         let portText: Substring
         if target.hasPrefix("["), let close = target.firstIndex(of: "]") {
@@ -81,13 +119,13 @@ public struct InventoryClientConfiguration: Sendable {
             host = target[..<colon]
             portText = target[target.index(after: colon)...]
         } else {
-            throw .invalidConfiguration("target must be host:port, got \(target)")
+            throw .invalidConfiguration("a server must be host:port, got \(target)")
         }
         guard !host.isEmpty, let port = Int(portText), (1...65535).contains(port) else {
-            throw .invalidConfiguration("target must be host:port, got \(target)")
+            throw .invalidConfiguration("a server must be host:port, got \(target)")
         }
-        self.init(host: String(host), port: port, security: security)
+        self.init(host: String(host), port: port)
     }
 
-    public var target: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -259,7 +259,8 @@ extension DoorState {
     private func statusLines() -> (lines: [String], primary: Int) {
         let separator = settings.ascii ? " | " : " │ "
         let dot = settings.ascii ? " - " : " · "
-        let place = "\(separator)server \(settings.server)\(separator)hall \(settings.hallID)\(separator)staff \(settings.staffID)"
+        // With several servers, the one calls go to now (the one that answered last).
+        let place = "\(separator)server \(connection.server ?? settings.server)\(separator)hall \(settings.hallID)\(separator)staff \(settings.staffID)"
             + "\(separator)\(settings.terminalID) "
         guard link.isOffline else {
             let state: String

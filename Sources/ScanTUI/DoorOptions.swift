@@ -14,7 +14,7 @@ struct ConnectionOptions: ParsableArguments {
         valueName: "file"))
     var credential: String?
 
-    @Option(help: ArgumentHelp("Reach the server at this host:port instead of the credential's (env USHER_SERVER).", valueName: "host:port"))
+    @Option(help: ArgumentHelp("Reach the server at this host:port instead of the credential's, or any of several: a:50051,b:50051 (env USHER_SERVER).", valueName: "host:port[,host:port]"))
     var server: String?
 
     @Option(help: ArgumentHelp("Trust this CA certificate (PEM) instead of the credential's pinned certificate (env USHER_TLS_CA).", valueName: "file"))

@@ -12,9 +12,12 @@ public struct ConnectionState: Sendable, Hashable {
     public var status: Status
     /// The round trip of the last answered call.
     public var lastLatency: Duration?
+    /// Which server calls go to, when the terminal knows several (`host:port`).
+    public var server: String?
 
-    public init(status: Status, lastLatency: Duration? = nil) {
+    public init(status: Status, lastLatency: Duration? = nil, server: String? = nil) {
         self.status = status
         self.lastLatency = lastLatency
+        self.server = server
     }
 }

@@ -50,7 +50,7 @@ public struct EnrollmentCode: Sendable, Hashable {
             fields[pair[..<equals]] = pair[pair.index(after: equals)...]
         }
         guard let server = fields["server"], Self.isServerAddress(server) else {
-            throw InputError(field: "enrollment code", problem: "needs server=HOST:PORT")
+            throw InputError(field: "enrollment code", problem: "needs server=HOST:PORT (or several, separated by commas)")
         }
         guard let secret = fields["secret"], DeviceSecret.isWellFormed(secret) else {
             throw InputError(field: "enrollment code", problem: "has no valid secret (43 base64url characters)")
@@ -62,8 +62,15 @@ public struct EnrollmentCode: Sendable, Hashable {
     }
 
     /// `host:port` with a port of 1–65535 and a host of letters, digits, `.-` (or a
-    /// bracketed IPv6 address).
+    /// bracketed IPv6 address); or up to 16 of them, separated by commas.
     public static func isServerAddress(_ text: Substring) -> Bool {
+        // Several servers of one venue, in the order to try them: "a:50051,b:50051".
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count > 1 else { return isOneServerAddress(text) }
+        return parts.count <= 16 && parts.allSatisfy(isOneServerAddress)
+    }
+
+    private static func isOneServerAddress(_ text: Substring) -> Bool {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (1...65535).contains(port)
         else { return false }

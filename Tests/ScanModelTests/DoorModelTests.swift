@@ -162,4 +162,13 @@ struct DoorInputCaptureTests {
         #expect(door.update(.tick(now: Fixtures.now, at: start + .seconds(1))) == [])
         #expect(door.overlay == .none)
     }
+
+    /// With several servers, the status bar names the one calls go to now.
+    @Test func theStatusBarNamesTheServerThatAnswered() {
+        var door = Fixtures.newDoor(width: 120, height: 40)
+        #expect(door.render().text.contains("server 127.0.0.1:50051"), "one server: the configured one")
+        _ = door.update(.connection(ConnectionState(status: .online, lastLatency: .milliseconds(2), server: "10.0.0.2:50051")))
+        let text = door.render().text
+        #expect(text.contains("server 10.0.0.2:50051") && !text.contains("server 127.0.0.1:50051"), "\(text)")
+    }
 }

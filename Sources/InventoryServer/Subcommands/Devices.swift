@@ -115,7 +115,7 @@ struct Devices: AsyncParsableCommand {
 /// terminals reach the server, and its certificate (to pin).
 struct EnrollmentOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "The address terminals use to reach this server, written into the code (env USHER_PUBLIC_ADDRESS). Default: 127.0.0.1 and the gRPC port.",
+        "The address terminals use to reach this server, written into the code, or the addresses of every server of the venue separated by commas (env USHER_PUBLIC_ADDRESS). Default: 127.0.0.1 and the gRPC port.",
         valueName: "host:port"))
     var address: String?
 
@@ -133,7 +133,7 @@ struct EnrollmentOptions: ParsableArguments {
         // Everything that can fail is checked before the store writes: a device added
         // (or rolled, its old token gone) without a code printed would be locked out.
         guard EnrollmentCode.isServerAddress(Substring(server)) else {
-            throw ValidationError("--address \(server) is not host:port")
+            throw ValidationError("--address \(server) is not host:port (or several, separated by commas)")
         }
         let fingerprint = try tls.certificateFingerprint(dataDir: database.dataDir, logger: logger)
         let issued = try await database.withStore(logger: logger, grant)
