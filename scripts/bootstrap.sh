@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   postgresql            # server binaries for the embedded database (initdb, pg_ctl, postgres)
   postgresql-client     # psql, for operators
+  postgresql-15-auto-failover  # pg_autoctl: a monitor and two data nodes for scripts/ha-demo.sh and the HA test
   libpq-dev             # libpq headers, for operators' tools
   ca-certificates       # TLS to an external --database-url
   curl                  # health checks in scripts/demo.sh

@@ -12,21 +12,21 @@ struct DatabaseOptions: ParsableArguments {
     var dataDir: String = Environment.string("USHER_DATA_DIR") ?? EmbeddedPostgres.defaultDataDirectory().path
 
     @Option(help: ArgumentHelp(
-        "Use this PostgreSQL instead of the embedded one, e.g. postgres://usher@db:5432/usher?sslmode=require (env DATABASE_URL).",
+        "Use this PostgreSQL instead of the embedded one, e.g. postgres://usher@db:5432/usher?sslmode=require, or several hosts as pg_autoctl show uri prints them: postgres://usher@db1:5432,db2:5432/usher (env DATABASE_URL).",
         valueName: "url"))
     var databaseURL: String?
 
     /// The flag, else $DATABASE_URL.
     var resolvedDatabaseURL: String? { databaseURL ?? Environment.string("DATABASE_URL") }
 
-    /// Runs `body` with a client configuration for the chosen database. The embedded
-    /// cluster is started first and, if this call started it, stopped afterwards
-    /// however `body` ends.
+    /// Runs `body` with a client configuration per host of the chosen database, the
+    /// primary first (one, unless the URL names several). The embedded cluster is
+    /// started first and, if this call started it, stopped afterwards however `body` ends.
     func withDatabase<T: Sendable>(
-        logger: Logger, _ body: (PostgresClient.Configuration) async throws -> T
+        logger: Logger, _ body: ([PostgresClient.Configuration]) async throws -> T
     ) async throws -> T {
         if let databaseURL = resolvedDatabaseURL {
-            return try await body(try DatabaseSettings.clientConfiguration(url: databaseURL))
+            return try await body(try await primaryFirst(DatabaseSettings.clientConfigurations(url: databaseURL), logger: logger))
         }
         let embedded = EmbeddedPostgres(
             directory: URL(fileURLWithPath: dataDir).appendingPathComponent("postgres"), logger: logger)
@@ -35,7 +35,7 @@ struct DatabaseOptions: ParsableArguments {
             "embedded database",
             metadata: ["psql": "psql -h \(embedded.socketDirectory.path) -U \(EmbeddedPostgres.superuser) \(EmbeddedPostgres.database)"])
         do {
-            let result = try await body(embedded.clientConfiguration())
+            let result = try await body([embedded.clientConfiguration()])
             if started { try await embedded.stop() }
             return result
         } catch {
@@ -51,9 +51,9 @@ extension DatabaseOptions {
     func withStore<T: Sendable>(
         logger: Logger, _ body: @escaping @Sendable (InventoryStore) async throws -> T
     ) async throws -> T {
-        try await withDatabase(logger: logger) { configuration in
-            try await InventoryServerApp(configuration: .init(database: configuration), logger: logger).migrate()
-            return try await withTemporaryClient(configuration, logger: logger) { client in
+        try await withDatabase(logger: logger) { hosts in
+            try await InventoryServerApp(configuration: .init(database: hosts[0]), logger: logger).migrate()
+            return try await withTemporaryClient(hosts[0], logger: logger) { client in
                 try await body(InventoryStore(client: client, logger: logger, keyring: TicketKeyring(signer: nil)))
             }
         }

@@ -21,7 +21,10 @@ struct InventoryServerApp {
         /// Health and metrics: loopback unless the operator opens it (`--http-host`).
         var httpHost = "127.0.0.1"
         var httpPort = 8080
+        /// The database; with a standby, its primary when the server started.
         var database: PostgresClient.Configuration
+        /// The other hosts of a multi-host URL (``DatabaseNodes`` follows the primary among all).
+        var otherDatabaseHosts: [PostgresClient.Configuration] = []
         /// Verifies scanned codes and signs new ones.
         var keyring = TicketKeyring(signer: nil)
         /// gRPC over TLS when set (PEM files); plaintext otherwise, which is refused
@@ -65,17 +68,23 @@ struct InventoryServerApp {
         let registry = MetricsBootstrap.registry()
         try await migrate()
 
-        let client = PostgresClient(configuration: configuration.database, backgroundLogger: logger)
+        // Each host has a pool for calls and, for the health probe, a pool of its own
+        // (one connection): it asks "does the database answer?" (and "are you still
+        // the primary?"), and must not queue behind a burst of doors for one of the 20
+        // shared connections, or a busy server would call its database down and shed
+        // every call.
+        let nodes = DatabaseNodes(
+            ([configuration.database] + configuration.otherDatabaseHosts).map { host in
+                var probe = host
+                probe.options.maximumConnections = 1
+                return DatabaseNodes.Node(
+                    label: DatabaseSettings.label(host), client: PostgresClient(configuration: host, backgroundLogger: logger),
+                    probe: PostgresClient(configuration: probe, backgroundLogger: logger))
+            })
         let store = InventoryStore(
-            client: client, logger: logger, keyring: configuration.keyring, callTimeout: configuration.callTimeout)
-        // The health probe has a pool of its own (one connection): it asks "does the
-        // database answer?", and must not queue behind a burst of doors for one of the
-        // 20 shared connections, or a busy server would call its database down and
-        // shed every call.
-        var probeDatabase = configuration.database
-        probeDatabase.options.maximumConnections = 1
-        let probeClient = PostgresClient(configuration: probeDatabase, backgroundLogger: logger)
-        let probeStore = InventoryStore(client: probeClient, logger: logger, keyring: configuration.keyring)
+            nodes: nodes, logger: logger, keyring: configuration.keyring, callTimeout: configuration.callTimeout)
+        var probeStore = store
+        probeStore.usesProbe = true
         let servingState = ServingState()
         let deadLetter = configuration.amqp.map {
             DeadLetterHoldExpiry(configuration: $0, store: store, logger: logger) { link, line in
@@ -101,9 +110,7 @@ struct InventoryServerApp {
 
         // Services stop in reverse order: the gRPC server drains first, while the
         // broker links can still announce the holds its last calls place.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: client),
-            .init(service: probeClient),
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = nodes.clients.map { .init(service: $0) } + [
             .init(service: DatabaseHealthMonitor(
                 store: probeStore, state: servingState, interval: configuration.healthInterval,
                 probeTimeout: configuration.healthProbeTimeout, logger: logger)),

@@ -8,10 +8,18 @@ import ServiceLifecycle
 /// answers on time even when a query never comes back), so an outage is seen
 /// within `interval + probeTimeout` (1.5 s by default; the promise is 3 s), idle
 /// or under load, and recovery as soon as one probe gets through.
+///
+/// A database with a standby (several hosts): each probe first asks whether calls
+/// still go to the primary, and moves them when a failover made another host the
+/// primary (``DatabaseNodes``), so the server follows within `interval + probeTimeout`
+/// of the new primary taking writes. `/readyz` then says which host is the primary
+/// and whether it has a synchronous standby ("degraded" when it has none: an
+/// admission is then on one machine only).
 public struct DatabaseHealthMonitor: Service {
     let store: InventoryStore
     let state: ServingState
     let interval: Duration
+    let probeTimeout: Duration
     let logger: Logger
 
     public init(
@@ -23,6 +31,7 @@ public struct DatabaseHealthMonitor: Service {
         self.store = bounded
         self.state = state
         self.interval = interval
+        self.probeTimeout = probeTimeout
         self.logger = logger
     }
 
@@ -32,6 +41,10 @@ public struct DatabaseHealthMonitor: Service {
             try await cancelWhenGracefulShutdown {
                 while true {
                     do throws(StoreError) {
+                        if store.nodes.nodes.count > 1 {
+                            let standing = try await store.nodes.followPrimary(within: probeTimeout, logger: logger)
+                            _ = state.update { $0.link("database", Self.line(standing)) }
+                        }
                         try await store.ping()
                         if state.update({ $0.databaseAnswered() }) { logger.info("database answers; serving") }
                     } catch {
@@ -46,5 +59,12 @@ public struct DatabaseHealthMonitor: Service {
         } catch is CancellationError {
             // Graceful shutdown: stop probing.
         }
+    }
+
+    static func line(_ standing: DatabaseNodes.Standing) -> String {
+        standing.synchronousStandbys > 0
+            ? "database: primary \(standing.primary), \(standing.synchronousStandbys) synchronous standby"
+                + (standing.synchronousStandbys == 1 ? "" : "s")
+            : "database: primary \(standing.primary); degraded: no synchronous standby (admissions are on one machine only)"
     }
 }

@@ -37,7 +37,8 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
     /// Runs one batch on one connection and returns one answer per item, in order.
     typealias Run = @Sendable ([Item], PostgresConnection, Logger) async throws -> [Answer]
 
-    private let client: PostgresClient
+    /// Each lease asks the primary's pool as of then (it moves on a failover).
+    private let nodes: DatabaseNodes
     private let logger: Logger
     private let limit: Int
     private let leaders: Int
@@ -55,10 +56,10 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
     ///     waits for the previous one's commit; with more, batches stay small and the
     ///     commits' savings shrink.
     init(
-        client: PostgresClient, logger: Logger, leaseBound: Duration, limit: Int = 64, leaders: Int = 2,
+        nodes: DatabaseNodes, logger: Logger, leaseBound: Duration, limit: Int = 64, leaders: Int = 2,
         conflictKeys: @escaping @Sendable (Item) -> [String] = { _ in [] }, run: @escaping Run
     ) {
-        self.client = client
+        self.nodes = nodes
         self.logger = logger
         self.limit = limit
         self.leaders = leaders
@@ -163,7 +164,7 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
     /// same bound a caller has, and the next scan asks the pool afresh.
     private func withLease(_ body: @escaping @Sendable (PostgresConnection) async -> Bool) async throws -> Bool {
         let claim = LeaseClaim()
-        let client = self.client
+        let client = nodes.primary.client
         let bound = leaseBound
         return try await withThrowingTaskGroup(of: Bool?.self) { group in
             group.addTask {

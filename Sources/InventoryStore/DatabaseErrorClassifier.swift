@@ -18,6 +18,9 @@ enum DatabaseErrorClassifier {
         if error is ConnectionPoolError { return .unavailable("no database connection available") }
         guard let psql = error as? PSQLError else { return .internalError(String(describing: type(of: error))) }
         if let state = psql.serverInfo?[.sqlState] {
+            // read_only_sql_transaction: a standby since a failover. The health probe
+            // moves calls to the new primary (DatabaseNodes); the door's retry lands there.
+            if state == "25006" { return .unavailable("the database host is a standby now; finding the primary") }
             switch PostgresError.Code(raw: state) {
             case .lockNotAvailable:
                 return .seatBusy(seatID: seatID ?? "")

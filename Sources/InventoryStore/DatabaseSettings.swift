@@ -49,9 +49,42 @@ public enum DatabaseSettings {
         }
     }
 
+    /// Parses libpq's URL, with one host or several:
+    /// `postgres://user@h1:p1,h2:p2/usher?target_session_attrs=read-write`, as
+    /// `pg_autoctl show uri` prints it. One configuration per host, in the URL's order
+    /// (``DatabaseNodes`` finds which is the primary; calls only ever go there, so
+    /// `target_session_attrs` is read-write whatever it says).
+    public static func clientConfigurations(url text: String) throws(URLError) -> [PostgresClient.Configuration] {
+        guard let schemeEnd = text.range(of: "://") else { throw .invalid("expected postgres://user@host:port/database") }
+        let rest = text[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        let at = authority.lastIndex(of: "@")
+        let userinfo = at.map { String(authority[...$0]) } ?? ""
+        let hostList = at.map { authority[authority.index(after: $0)...] } ?? authority
+        let hosts = hostList.split(separator: ",", omittingEmptySubsequences: false)
+        guard hosts.count > 1 else { return [try clientConfiguration(url: text)] }
+        guard hosts.count <= 8 else { throw .invalid("more than 8 hosts") }
+        // Each host is read by the one-host parser, from a copy of the URL naming only it.
+        let configurations = try hosts.map { host throws(URLError) in
+            guard !host.isEmpty else { throw .invalid("an empty host in the host list") }
+            return try clientConfiguration(
+                url: String(text[..<schemeEnd.upperBound]) + userinfo + String(host) + String(rest[authorityEnd...]))
+        }
+        let labels = configurations.map(label)
+        guard Set(labels).count == labels.count else { throw .invalid("a host is named twice") }
+        return configurations
+    }
+
+    /// `host:port` (or the socket path), for logs and `/readyz`.
+    public static func label(_ configuration: PostgresClient.Configuration) -> String {
+        if let host = configuration.host { return "\(host):\(configuration.port ?? 5432)" }
+        return configuration.unixSocketPath ?? "database"
+    }
+
     /// Parses `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`.
     /// `?host=/run/postgresql` selects a Unix socket directory instead of TCP.
-    public static func clientConfiguration(url text: String) throws(URLError) -> PostgresClient.Configuration {
+    static func clientConfiguration(url text: String) throws(URLError) -> PostgresClient.Configuration {
         guard let components = URLComponents(string: text),
             components.scheme == "postgres" || components.scheme == "postgresql"
         else { throw .invalid("expected postgres://user@host:port/database") }

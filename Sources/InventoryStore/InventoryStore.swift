@@ -8,7 +8,13 @@ import UsherCore
 /// otherwise wait for a connection forever, and a query already sent ignores
 /// cancellation.
 public struct InventoryStore: Sendable {
-    public let client: PostgresClient
+    /// The database's hosts; calls go to the primary's pool (or its probe's).
+    public let nodes: DatabaseNodes
+    /// Calls use the primary's one-connection probe pool instead of the shared one
+    /// (the health probe: it must not queue behind a burst of doors).
+    public var usesProbe = false
+    /// The pool calls go to now: the primary's.
+    public var client: PostgresClient { usesProbe ? nodes.primary.probe : nodes.primary.client }
     public let logger: Logger
     public var callTimeout: Duration
     /// Verifies scanned codes and signs new ones (ConfirmSeat, UpdateOwner).
@@ -16,12 +22,17 @@ public struct InventoryStore: Sendable {
     /// The scan path's statements, batched across concurrent scans.
     let scanBatches: ScanBatches
 
-    public init(client: PostgresClient, logger: Logger, keyring: TicketKeyring, callTimeout: Duration = .seconds(3)) {
-        self.client = client
+    public init(nodes: DatabaseNodes, logger: Logger, keyring: TicketKeyring, callTimeout: Duration = .seconds(3)) {
+        self.nodes = nodes
         self.logger = logger
         self.keyring = keyring
         self.callTimeout = callTimeout
-        self.scanBatches = ScanBatches(client: client, logger: logger, leaseBound: callTimeout)
+        self.scanBatches = ScanBatches(nodes: nodes, logger: logger, leaseBound: callTimeout)
+    }
+
+    /// A store on one host.
+    public init(client: PostgresClient, logger: Logger, keyring: TicketKeyring, callTimeout: Duration = .seconds(3)) {
+        self.init(nodes: DatabaseNodes(client: client), logger: logger, keyring: keyring, callTimeout: callTimeout)
     }
 
     /// When whoever asked stops waiting (an RPC's deadline), if known. Set per call

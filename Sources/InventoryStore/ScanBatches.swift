@@ -14,17 +14,17 @@ final class ScanBatches: Sendable {
     private let synchronousLogs: BatchQueue<EntryLog.Insert, EntryLog.Written>
     private let relaxedLogs: BatchQueue<EntryLog.Insert, EntryLog.Written>
 
-    init(client: PostgresClient, logger: Logger, leaseBound: Duration) {
-        reads = BatchQueue(client: client, logger: logger, leaseBound: leaseBound) { reads, connection, logger in
+    init(nodes: DatabaseNodes, logger: Logger, leaseBound: Duration) {
+        reads = BatchQueue(nodes: nodes, logger: logger, leaseBound: leaseBound) { reads, connection, logger in
             try await ScanRead.batch(reads, on: connection, logger: logger)
         }
-        admissions = BatchQueue(client: client, logger: logger, leaseBound: leaseBound, conflictKeys: \.conflictKeys) { writes, connection, logger in
+        admissions = BatchQueue(nodes: nodes, logger: logger, leaseBound: leaseBound, conflictKeys: \.conflictKeys) { writes, connection, logger in
             try await AdmissionWrite.batch(writes, on: connection, logger: logger)
         }
-        synchronousLogs = BatchQueue(client: client, logger: logger, leaseBound: leaseBound) { rows, connection, logger in
+        synchronousLogs = BatchQueue(nodes: nodes, logger: logger, leaseBound: leaseBound) { rows, connection, logger in
             try await EntryLog.batch(rows, durability: .synchronous, on: connection, logger: logger)
         }
-        relaxedLogs = BatchQueue(client: client, logger: logger, leaseBound: leaseBound) { rows, connection, logger in
+        relaxedLogs = BatchQueue(nodes: nodes, logger: logger, leaseBound: leaseBound) { rows, connection, logger in
             try await EntryLog.batch(rows, durability: .relaxed, on: connection, logger: logger)
         }
     }

@@ -25,7 +25,7 @@ struct BatchQueueTests {
         conflictKeys: @escaping @Sendable (Int64) -> [String] = { _ in [] },
         firstBatchWaitsFor waiting: Int, queueOf: @escaping @Sendable () -> BatchQueue<Int64, Int64>?
     ) -> BatchQueue<Int64, Int64> {
-        BatchQueue<Int64, Int64>(client: client, logger: TestCluster.logger, leaseBound: leaseBound, leaders: leaders, conflictKeys: conflictKeys) {
+        BatchQueue<Int64, Int64>(nodes: DatabaseNodes(client: client), logger: TestCluster.logger, leaseBound: leaseBound, leaders: leaders, conflictKeys: conflictKeys) {
             items, connection, logger in
             let first = recorder.batches.withLock { batches in
                 batches.append(items)

@@ -30,6 +30,11 @@ struct RacingDoors: Sendable {
         var message: String
         /// Attempts that got no verdict before this answer (each retried with the same scan id).
         var failedAttempts: [Told] = []
+        /// From the first attempt to this answer, when there were failed attempts.
+        var waited: Duration = .zero
+        /// When this answer came, and from which server port.
+        var answeredAt = Date()
+        var port = 0
     }
 
     var codes: [String]
@@ -43,6 +48,9 @@ struct RacingDoors: Sendable {
     var pause: Duration = .zero
     /// How long a door keeps retrying a scan that got no verdict (zero: never).
     var retryFor: Duration = .zero
+    /// A door knows every server: a retry goes to the next one (same scan id), as a
+    /// door with several servers does. Otherwise each door keeps to its own.
+    var failover = false
 
     /// Runs every door to the end of the tickets; returns every scan.
     func run() async throws -> [Scan] {
@@ -60,21 +68,29 @@ struct RacingDoors: Sendable {
 
     private func door(_ door: String, port: Int) async throws -> [Scan] {
         let token = try await devices.token(door, role: .door, hall: "main")
-        return try await withRawInventoryClient(port: port, token: token) { inventory in
+        // Its own server first, then (failing over) the others in order.
+        let order = failover ? Array(ports.drop { $0 != port } + ports.prefix { $0 != port }) : [port]
+        return try await withRawInventoryClients(ports: order[...], token: token) { servers in
             var scans: [Scan] = []
             var options = CallOptions.defaults
             options.timeout = deadline
+            var current = 0
             for (ticket, code) in codes.enumerated() {
                 let scanID = UUID().uuidString
-                let giveUp = ContinuousClock.now + retryFor
+                let started = ContinuousClock.now
+                let giveUp = started + retryFor
                 var failed: [Told] = []
-                var scan = try await Self.scan(code, ticket: ticket, scanID: scanID, door: door, via: inventory, options: options)
+                var scan = try await Self.scan(code, ticket: ticket, scanID: scanID, door: door, via: servers[current], options: options)
                 while case .failed = scan.told, ContinuousClock.now < giveUp {
                     failed.append(scan.told)
+                    current = (current + 1) % servers.count
                     try await Task.sleep(for: .milliseconds(100))
-                    scan = try await Self.scan(code, ticket: ticket, scanID: scanID, door: door, via: inventory, options: options)
+                    scan = try await Self.scan(code, ticket: ticket, scanID: scanID, door: door, via: servers[current], options: options)
                 }
                 scan.failedAttempts = failed
+                if !failed.isEmpty { scan.waited = ContinuousClock.now - started }
+                scan.answeredAt = Date()
+                scan.port = order[current]
                 scans.append(scan)
                 if pause > .zero { try await Task.sleep(for: pause) }
             }

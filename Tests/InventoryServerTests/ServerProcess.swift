@@ -75,9 +75,10 @@ struct ServerProcess: Sendable {
 /// `tls`: serve as `serve` does by default, TLS with the server's own certificate
 /// in `directory/tls` (made on the first start, kept across restarts, so a pin
 /// stays good); otherwise `--plaintext` on loopback, for raw test clients.
+/// `databaseURL` overrides the URL made from `database` (a multi-host URL).
 func withServerProcess<T: Sendable>(
-    database: PostgresClient.Configuration, directory: URL, grpcPort: Int = 0, httpPort: Int = 0, tls: Bool = false,
-    _ body: (ServerProcess) async throws -> T
+    database: PostgresClient.Configuration, databaseURL: String? = nil, directory: URL, grpcPort: Int = 0, httpPort: Int = 0,
+    tls: Bool = false, _ body: (ServerProcess) async throws -> T
 ) async throws -> T {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     var environment = Command.basicEnvironment
@@ -86,13 +87,24 @@ func withServerProcess<T: Sendable>(
     let command = Command(
         ProcessLifecycleTests.binary.path,
         [
-            "serve", "--database-url", ServerProcess.databaseURL(database),
+            "serve", "--database-url", databaseURL ?? ServerProcess.databaseURL(database),
             "--signing-key", try ServerProcess.keyFile(in: directory).path,
             "--grpc-port", "\(grpcPort)", "--http-port", "\(httpPort)", "--data-dir", directory.path,
         ] + (tls ? [] : ["--plaintext"]), environment: environment)
     return try await command.withRunning { running in
         let (grpc, http) = try await ServerProcess.waitForReady(running)
         return try await body(ServerProcess(running: running, grpcPort: grpc, httpPort: http))
+    }
+}
+
+/// ``withRawInventoryClient(port:token:_:)`` for each port, all open for `body`.
+func withRawInventoryClients<T: Sendable>(
+    ports: ArraySlice<Int>, token: String?, open: [Inventory_InventoryService.Client<HTTP2ClientTransport.Posix>] = [],
+    _ body: @escaping @Sendable ([Inventory_InventoryService.Client<HTTP2ClientTransport.Posix>]) async throws -> T
+) async throws -> T {
+    guard let port = ports.first else { return try await body(open) }
+    return try await withRawInventoryClient(port: port, token: token) { inventory in
+        try await withRawInventoryClients(ports: ports.dropFirst(), token: token, open: open + [inventory], body)
     }
 }
 

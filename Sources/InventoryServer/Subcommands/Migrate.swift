@@ -10,8 +10,8 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.makeLogger()
-        try await database.withDatabase(logger: logger) { configuration in
-            try await InventoryServerApp(configuration: .init(database: configuration), logger: logger).migrate()
+        try await database.withDatabase(logger: logger) { hosts in
+            try await InventoryServerApp(configuration: .init(database: hosts[0]), logger: logger).migrate()
         }
         print("schema is up to date")
     }

@@ -76,12 +76,12 @@ struct Serve: AsyncParsableCommand {
             logger.info("serving TLS", metadata: ["certificate": "\(tlsFiles.certificateChain)", "sha256": "\(fingerprint)"])
         }
         let amqp = try amqp()
-        try await database.withDatabase(logger: logger) { databaseConfiguration in
+        try await database.withDatabase(logger: logger) { hosts in
             let app = InventoryServerApp(
                 configuration: .init(
                     listenHost: listenHost, grpcPort: grpcPort, httpHost: httpHost, httpPort: httpPort,
-                    database: databaseConfiguration, keyring: keyring, tls: tlsFiles, insecurePlaintext: insecurePlaintext,
-                    amqp: amqp),
+                    database: hosts[0], otherDatabaseHosts: Array(hosts.dropFirst()), keyring: keyring, tls: tlsFiles,
+                    insecurePlaintext: insecurePlaintext, amqp: amqp),
                 logger: logger)
             try await app.run()
         }

@@ -98,8 +98,8 @@ private func withSigningStore<T: Sendable>(
     let logger = logging.makeLogger()
     let keyring = try keys.keyring(dataDir: database.dataDir, logger: logger)
     guard let signer = keyring.signer else { throw ValidationError("no signing key") }
-    let result = try await database.withDatabase(logger: logger) { configuration in
-        try await withTemporaryClient(configuration, logger: logger) { client in
+    let result = try await database.withDatabase(logger: logger) { hosts in
+        try await withTemporaryClient(hosts[0], logger: logger) { client in
             try await body(InventoryStore(client: client, logger: logger, keyring: keyring))
         }
     }

@@ -32,10 +32,10 @@ struct Venue: AsyncParsableCommand {
             } catch {
                 throw ValidationError("\(file): \(error)")
             }
-            let summary = try await database.withDatabase(logger: logger) { configuration in
-                let app = InventoryServerApp(configuration: .init(database: configuration), logger: logger)
+            let summary = try await database.withDatabase(logger: logger) { hosts in
+                let app = InventoryServerApp(configuration: .init(database: hosts[0]), logger: logger)
                 try await app.migrate()
-                return try await withTemporaryClient(configuration, logger: logger) { client in
+                return try await withTemporaryClient(hosts[0], logger: logger) { client in
                     try await InventoryStore(client: client, logger: logger, keyring: TicketKeyring(signer: nil))
                         .importVenue(venue)
                 }
