@@ -153,8 +153,10 @@ public struct Door: Sendable, Hashable {
 public final class InventoryClient: Sendable {
     public let configuration: InventoryClientConfiguration
     let servers: [Server]
-    /// The server calls go to first: the one that answered last.
+    /// The server calls go to first: the one that answered last, or the next after it failed.
     let preferred = Mutex(0)
+    /// The server that answered last (nil before any answer): what the status shows.
+    let answered = Mutex<Int?>(nil)
     let lastLatency = Mutex<Duration?>(nil)
     let states: ConnectionStateBroadcaster
 
@@ -227,6 +229,7 @@ public final class InventoryClient: Sendable {
                 lastLatency.withLock { $0 = latency }
                 server.breaker.withLock { $0.recordSuccess() }
                 preferred.withLock { $0 = index }
+                answered.withLock { $0 = index }
                 publishState()
                 return response
             } catch {
@@ -295,9 +298,10 @@ public final class InventoryClient: Sendable {
         return error
     }
 
-    /// The link as the door sees it: the server calls go to now, through its breaker.
+    /// The link as the door sees it: the server that answered last, through its
+    /// breaker (a failing one shows as degraded until another answers).
     private func publishState() {
-        let server = servers[preferred.withLock { $0 }]
+        let server = servers[answered.withLock { $0 } ?? preferred.withLock { $0 }]
         var state = ConnectionState(breaker: server.breaker.withLock { $0.state }, lastLatency: lastLatency.withLock { $0 })
         if servers.count > 1 { state.server = server.endpoint.description }
         states.publish(state)

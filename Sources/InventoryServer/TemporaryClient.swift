@@ -41,7 +41,16 @@ func primaryFirst(
     let primary = try await withTemporaryClients(configurations, logger: logger) { clients in
         let nodes = DatabaseNodes(
             zip(configurations, clients).map { .init(label: DatabaseSettings.label($0), client: $1, probe: $1) })
-        return try await nodes.followPrimary(within: .seconds(5), logger: logger).primary
+        // A failover may be under way: ask again for up to 30 s before giving up.
+        let giveUp = ContinuousClock.now + .seconds(30)
+        while true {
+            do {
+                return try await nodes.followPrimary(within: .seconds(5), logger: logger).primary
+            } catch where ContinuousClock.now < giveUp {
+                logger.warning("no database primary yet; asking again", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
     }
     let index = configurations.firstIndex { DatabaseSettings.label($0) == primary } ?? 0
     logger.info("database primary", metadata: ["host": "\(primary)"])

@@ -49,6 +49,7 @@ public struct DatabaseHealthMonitor: Service {
                         if state.update({ $0.databaseAnswered() }) { logger.info("database answers; serving") }
                     } catch {
                         let why = if case .unavailable(let why) = error { why } else { "\(error)" }
+                        if store.nodes.nodes.count > 1 { _ = state.update { $0.link("database", "database: \(why)") } }
                         if state.update({ $0.databaseFailed(why) }) {
                             logger.error("database unavailable; not serving", metadata: ["error": "\(error)"])
                         }

@@ -125,7 +125,7 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
     private func drain() async {
         while true {
             do {
-                if try await withLease({ connection in await self.serve(on: connection) }) { return }
+                if try await withLease({ connection, client in await self.serve(on: connection, of: client) }) { return }
             } catch {
                 // No connection to be had: what waits now fails now, with the reason,
                 // rather than at each caller's bound. The next submitter starts afresh.
@@ -142,16 +142,19 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
         }
     }
 
-    /// Runs queued batches on `connection`: true when the queue is empty (the drain
-    /// ends), false when the connection may be broken and the rest needs another.
-    private func serve(on connection: PostgresConnection) async -> Bool {
-        while let batch = nextBatch() {
+    /// Runs queued batches on `connection` (leased from `client`): true when the queue
+    /// is empty (the drain ends), false when the connection may be broken, or the
+    /// database's primary has moved to another host, and the rest needs another.
+    private func serve(on connection: PostgresConnection, of client: PostgresClient) async -> Bool {
+        while true {
+            // The primary moved (a failover): the rest goes on a connection to the new one.
+            guard nodes.primary.client === client else { return false }
+            guard let batch = nextBatch() else { return true }
             let (outcomes, sound) = await execute(batch, on: connection)
             answer(batch.map(\.0), outcomes)
             // A connection that may be broken: the rest goes on a fresh one.
             if !sound || connection.isClosed { return false }
         }
-        return true
     }
 
     /// `body` on a pooled connection, if the pool hands one over within ``leaseBound``.
@@ -162,7 +165,7 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
     /// both drains wait, every scan queues behind them and fails UNAVAILABLE although
     /// the database is back. Bounded, the waiting items fail with the reason at the
     /// same bound a caller has, and the next scan asks the pool afresh.
-    private func withLease(_ body: @escaping @Sendable (PostgresConnection) async -> Bool) async throws -> Bool {
+    private func withLease(_ body: @escaping @Sendable (PostgresConnection, PostgresClient) async -> Bool) async throws -> Bool {
         let claim = LeaseClaim()
         let client = nodes.primary.client
         let bound = leaseBound
@@ -171,7 +174,7 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
                 try await client.withConnection { connection in
                     // Too late: the waiting items have been failed already.
                     guard claim.take(.leased) else { return true }
-                    return await body(connection)
+                    return await body(connection, client)
                 }
             }
             group.addTask {

@@ -31,7 +31,11 @@ public final class DatabaseNodes: Sendable {
     }
 
     public let nodes: [Node]
-    private let current = Mutex(0)
+    private struct Current {
+        var index = 0
+        var generation: UInt64 = 0
+    }
+    private let current = Mutex(Current())
 
     /// `nodes` in the URL's order; the first is taken as the primary until
     /// ``followPrimary(within:logger:)`` says otherwise.
@@ -46,7 +50,13 @@ public final class DatabaseNodes: Sendable {
     }
 
     /// The node calls go to.
-    public var primary: Node { nodes[current.withLock { $0 }] }
+    public var primary: Node { nodes[current.withLock { $0.index }] }
+
+    /// Goes up each time calls move to another host. A call that saw it change did
+    /// some of its work on the old primary (whose last commits a rewind may drop), so
+    /// it answers UNAVAILABLE and the caller retries on the new one (a scan under its
+    /// scan id): see ``InventoryStore/scanCall(_:)``.
+    public var generation: UInt64 { current.withLock { $0.generation } }
 
     /// The pools to run (each once).
     public var clients: [PostgresClient] {
@@ -62,43 +72,78 @@ public final class DatabaseNodes: Sendable {
         public var moved: Bool
     }
 
-    /// Asks the current node whether it takes writes; if it does not (or does not
-    /// answer within `timeout`), asks every node in order and moves calls to the
-    /// first that does. With one host this only asks that host.
-    /// - Throws: ``StoreError/unavailable(_:)`` naming what each host said, when none is a primary.
+    /// What one host said.
+    private struct Answer: Sendable {
+        var inRecovery: Bool
+        /// The WAL timeline it writes on (0 for a standby): a promotion starts a new one.
+        var timeline: Int64
+        var synchronousStandbys: Int
+    }
+
+    /// Asks every host at once, within `timeout` in all, which of them takes writes,
+    /// and moves calls to it.
+    ///
+    /// Two hosts can both take writes for a moment in a failover: the old primary's
+    /// keeper may restart its PostgreSQL before pg_auto_failover demotes it, while the
+    /// standby is promoted. The promoted one writes on a newer timeline, so the host on
+    /// the highest timeline is the primary; two on the same timeline cannot be told
+    /// apart, and calls wait (UNAVAILABLE) until the failover settles.
+    /// - Throws: ``StoreError/unavailable(_:)`` naming what each host said, when no
+    ///   host is (or more than one might be) the primary.
     public func followPrimary(within timeout: Duration, logger: Logger) async throws(StoreError) -> Standing {
-        let start = current.withLock { $0 }
-        var heard: [String] = []
-        for offset in nodes.indices {
-            let index = (start + offset) % nodes.count
-            let node = nodes[index]
-            do {
-                let (inRecovery, synchronous) = try await withCallBound(
-                    timeout, onTimeout: { StoreError.unavailable("no answer within \(timeout)") }
-                ) {
+        let answers = await withTaskGroup(of: (Int, Result<Answer, StoreError>).self) { group in
+            for (index, node) in nodes.enumerated() {
+                group.addTask { (index, await Self.ask(node, within: timeout, logger: logger)) }
+            }
+            var answers = [Result<Answer, StoreError>](repeating: .failure(.unavailable("not asked")), count: nodes.count)
+            for await (index, answer) in group { answers[index] = answer }
+            return answers
+        }
+        let heard = zip(nodes, answers).map { node, answer in
+            switch answer {
+            case .success(let said): "\(node.label): \(said.inRecovery ? "a standby" : "primary on timeline \(said.timeline)")"
+            case .failure(let error): "\(node.label): \(error)"
+            }
+        }.joined(separator: "; ")
+        let writable = answers.indices.compactMap { index -> (index: Int, answer: Answer)? in
+            guard case .success(let said) = answers[index], !said.inRecovery else { return nil }
+            return (index, said)
+        }
+        guard let newest = writable.max(by: { $0.answer.timeline < $1.answer.timeline }) else {
+            throw .unavailable("no primary among the database's hosts (\(heard))")
+        }
+        guard writable.filter({ $0.answer.timeline == newest.answer.timeline }).count == 1 else {
+            throw .unavailable("more than one host takes writes (\(heard)); waiting for the failover to settle")
+        }
+        let moved = current.withLock { current in
+            guard current.index != newest.index else { return false }
+            current.index = newest.index
+            current.generation += 1
+            return true
+        }
+        if moved { logger.warning("the database's primary is now \(nodes[newest.index].label)", metadata: ["hosts": "\(heard)"]) }
+        return Standing(
+            primary: nodes[newest.index].label, synchronousStandbys: newest.answer.synchronousStandbys, moved: moved)
+    }
+
+    private static func ask(_ node: Node, within timeout: Duration, logger: Logger) async -> Result<Answer, StoreError> {
+        do {
+            return .success(
+                try await withCallBound(timeout, onTimeout: { StoreError.unavailable("no answer within \(timeout)") }) {
                     let rows = try await node.probe.query(
                         """
                         SELECT pg_is_in_recovery(),
+                               CASE WHEN pg_is_in_recovery() THEN 0
+                                    ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int8 END,
                                (SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum'))::int4
                         """, logger: logger
                     ).collect()
                     guard let row = rows.first else { throw StoreError.unavailable("no answer") }
-                    return try row.decode((Bool, Int32).self)
-                }
-                guard !inRecovery else {
-                    heard.append("\(node.label): a standby")
-                    continue
-                }
-                let moved = current.withLock { current in
-                    defer { current = index }
-                    return current != index
-                }
-                if moved { logger.warning("the database's primary is now \(node.label)", metadata: ["before": "\(heard)"]) }
-                return Standing(primary: node.label, synchronousStandbys: Int(synchronous), moved: moved)
-            } catch {
-                heard.append("\(node.label): \(DatabaseErrorClassifier.classify(error, seatID: nil))")
-            }
+                    let (inRecovery, timeline, synchronous) = try row.decode((Bool, Int64, Int32).self)
+                    return Answer(inRecovery: inRecovery, timeline: timeline, synchronousStandbys: Int(synchronous))
+                })
+        } catch {
+            return .failure(DatabaseErrorClassifier.classify(error, seatID: nil))
         }
-        throw .unavailable("no primary among the database's hosts (\(heard.joined(separator: "; ")))")
     }
 }

@@ -76,10 +76,22 @@ public struct InventoryStore: Sendable {
     ) async throws(StoreError) -> T {
         let client = self.client
         let logger = self.logger
-        return try await bounded(seatID: seatID) {
+        let generation = nodes.generation
+        let result = try await bounded(seatID: seatID) {
             try await client.withTransaction(logger: logger) { connection in
                 try await body(connection)
             }
+        }
+        try checkStillPrimary(since: generation)
+        return result
+    }
+
+    /// After a call: if calls moved to another host while it ran (a failover), the
+    /// call ran on the old primary, whose last commits a rewind may drop. It answers
+    /// UNAVAILABLE, never success: a door retries under its scan id on the new primary.
+    func checkStillPrimary(since generation: UInt64) throws(StoreError) {
+        guard nodes.generation == generation else {
+            throw .unavailable("the database's primary moved during this call; retry it")
         }
     }
 
@@ -92,8 +104,12 @@ public struct InventoryStore: Sendable {
         _ body: @escaping @Sendable (ScanBatches) async throws -> T
     ) async throws(StoreError) -> T {
         let batches = scanBatches
+        let generation = nodes.generation
         do {
-            return try await bounded { try await body(batches) }
+            let result = try await bounded { try await body(batches) }
+            // Its read and its write may have gone to two hosts across a failover.
+            try checkStillPrimary(since: generation)
+            return result
         } catch .seatBusy {
             throw .unavailable("the seat stayed locked by another request; retry the scan")
         }
