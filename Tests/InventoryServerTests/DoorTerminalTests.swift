@@ -435,7 +435,11 @@ extension ExternalPrograms {
             let pids = processes(commandContaining: store.path)
             #expect(pids.count == 1, "one scan-tui on this store: \(pids)")
             for pid in pids { kill(pid, SIGKILL) }
-            try await first.waitFor("EXIT_CODE=137")
+            // Gone: asked of /proc, not of the pane (the shell's long "Killed …" line can
+            // wrap the exit marker out of what a capture shows).
+            try await waitUntil("the killed door gone", within: .seconds(10)) {
+                processes(commandContaining: store.path)
+            } until: { $0.isEmpty }
             // The store is the door's: its name, and the certificate it pinned.
             let owner = DoorStoreOwner(terminalID: "door-e2e", server: try #require(tls.selfSigned).description)
             #expect(try DoorStore.open(at: store, owner: owner).pendingCount() == 1, "the admission is in the journal")
