@@ -74,9 +74,10 @@ public struct InventoryStore: Sendable {
         seatID: String? = nil,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(StoreError) -> T {
+        // The generation first: read after the pool, a move in between would go unseen.
+        let generation = nodes.generation
         let client = self.client
         let logger = self.logger
-        let generation = nodes.generation
         let result = try await bounded(seatID: seatID) {
             try await client.withTransaction(logger: logger) { connection in
                 try await body(connection)
