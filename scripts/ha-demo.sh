@@ -77,6 +77,8 @@ state
 
 url="postgres://postgres@127.0.0.1:$node1_port,127.0.0.1:$node2_port/usher?target_session_attrs=read-write&sslmode=disable"
 export DATABASE_URL="$url"
+# Seat maps and occupancy: read from whichever node is the standby now.
+export READ_DATABASE_URL="postgres://postgres@127.0.0.1:$node2_port,127.0.0.1:$node1_port/usher?target_session_attrs=prefer-standby&sslmode=disable"
 # The demo tickets are signed with the public demo key (refused unless --demo).
 key="$dir/signing-key"
 install -m 600 assets/keys/DEMO-ONLY-signing-key "$key"

@@ -164,7 +164,8 @@ extension HallSeatsChange {
         }
         self.init(
             hallID: proto.hallID, hallName: proto.hallName, eventID: proto.eventID, eventName: proto.eventName,
-            seats: seats, cursor: proto.revision, isComplete: proto.complete, asOf: proto.asOf.date)
+            seats: seats, cursor: proto.revision, isComplete: proto.complete, asOf: proto.asOf.date,
+            databaseWarning: proto.databaseWarning.isEmpty ? nil : proto.databaseWarning)
     }
 }
 
@@ -250,7 +251,7 @@ extension OccupancyReport {
                     available: Int(hall.available), held: Int(hall.held), sold: Int(hall.sold),
                     checkedIn: Int(hall.checkedIn), admissionsPerMinute: hall.admissionsPerMinute.map { Int($0) })
             },
-            asOf: proto.asOf.date)
+            asOf: proto.asOf.date, databaseWarning: proto.databaseWarning.isEmpty ? nil : proto.databaseWarning)
     }
 }
 

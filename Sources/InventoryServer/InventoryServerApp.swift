@@ -25,6 +25,9 @@ struct InventoryServerApp {
         var database: PostgresClient.Configuration
         /// The other hosts of a multi-host URL (``DatabaseNodes`` follows the primary among all).
         var otherDatabaseHosts: [PostgresClient.Configuration] = []
+        /// Hosts seat maps and occupancy may be read from (`--read-url`): a standby
+        /// while one answers. Empty: those reads go to the primary.
+        var readDatabaseHosts: [PostgresClient.Configuration] = []
         /// Verifies scanned codes and signs new ones.
         var keyring = TicketKeyring(signer: nil)
         /// gRPC over TLS when set (PEM files); plaintext otherwise, which is refused
@@ -68,21 +71,10 @@ struct InventoryServerApp {
         let registry = MetricsBootstrap.registry()
         try await migrate()
 
-        // Each host has a pool for calls and, for the health probe, a pool of its own
-        // (one connection): it asks "does the database answer?" (and "are you still
-        // the primary?"), and must not queue behind a burst of doors for one of the 20
-        // shared connections, or a busy server would call its database down and shed
-        // every call.
-        let nodes = DatabaseNodes(
-            ([configuration.database] + configuration.otherDatabaseHosts).map { host in
-                var probe = host
-                probe.options.maximumConnections = 1
-                return DatabaseNodes.Node(
-                    label: DatabaseSettings.label(host), client: PostgresClient(configuration: host, backgroundLogger: logger),
-                    probe: PostgresClient(configuration: probe, backgroundLogger: logger))
-            })
+        let nodes = Self.nodes([configuration.database] + configuration.otherDatabaseHosts, logger: logger)
+        let readNodes = configuration.readDatabaseHosts.isEmpty ? nil : Self.nodes(configuration.readDatabaseHosts, logger: logger)
         let store = InventoryStore(
-            nodes: nodes, logger: logger, keyring: configuration.keyring, callTimeout: configuration.callTimeout)
+            nodes: nodes, readNodes: readNodes, logger: logger, keyring: configuration.keyring, callTimeout: configuration.callTimeout)
         var probeStore = store
         probeStore.usesProbe = true
         let servingState = ServingState()
@@ -110,7 +102,8 @@ struct InventoryServerApp {
 
         // Services stop in reverse order: the gRPC server drains first, while the
         // broker links can still announce the holds its last calls place.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = nodes.clients.map { .init(service: $0) } + [
+        let pools = nodes.clients + (readNodes?.clients ?? [])
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = pools.map { .init(service: $0) } + [
             .init(service: DatabaseHealthMonitor(
                 store: probeStore, state: servingState, interval: configuration.healthInterval,
                 probeTimeout: configuration.healthProbeTimeout, logger: logger)),
@@ -172,6 +165,22 @@ struct InventoryServerApp {
 
 extension InventoryServerApp {
     /// 127.0.0.0/8, ::1 and `localhost`: addresses no other machine can reach.
+    /// A pool per host and, for the health probe, a pool of its own (one
+    /// connection): it asks "does the database answer?" (and "are you still the
+    /// primary?"), and must not queue behind a burst of doors for one of the 20
+    /// shared connections, or a busy server would call its database down and shed
+    /// every call.
+    static func nodes(_ hosts: [PostgresClient.Configuration], logger: Logger) -> DatabaseNodes {
+        DatabaseNodes(
+            hosts.map { host in
+                var probe = host
+                probe.options.maximumConnections = 1
+                return DatabaseNodes.Node(
+                    label: DatabaseSettings.label(host), client: PostgresClient(configuration: host, backgroundLogger: logger),
+                    probe: PostgresClient(configuration: probe, backgroundLogger: logger))
+            })
+    }
+
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }

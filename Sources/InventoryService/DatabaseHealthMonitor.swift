@@ -14,7 +14,8 @@ import ServiceLifecycle
 /// primary (``DatabaseNodes``), so the server follows within `interval + probeTimeout`
 /// of the new primary taking writes. `/readyz` then says which host is the primary
 /// and whether it has a synchronous standby ("degraded" when it has none: an
-/// admission is then on one machine only).
+/// admission is then on one machine only). With read hosts (`--read-url`) it also
+/// picks the standby that seat maps and occupancy are read from.
 public struct DatabaseHealthMonitor: Service {
     let store: InventoryStore
     let state: ServingState
@@ -40,10 +41,13 @@ public struct DatabaseHealthMonitor: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 while true {
+                    // Beside the primary's probe, never before it: a read host that
+                    // hangs must not slow the outage check down.
+                    async let reads: Void = followReadHosts()
                     do throws(StoreError) {
                         if store.nodes.nodes.count > 1 {
                             let standing = try await store.nodes.followPrimary(within: probeTimeout, logger: logger)
-                            _ = state.update { $0.link("database", Self.line(standing)) }
+                            _ = state.update { $0.primaryFound(standing) }
                         }
                         try await store.ping()
                         if state.update({ $0.databaseAnswered() }) { logger.info("database answers; serving") }
@@ -54,6 +58,7 @@ public struct DatabaseHealthMonitor: Service {
                             logger.error("database unavailable; not serving", metadata: ["error": "\(error)"])
                         }
                     }
+                    await reads
                     try await Task.sleep(for: interval)
                 }
             }
@@ -62,10 +67,16 @@ public struct DatabaseHealthMonitor: Service {
         }
     }
 
-    static func line(_ standing: DatabaseNodes.Standing) -> String {
-        standing.synchronousStandbys > 0
-            ? "database: primary \(standing.primary), \(standing.synchronousStandbys) synchronous standby"
-                + (standing.synchronousStandbys == 1 ? "" : "s")
-            : "database: primary \(standing.primary); degraded: no synchronous standby (admissions are on one machine only)"
+    /// Where seat maps and occupancy are read (`--read-url`): a standby while one
+    /// answers. Detail for `/readyz` only; reads fall back to the primary on their own.
+    private func followReadHosts() async {
+        guard let readNodes = store.readNodes else { return }
+        do throws(StoreError) {
+            let line = try await readNodes.followStandby(within: probeTimeout, logger: logger)
+            _ = state.update { $0.link("database reads", "database reads: \(line)") }
+        } catch {
+            let why = if case .unavailable(let why) = error { why } else { "\(error)" }
+            _ = state.update { $0.link("database reads", "database reads: primary (\(why))") }
+        }
     }
 }

@@ -380,9 +380,10 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
             )
         }
         _ = try authorize(.listHallSeats, hall: hallID, context)
-        let change = try await call(context) { () throws(StoreError) in
+        var change = try await call(context) { () throws(StoreError) in
             try await store.hallSeats(hallID: hallID, eventID: eventID, since: request.sinceRevision)
         }
+        change.databaseWarning = servingState.current.warning
         return Inventory_ListHallSeatsResponse(change)
     }
 
@@ -405,6 +406,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         var report = try await call(context) { () throws(StoreError) in try await store.hallOccupancy(eventID: eventID) }
         // A door sees its own hall's counts only.
         if let onlyHall { report.halls.removeAll { $0.hallID != onlyHall } }
+        report.databaseWarning = servingState.current.warning
         return Inventory_GetHallOccupancyResponse(report)
     }
 

@@ -257,6 +257,7 @@ extension Inventory_ListHallSeatsResponse {
         revision = change.cursor
         complete = change.isComplete
         asOf = Google_Protobuf_Timestamp(date: change.asOf)
+        databaseWarning = change.databaseWarning ?? ""
     }
 }
 
@@ -291,6 +292,7 @@ extension Inventory_GetHallOccupancyResponse {
             }
         }
         asOf = Google_Protobuf_Timestamp(date: report.asOf)
+        databaseWarning = report.databaseWarning ?? ""
     }
 }
 

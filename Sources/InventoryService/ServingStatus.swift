@@ -1,3 +1,5 @@
+import InventoryStore
+
 /// Whether the server can do its job right now, and why not: the one answer that
 /// grpc.health.v1, `/readyz` and the `usher_serving` metric all read.
 ///
@@ -20,6 +22,10 @@ public struct ServingStatus: Sendable, Equatable {
     /// expires holds), so the links never decide ``isServing``.
     public private(set) var links: [String: String] = [:]
     public private(set) var draining = false
+    /// Set while the database's primary has no synchronous standby (an admission is
+    /// then on one machine only): supervisors' views show it. Never decides ``isServing``.
+    public private(set) var warning: String?
+    public static let noSynchronousStandby = "degraded: no synchronous standby"
 
     public init() {}
 
@@ -53,6 +59,17 @@ public struct ServingStatus: Sendable, Equatable {
 
     public mutating func link(_ name: String, _ line: String) -> Bool {
         changes { $0.links[name] = line }
+    }
+
+    /// The database's primary, as ``DatabaseNodes/followPrimary(within:logger:)`` found it.
+    public mutating func primaryFound(_ standing: DatabaseNodes.Standing) -> Bool {
+        changes { status in
+            let standbys = standing.synchronousStandbys
+            status.warning = standbys > 0 ? nil : Self.noSynchronousStandby
+            status.links["database"] = standbys > 0
+                ? "database: primary \(standing.primary), \(standbys) synchronous standby\(standbys == 1 ? "" : "s")"
+                : "database: primary \(standing.primary); \(Self.noSynchronousStandby) (admissions are on one machine only)"
+        }
     }
 
     /// Shutdown has begun: NOT_SERVING from now on, whatever the database says.

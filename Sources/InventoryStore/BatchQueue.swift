@@ -148,7 +148,7 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
     private func serve(on connection: PostgresConnection, of client: PostgresClient) async -> Bool {
         while true {
             // The primary moved (a failover): the rest goes on a connection to the new one.
-            guard nodes.primary.client === client else { return false }
+            guard nodes.chosen.client === client else { return false }
             guard let batch = nextBatch() else { return true }
             let (outcomes, sound) = await execute(batch, on: connection)
             answer(batch.map(\.0), outcomes)
@@ -167,7 +167,7 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
     /// same bound a caller has, and the next scan asks the pool afresh.
     private func withLease(_ body: @escaping @Sendable (PostgresConnection, PostgresClient) async -> Bool) async throws -> Bool {
         let claim = LeaseClaim()
-        let client = nodes.primary.client
+        let client = nodes.chosen.client
         let bound = leaseBound
         return try await withThrowingTaskGroup(of: Bool?.self) { group in
             group.addTask {

@@ -49,8 +49,9 @@ public final class DatabaseNodes: Sendable {
         self.init([Node(label: "database", client: client, probe: probe ?? client)])
     }
 
-    /// The node calls go to.
-    public var primary: Node { nodes[current.withLock { $0.index }] }
+    /// The node calls go to: the primary (for the read hosts of `--read-url`, a
+    /// standby when one answers: ``followStandby(within:logger:)``).
+    public var chosen: Node { nodes[current.withLock { $0.index }] }
 
     /// Goes up each time calls move to another host. A call that saw it change did
     /// some of its work on the old primary (whose last commits a rewind may drop), so
@@ -70,6 +71,12 @@ public final class DatabaseNodes: Sendable {
         public var synchronousStandbys: Int
         /// The primary changed on this check.
         public var moved: Bool
+
+        public init(primary: String, synchronousStandbys: Int, moved: Bool) {
+            self.primary = primary
+            self.synchronousStandbys = synchronousStandbys
+            self.moved = moved
+        }
     }
 
     /// What one host said.
@@ -91,20 +98,8 @@ public final class DatabaseNodes: Sendable {
     /// - Throws: ``StoreError/unavailable(_:)`` naming what each host said, when no
     ///   host is (or more than one might be) the primary.
     public func followPrimary(within timeout: Duration, logger: Logger) async throws(StoreError) -> Standing {
-        let answers = await withTaskGroup(of: (Int, Result<Answer, StoreError>).self) { group in
-            for (index, node) in nodes.enumerated() {
-                group.addTask { (index, await Self.ask(node, within: timeout, logger: logger)) }
-            }
-            var answers = [Result<Answer, StoreError>](repeating: .failure(.unavailable("not asked")), count: nodes.count)
-            for await (index, answer) in group { answers[index] = answer }
-            return answers
-        }
-        let heard = zip(nodes, answers).map { node, answer in
-            switch answer {
-            case .success(let said): "\(node.label): \(said.inRecovery ? "a standby" : "primary on timeline \(said.timeline)")"
-            case .failure(let error): "\(node.label): \(error)"
-            }
-        }.joined(separator: "; ")
+        let answers = await askAll(within: timeout, logger: logger)
+        let heard = describe(answers)
         let writable = answers.indices.compactMap { index -> (index: Int, answer: Answer)? in
             guard case .success(let said) = answers[index], !said.inRecovery else { return nil }
             return (index, said)
@@ -124,6 +119,53 @@ public final class DatabaseNodes: Sendable {
         if moved { logger.warning("the database's primary is now \(nodes[newest.index].label)", metadata: ["hosts": "\(heard)"]) }
         return Standing(
             primary: nodes[newest.index].label, synchronousStandbys: newest.answer.synchronousStandbys, moved: moved)
+    }
+
+    /// For the read hosts of `--read-url` (seat maps, occupancy): moves calls to a
+    /// standby that answers (the one in use while it still does, else the first in
+    /// URL order), or to a host that takes writes when no standby answers, so a
+    /// supervisor's screen goes on when the standby is down or promoted.
+    /// - Returns: what reads go to now, for `/readyz`.
+    /// - Throws: ``StoreError/unavailable(_:)`` naming what each host said, when none answers.
+    public func followStandby(within timeout: Duration, logger: Logger) async throws(StoreError) -> String {
+        let answers = await askAll(within: timeout, logger: logger)
+        let standbys = answers.indices.filter { if case .success(let said) = answers[$0] { said.inRecovery } else { false } }
+        let answering = answers.indices.filter { if case .success = answers[$0] { true } else { false } }
+        let before = current.withLock { $0.index }
+        guard let pick = standbys.contains(before) ? before : standbys.first ?? answering.first else {
+            throw .unavailable("no read host answers (\(describe(answers)))")
+        }
+        let moved = current.withLock { current in
+            guard current.index != pick else { return false }
+            current.index = pick
+            current.generation += 1
+            return true
+        }
+        let line = standbys.contains(pick) ? "standby \(nodes[pick].label)" : "\(nodes[pick].label) (no standby answers)"
+        if moved { logger.info("reads go to \(line)", metadata: ["hosts": "\(describe(answers))"]) }
+        return line
+    }
+
+    /// Every host's answer, asked at once, within `timeout` in all.
+    private func askAll(within timeout: Duration, logger: Logger) async -> [Result<Answer, StoreError>] {
+        await withTaskGroup(of: (Int, Result<Answer, StoreError>).self) { group in
+            for (index, node) in nodes.enumerated() {
+                group.addTask { (index, await Self.ask(node, within: timeout, logger: logger)) }
+            }
+            var answers = [Result<Answer, StoreError>](repeating: .failure(.unavailable("not asked")), count: nodes.count)
+            for await (index, answer) in group { answers[index] = answer }
+            return answers
+        }
+    }
+
+    /// "db1:5432: primary on timeline 2; db2:5432: a standby".
+    private func describe(_ answers: [Result<Answer, StoreError>]) -> String {
+        zip(nodes, answers).map { node, answer in
+            switch answer {
+            case .success(let said): "\(node.label): \(said.inRecovery ? "a standby" : "primary on timeline \(said.timeline)")"
+            case .failure(let error): "\(node.label): \(error)"
+            }
+        }.joined(separator: "; ")
     }
 
     private static func ask(_ node: Node, within timeout: Duration, logger: Logger) async -> Result<Answer, StoreError> {

@@ -44,7 +44,7 @@ public enum DatabaseSettings {
         case invalid(String)
         public var description: String {
             switch self {
-            case .invalid(let why): "invalid --database-url: \(why)"
+            case .invalid(let why): "invalid database URL: \(why)"
             }
         }
     }
@@ -52,9 +52,29 @@ public enum DatabaseSettings {
     /// Parses libpq's URL, with one host or several:
     /// `postgres://user@h1:p1,h2:p2/usher?target_session_attrs=read-write`, as
     /// `pg_autoctl show uri` prints it. One configuration per host, in the URL's order
-    /// (``DatabaseNodes`` finds which is the primary; calls only ever go there, so
-    /// `target_session_attrs` is read-write whatever it says).
-    public static func clientConfigurations(url text: String) throws(URLError) -> [PostgresClient.Configuration] {
+    /// (``DatabaseNodes`` finds which is the primary).
+    ///
+    /// `target_session_attrs` is checked, not obeyed: calls go to the primary
+    /// (``DatabaseNodes/followPrimary(within:logger:)``), so a URL that asks for a
+    /// standby is refused rather than quietly given the primary; the read hosts
+    /// (`forReads`, `--read-url`) take any value and prefer a standby
+    /// (``DatabaseNodes/followStandby(within:logger:)``). Special characters in the
+    /// user or password are percent-encoded, as libpq also requires.
+    public static func clientConfigurations(
+        url text: String, forReads: Bool = false
+    ) throws(URLError) -> [PostgresClient.Configuration] {
+        // The query alone: URLComponents cannot read a host list.
+        let query = text.firstIndex(of: "?").map { String(text[$0...]) } ?? ""
+        let attributes = URLComponents(string: "postgres://host/" + query)?.queryItems?
+            .last { $0.name == "target_session_attrs" }?.value
+        switch attributes {
+        case nil, "any", "read-write", "primary": break
+        case "read-only", "standby", "prefer-standby":
+            guard forReads else {
+                throw .invalid("target_session_attrs=\(attributes ?? "") names a standby, which cannot admit; give it as --read-url")
+            }
+        case let other?: throw .invalid("unknown target_session_attrs \(other)")
+        }
         guard let schemeEnd = text.range(of: "://") else { throw .invalid("expected postgres://user@host:port/database") }
         let rest = text[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
@@ -78,7 +98,10 @@ public enum DatabaseSettings {
 
     /// `host:port` (or the socket path), for logs and `/readyz`.
     public static func label(_ configuration: PostgresClient.Configuration) -> String {
-        if let host = configuration.host { return "\(host):\(configuration.port ?? 5432)" }
+        if let host = configuration.host {
+            // An IPv6 address keeps its brackets, or its port would read as part of it.
+            return host.contains(":") ? "[\(host)]:\(configuration.port ?? 5432)" : "\(host):\(configuration.port ?? 5432)"
+        }
         return configuration.unixSocketPath ?? "database"
     }
 
@@ -100,7 +123,9 @@ public enum DatabaseSettings {
                 unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user,
                 password: components.password, database: database)
         } else {
-            guard let host = components.host, !host.isEmpty else { throw .invalid("missing host") }
+            guard var host = components.host, !host.isEmpty else { throw .invalid("missing host") }
+            // An IPv6 literal comes with its URL brackets, which a connection cannot use.
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             let tls: PostgresClient.Configuration.TLS
             switch query["sslmode"] ?? "prefer" {
             case "disable": tls = .disable

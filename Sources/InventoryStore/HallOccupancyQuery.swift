@@ -9,7 +9,7 @@ extension InventoryStore {
     /// last ``HallOccupancy/window`` minutes.
     ///
     /// - One REPEATABLE READ READ ONLY transaction: counts, arrivals and `asOf` (the
-    ///   database's now()) describe one moment.
+    ///   database's now()) describe one moment. It may run on a standby (`--read-url`).
     /// - Events without seats are listed with zeros. Order: start time, hall name, event id.
     /// - Admissions are original ADMIT/SUCCESS rows of `entry_logs`: replays of a scan
     ///   id and DUPLICATE scans are not counted. The window is read through
@@ -19,7 +19,7 @@ extension InventoryStore {
     public func hallOccupancy(eventID: String?) async throws(StoreError) -> OccupancyReport {
         let logger = self.logger
         let window = HallOccupancy.window
-        return try await transaction { connection in
+        return try await readTransaction { connection in
             try await connection.query(PostgresQuery(unsafeSQL: DatabaseSettings.snapshotReadStatement), logger: logger)
             // Counts per event come from the (event_id, status) index; halls and events are small.
             let eventRows = try await connection.query(

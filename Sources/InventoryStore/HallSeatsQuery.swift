@@ -12,7 +12,9 @@ extension InventoryStore {
     ///   An explicit event must belong to the hall.
     /// - One REPEATABLE READ READ ONLY transaction, so the rows and the cursor come
     ///   from one snapshot. The cursor is that snapshot's xmin (see migration 2 for why
-    ///   `changed_xid >= cursor` can repeat a seat but never miss one).
+    ///   `changed_xid >= cursor` can repeat a seat but never miss one). It may run on
+    ///   a standby (`--read-url`); a standby's snapshot and xmin follow the primary's
+    ///   xids, so the rule holds there too, and across polls that change host.
     /// - A delta is a range scan of `seats_hall_changes`; a poll with nothing new
     ///   reads a single index page.
     /// - Statuses are the stored ones: a lapsed hold stays HELD until the sweeper frees it.
@@ -21,7 +23,7 @@ extension InventoryStore {
             throw .invalidInput(InputError(field: "since_revision", problem: "must not be negative"))
         }
         let logger = self.logger
-        return try await transaction { connection in
+        return try await readTransaction { connection in
             try await connection.query(PostgresQuery(unsafeSQL: DatabaseSettings.snapshotReadStatement), logger: logger)
             // The first query takes the snapshot; the cursor and the clock come from it.
             let halls = try await connection.query(
@@ -85,7 +87,9 @@ extension InventoryStore {
             }
             return HallSeatsChange(
                 hallID: hallID, hallName: hallName, eventID: resolvedEventID, eventName: eventName, seats: seats,
-                cursor: cursor, isComplete: since == 0, asOf: asOf)
+                // Never below the cursor asked with (the promise): a lagging standby's
+                // xmin can be, and every change below `since` was delivered already.
+                cursor: max(cursor, since), isComplete: since == 0, asOf: asOf)
         }
     }
 

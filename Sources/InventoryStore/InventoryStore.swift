@@ -14,7 +14,10 @@ public struct InventoryStore: Sendable {
     /// (the health probe: it must not queue behind a burst of doors).
     public var usesProbe = false
     /// The pool calls go to now: the primary's.
-    public var client: PostgresClient { usesProbe ? nodes.primary.probe : nodes.primary.client }
+    public var client: PostgresClient { usesProbe ? nodes.chosen.probe : nodes.chosen.client }
+    /// Hosts for the reads a standby may answer (seat maps, occupancy), from
+    /// `--read-url`; nil: those reads go to the primary too. Admissions never use them.
+    public let readNodes: DatabaseNodes?
     public let logger: Logger
     public var callTimeout: Duration
     /// Verifies scanned codes and signs new ones (ConfirmSeat, UpdateOwner).
@@ -22,8 +25,12 @@ public struct InventoryStore: Sendable {
     /// The scan path's statements, batched across concurrent scans.
     let scanBatches: ScanBatches
 
-    public init(nodes: DatabaseNodes, logger: Logger, keyring: TicketKeyring, callTimeout: Duration = .seconds(3)) {
+    public init(
+        nodes: DatabaseNodes, readNodes: DatabaseNodes? = nil, logger: Logger, keyring: TicketKeyring,
+        callTimeout: Duration = .seconds(3)
+    ) {
         self.nodes = nodes
+        self.readNodes = readNodes
         self.logger = logger
         self.keyring = keyring
         self.callTimeout = callTimeout
@@ -85,6 +92,28 @@ public struct InventoryStore: Sendable {
         }
         try checkStillPrimary(since: generation)
         return result
+    }
+
+    /// A read-only transaction a standby may answer (seat maps, occupancy): on the
+    /// read hosts when the server has them, else like ``transaction(seatID:_:)``.
+    /// A read host that does not answer costs one more try, on the primary: a
+    /// supervisor's screen is worth a query there, and a standby may be gone for good.
+    /// A standby lags the primary by at most a moment (synchronous commit waits for
+    /// its flush, not its replay), which a seat map's cursor and revisions absorb.
+    func readTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws(StoreError) -> T {
+        guard let readNodes, !usesProbe else { return try await transaction(body) }
+        let reader = readNodes.chosen
+        let logger = self.logger
+        do {
+            return try await bounded {
+                try await reader.client.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
+        } catch .unavailable(let why) {
+            logger.warning("read host unavailable; reading from the primary", metadata: ["host": "\(reader.label)", "error": "\(why)"])
+            return try await transaction(body)
+        }
     }
 
     /// After a call: if calls moved to another host while it ran (a failover), the

@@ -32,8 +32,8 @@ extension TerminalState {
             + "\(bar)Sold \(c.ticketsSold) \(percent(c.ticketsSold, of: map.capacity))\(bar)Held \(c.held)\(bar)Available \(c.available)"
         if c.unknown > 0 { text += "\(bar)not read \(c.unknown)" }
         screen.write(text, x: 0, y: y, style: Style(bold: true))
-        // A stale map takes the legend's line instead (see legend).
-        guard seatMap.lastError == nil else { return }
+        // A stale map, or a degraded database, takes the legend's line instead (see legend).
+        guard seatMap.lastError == nil, databaseWarning == nil else { return }
         let (fresh, _) = freshness(lastUpdate: seatMap.lastUpdate, error: nil)
         if text.displayWidth + fresh.displayWidth + 3 < screen.width {
             screen.write(fresh, x: screen.width - fresh.displayWidth - 1, y: y)
@@ -44,8 +44,9 @@ extension TerminalState {
         // Conflict alerts take the legend's line, unless the map is stale (then the
         // occupancy view still shows them).
         if seatMap.lastError == nil, conflictAlert(&screen, y: y, lines: 1) > 0 { return }
-        if seatMap.lastError != nil {
-            // Loud and across the whole line: these seats may be out of date.
+        if seatMap.lastError != nil || databaseWarning != nil {
+            // Loud and across the whole line: these seats may be out of date, or the
+            // database they come from is on one machine only.
             let (text, style) = freshness(lastUpdate: seatMap.lastUpdate, error: seatMap.lastError)
             screen.fill(x: 0, y: y, width: screen.width, height: 1, style: style)
             screen.write(" " + door.abbreviate(text, screen.width - 2), x: 0, y: y, style: style)

@@ -34,13 +34,19 @@ extension TerminalState {
         }
     }
 
-    /// A line saying how fresh the numbers are; loud when they are not.
+    /// A line saying how fresh the numbers are; loud when they are not, or when the
+    /// server's database is degraded (admissions on one machine only: a supervisor
+    /// should know before the next machine fails).
     func freshness(lastUpdate: Date?, error: String?) -> (String, Style) {
         let updated = lastUpdate.map { "updated \(door.clock($0))" } ?? "loading…"
+        let warn = ascii ? "!!" : "⚠"
         if let error {
-            let warn = ascii ? "!!" : "⚠"
             let style = color ? Style(foreground: .white, background: .red, bold: true) : Style(bold: true, reverse: true)
             return ("\(warn) STALE: \(error) (last \(updated))", style)
+        }
+        if let databaseWarning {
+            let style = color ? Style(foreground: .black, background: .yellow, bold: true) : Style(bold: true, reverse: true)
+            return ("\(warn) DATABASE \(databaseWarning) (\(updated))", style)
         }
         return (ascii ? updated.replacingOccurrences(of: "…", with: "...") : updated, .plain)
     }

@@ -79,6 +79,9 @@ public struct TerminalState: Sendable {
     public var doorBoard: DoorBoardState
     /// The supervisor views' help.
     public var helpShown = false
+    /// What the server said about its database with the last seat map or occupancy
+    /// answer ("degraded: no synchronous standby"); nil while all is well.
+    public var databaseWarning: String?
 
     public init(door: DoorState, settings: TerminalSettings) {
         var door = door

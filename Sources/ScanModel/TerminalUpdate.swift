@@ -51,6 +51,7 @@ extension TerminalState {
                     .sorted { (order($0.element), $0.offset) < (order($1.element), $1.offset) }
                     .map(\.element)
                 occupancy.report = report
+                databaseWarning = report.databaseWarning
                 occupancy.selected = min(occupancy.selected, max(0, report.halls.count - 1))
                 occupancy.lastError = nil
             case .failure(let error) where error.kind == .unsupported:
@@ -161,6 +162,7 @@ extension TerminalState {
             seatMap.target.eventID = change.eventID
             seatMap.lastUpdate = change.asOf
             seatMap.lastError = nil
+            databaseWarning = change.databaseWarning
         case .failure(let error) where error.kind == .unsupported:
             guard
                 let layout = HallLayout.pick(settings.fallbackLayouts, hallID: target.hallID, eventID: target.eventID, at: door.now)

@@ -44,10 +44,13 @@ public struct HallSeatsChange: Sendable, Hashable {
     /// True when `seats` is the whole hall (asked with cursor 0).
     public var isComplete: Bool
     public var asOf: Date
+    /// What the server says is wrong with its database, e.g. "degraded: no synchronous
+    /// standby"; nil when nothing is.
+    public var databaseWarning: String?
 
     public init(
         hallID: String, hallName: String, eventID: String, eventName: String, seats: [HallSeat], cursor: Int64,
-        isComplete: Bool, asOf: Date
+        isComplete: Bool, asOf: Date, databaseWarning: String? = nil
     ) {
         self.hallID = hallID
         self.hallName = hallName
@@ -57,6 +60,7 @@ public struct HallSeatsChange: Sendable, Hashable {
         self.cursor = cursor
         self.isComplete = isComplete
         self.asOf = asOf
+        self.databaseWarning = databaseWarning
     }
 }
 
@@ -116,9 +120,12 @@ public struct HallOccupancy: Sendable, Hashable {
 public struct OccupancyReport: Sendable, Hashable {
     public var halls: [HallOccupancy]
     public var asOf: Date
+    /// As in ``HallSeatsChange/databaseWarning``.
+    public var databaseWarning: String?
 
-    public init(halls: [HallOccupancy], asOf: Date) {
+    public init(halls: [HallOccupancy], asOf: Date, databaseWarning: String? = nil) {
         self.halls = halls
         self.asOf = asOf
+        self.databaseWarning = databaseWarning
     }
 }

@@ -58,6 +58,16 @@ struct AutoFailoverFormation: Sendable {
         return states.first { $0.current_group_state == "primary" }!.nodeport
     }
 
+    /// Waits until the node other than `port` takes writes (its standby promoted);
+    /// returns its port.
+    func waitForPromotion(awayFrom port: Int, within limit: Duration) async throws -> Int {
+        let other = nodePorts.first { $0 != port }!
+        try await waitUntil("the standby promoted", within: limit, every: .milliseconds(100)) {
+            try await Self.psql(directory, port: other, "SELECT pg_is_in_recovery()")
+        } until: { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "f" }
+        return other
+    }
+
     /// The postmaster's pid of the node on `port` (its postmaster.pid's first line).
     func postmaster(port: Int) throws -> Int32 {
         let index = nodePorts.firstIndex(of: port)!

@@ -78,7 +78,7 @@ struct ServerProcess: Sendable {
 /// `databaseURL` overrides the URL made from `database` (a multi-host URL).
 func withServerProcess<T: Sendable>(
     database: PostgresClient.Configuration, databaseURL: String? = nil, directory: URL, grpcPort: Int = 0, httpPort: Int = 0,
-    tls: Bool = false, _ body: (ServerProcess) async throws -> T
+    tls: Bool = false, arguments: [String] = [], _ body: (ServerProcess) async throws -> T
 ) async throws -> T {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     var environment = Command.basicEnvironment
@@ -90,7 +90,7 @@ func withServerProcess<T: Sendable>(
             "serve", "--database-url", databaseURL ?? ServerProcess.databaseURL(database),
             "--signing-key", try ServerProcess.keyFile(in: directory).path,
             "--grpc-port", "\(grpcPort)", "--http-port", "\(httpPort)", "--data-dir", directory.path,
-        ] + (tls ? [] : ["--plaintext"]), environment: environment)
+        ] + (tls ? [] : ["--plaintext"]) + arguments, environment: environment)
     return try await command.withRunning { running in
         let (grpc, http) = try await ServerProcess.waitForReady(running)
         return try await body(ServerProcess(running: running, grpcPort: grpc, httpPort: http))

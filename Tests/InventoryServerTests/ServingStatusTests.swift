@@ -1,4 +1,5 @@
 import InventoryService
+import InventoryStore
 import Testing
 
 /// The one serving answer as a value: what each event does to it. Each event
@@ -28,6 +29,26 @@ import Testing
         #expect(status.report == "not ready: database unavailable: again\n", "the newest reason")
         let back = status.databaseAnswered()
         #expect(back)
+    }
+
+    /// A primary without a synchronous standby still serves (pg_auto_failover runs
+    /// it async so admissions go on), but says so to `/readyz` and to supervisors.
+    @Test func noSynchronousStandbyIsAWarningNeverTheVerdict() {
+        var status = ServingStatus()
+        _ = status.databaseAnswered()
+        let alone = status.primaryFound(.init(primary: "db1:5432", synchronousStandbys: 0, moved: true))
+        #expect(!alone, "still serving")
+        #expect(status.isServing)
+        #expect(status.warning == "degraded: no synchronous standby")
+        #expect(status.report == """
+            ready
+            database: primary db1:5432; degraded: no synchronous standby (admissions are on one machine only)
+
+            """)
+        let paired = status.primaryFound(.init(primary: "db1:5432", synchronousStandbys: 1, moved: false))
+        #expect(!paired)
+        #expect(status.warning == nil)
+        #expect(status.report == "ready\ndatabase: primary db1:5432, 1 synchronous standby\n")
     }
 
     @Test func brokerLinksAreDetailNeverTheVerdict() {

@@ -75,6 +75,32 @@ struct SupervisorSnapshotTests {
         #expect(screen.text.unicodeScalars.allSatisfy { $0.isASCII })
     }
 
+    /// The server's database has lost its synchronous standby: both views say so,
+    /// loudly, until an answer comes without the warning.
+    @Test func aDegradedDatabaseIsShownUntilTheServerStopsSayingSo() throws {
+        let warning = "degraded: no synchronous standby"
+        var terminal = Terminal(view: .occupancy)
+        terminal.wait()
+        var report = SupervisorFixtures.report
+        report.databaseWarning = warning
+        _ = terminal.send(.occupancy(.success(report), at: terminal.clock))
+        let screen = terminal.state.render()
+        try Snapshot.assert(screen, named: "supervisor-occupancy-degraded-80x24")
+        let line = try #require(screen.text.split(separator: "\n").firstIndex { $0.contains("⚠ DATABASE \(warning)") })
+        #expect(screen[1, line].style.background == .yellow)
+
+        var map = Terminal.mapLoaded()
+        #expect(!map.screen.contains(warning))
+        map.wait(.seconds(1))
+        var change = SupervisorFixtures.change([], cursor: 101, complete: false)
+        change.databaseWarning = warning
+        map.answerMap(change, since: 100)
+        #expect(map.screen.contains("⚠ DATABASE \(warning)"), "\(map.screen)")
+        map.wait(.seconds(1))
+        map.answerMap(SupervisorFixtures.change([], cursor: 102, complete: false), since: 101)
+        #expect(!map.screen.contains(warning), "the standby is back: \(map.screen)")
+    }
+
     @Test func theSparklineFollowsArrivals() {
         var terminal = Terminal(view: .occupancy)
         terminal.wait()

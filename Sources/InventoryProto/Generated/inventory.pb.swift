@@ -1026,6 +1026,10 @@ public nonisolated struct Inventory_ListHallSeatsResponse: Sendable {
   /// Clears the value of `asOf`. Subsequent reads from it will return its default value.
   public mutating func clearAsOf() {self._asOf = nil}
 
+  /// Set while the server's database is degraded, e.g. "degraded: no synchronous
+  /// standby" (an admission is then on one machine only); for supervisors' screens.
+  public var databaseWarning: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1131,6 +1135,9 @@ public nonisolated struct Inventory_GetHallOccupancyResponse: Sendable {
   public var hasAsOf: Bool {self._asOf != nil}
   /// Clears the value of `asOf`. Subsequent reads from it will return its default value.
   public mutating func clearAsOf() {self._asOf = nil}
+
+  /// As in ListHallSeatsResponse.
+  public var databaseWarning: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2800,7 +2807,7 @@ nonisolated extension Inventory_HallSeat: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Inventory_ListHallSeatsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListHallSeatsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0\u{3}hall_name\0\u{3}event_id\0\u{3}event_name\0\u{1}sections\0\u{1}seats\0\u{1}revision\0\u{1}complete\0\u{3}as_of\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0\u{3}hall_name\0\u{3}event_id\0\u{3}event_name\0\u{1}sections\0\u{1}seats\0\u{1}revision\0\u{1}complete\0\u{3}as_of\0\u{3}database_warning\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2817,6 +2824,7 @@ nonisolated extension Inventory_ListHallSeatsResponse: SwiftProtobuf.Message, Sw
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
       case 8: try { try decoder.decodeSingularBoolField(value: &self.complete) }()
       case 9: try { try decoder.decodeSingularMessageField(value: &self._asOf) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.databaseWarning) }()
       default: break
       }
     }
@@ -2854,6 +2862,9 @@ nonisolated extension Inventory_ListHallSeatsResponse: SwiftProtobuf.Message, Sw
     try { if let v = self._asOf {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
     } }()
+    if !self.databaseWarning.isEmpty {
+      try visitor.visitSingularStringField(value: self.databaseWarning, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2867,6 +2878,7 @@ nonisolated extension Inventory_ListHallSeatsResponse: SwiftProtobuf.Message, Sw
     if lhs.revision != rhs.revision {return false}
     if lhs.complete != rhs.complete {return false}
     if lhs._asOf != rhs._asOf {return false}
+    if lhs.databaseWarning != rhs.databaseWarning {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2998,7 +3010,7 @@ nonisolated extension Inventory_HallOccupancy: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Inventory_GetHallOccupancyResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetHallOccupancyResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}halls\0\u{3}as_of\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}halls\0\u{3}as_of\0\u{3}database_warning\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3008,6 +3020,7 @@ nonisolated extension Inventory_GetHallOccupancyResponse: SwiftProtobuf.Message,
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.halls) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._asOf) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.databaseWarning) }()
       default: break
       }
     }
@@ -3024,12 +3037,16 @@ nonisolated extension Inventory_GetHallOccupancyResponse: SwiftProtobuf.Message,
     try { if let v = self._asOf {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
+    if !self.databaseWarning.isEmpty {
+      try visitor.visitSingularStringField(value: self.databaseWarning, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Inventory_GetHallOccupancyResponse, rhs: Inventory_GetHallOccupancyResponse) -> Bool {
     if lhs.halls != rhs.halls {return false}
     if lhs._asOf != rhs._asOf {return false}
+    if lhs.databaseWarning != rhs.databaseWarning {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

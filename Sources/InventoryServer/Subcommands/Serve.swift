@@ -1,6 +1,8 @@
 import ArgumentParser
 import InventoryEvents
+import InventoryStore
 import Logging
+import PostgresNIO
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,6 +38,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Prefix of the RabbitMQ queue and exchange names (env USHER_AMQP_PREFIX).", valueName: "name"))
     var amqpPrefix: String = Environment.string("USHER_AMQP_PREFIX") ?? "usher"
 
+    @Option(help: ArgumentHelp(
+        "Read seat maps and occupancy from this PostgreSQL when it answers, e.g. the standby of the --database-url formation; several hosts as in --database-url, a standby preferred. Admissions never use it (env READ_DATABASE_URL).",
+        valueName: "url"))
+    var readURL: String? = Environment.string("READ_DATABASE_URL")
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var keys: TicketKeyOptions
     @OptionGroup var tls: TLSOptions
@@ -46,6 +53,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("\(name) must be 0–65535")
         }
         _ = try amqp()
+        _ = try readHosts()
         if plaintext && insecurePlaintext { throw ValidationError("--plaintext and --insecure-plaintext: choose one") }
         if (plaintext || insecurePlaintext) && (tls.tlsCert != nil || tls.tlsKey != nil) {
             throw ValidationError("--plaintext and --tls-cert/--tls-key contradict each other")
@@ -65,6 +73,18 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    func readHosts() throws -> [PostgresClient.Configuration] {
+        guard let readURL else { return [] }
+        guard database.resolvedDatabaseURL != nil else {
+            throw ValidationError("--read-url needs --database-url: the embedded database has no standby")
+        }
+        do {
+            return try DatabaseSettings.clientConfigurations(url: readURL, forReads: true)
+        } catch {
+            throw ValidationError("--read-url: \(error)")
+        }
+    }
+
     func run() async throws {
         let logger = logging.makeLogger()
         let keyring = try keys.keyring(dataDir: database.dataDir, logger: logger)
@@ -76,11 +96,13 @@ struct Serve: AsyncParsableCommand {
             logger.info("serving TLS", metadata: ["certificate": "\(tlsFiles.certificateChain)", "sha256": "\(fingerprint)"])
         }
         let amqp = try amqp()
+        let readHosts = try readHosts()
         try await database.withDatabase(logger: logger) { hosts in
             let app = InventoryServerApp(
                 configuration: .init(
                     listenHost: listenHost, grpcPort: grpcPort, httpHost: httpHost, httpPort: httpPort,
-                    database: hosts[0], otherDatabaseHosts: Array(hosts.dropFirst()), keyring: keyring, tls: tlsFiles,
+                    database: hosts[0], otherDatabaseHosts: Array(hosts.dropFirst()),
+                    readDatabaseHosts: readHosts, keyring: keyring, tls: tlsFiles,
                     insecurePlaintext: insecurePlaintext, amqp: amqp),
                 logger: logger)
             try await app.run()
