@@ -114,6 +114,28 @@ extension InventoryClient {
         return try ScanReport(response, scanID: scanID)
     }
 
+    /// AnnulCheckIn: undoes the admission made by `scanID`. Retried with the same
+    /// `annulID`: the server answers a repeat as a replay, so a lost reply never
+    /// turns into "already annulled".
+    public func annulCheckIn(
+        scanID: String, annulID: String, reason: String, at door: Door
+    ) async throws(InventoryClientError) -> AnnulOutcome {
+        let request = Inventory_AnnulCheckInRequest.with {
+            $0.scanID = scanID
+            $0.annulID = annulID
+            $0.reason = reason
+            $0.staffID = door.staffID
+            $0.terminalID = door.terminalID
+        }
+        let response = try await perform("AnnulCheckIn", kind: .idempotent, deadline: configuration.deadlines.write) { server, options in
+            try await server.inventory.annulCheckIn(request: .init(message: request), options: options) { try $0.message }
+        }
+        return AnnulOutcome(
+            seat: try Seat(response.seat),
+            admission: CheckIn(at: response.admittedAt.date, terminalID: response.admittedTerminalID, staffID: ""),
+            annulledAt: response.annulledAt.date, replayed: response.replayed, logID: response.logID)
+    }
+
     /// MarkCheckedIn for a scan this door decided offline, uploaded with the scan id it
     /// made then, its own clock at the scan, its measured skew and the verdict it
     /// showed. Retried with the same id: the server replays an upload it already

@@ -164,7 +164,6 @@ struct InventoryServerApp {
 }
 
 extension InventoryServerApp {
-    /// 127.0.0.0/8, ::1 and `localhost`: addresses no other machine can reach.
     /// A pool per host and, for the health probe, a pool of its own (one
     /// connection): it asks "does the database answer?" (and "are you still the
     /// primary?"), and must not queue behind a burst of doors for one of the 20
@@ -181,6 +180,7 @@ extension InventoryServerApp {
             })
     }
 
+    /// 127.0.0.0/8, ::1 and `localhost`: addresses no other machine can reach.
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }

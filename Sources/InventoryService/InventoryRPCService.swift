@@ -370,6 +370,40 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         return .with { $0.conflict = Inventory_ScanConflict(conflict) }
     }
 
+    func annulCheckIn(
+        request: Inventory_AnnulCheckInRequest, context: ServerContext
+    ) async throws -> Inventory_AnnulCheckInResponse {
+        let (device, _) = try authorize(.annulCheckIn, hall: nil, context)
+        guard request.terminalID.isEmpty || request.terminalID == device.name else {
+            throw DeviceAuthInterceptor.refusal(
+                .permissionDenied, "this device is \(device.name); a request may not name terminal \(request.terminalID)",
+                method: InventoryOperation.annulCheckIn.rawValue, peer: context.remotePeer, device: device, logger: logger)
+        }
+        let annul = try validate { () throws(InputError) in
+            let reason = try InputRules.freeText(request.reason, field: "reason").trimmingCharacters(in: .whitespaces)
+            guard !reason.isEmpty else { throw InputError(field: "reason", problem: "is required") }
+            return AnnulRequest(
+                scanID: try InputRules.identifier(request.scanID, field: "scan_id"),
+                annulID: try InputRules.identifier(request.annulID, field: "annul_id"),
+                reason: reason, staffID: try InputRules.identifier(request.staffID, field: "staff_id"),
+                terminalID: device.name)
+        }
+        let asDoor = device.role == .door
+        let outcome = try await call(context) { () throws(StoreError) in try await store.annulCheckIn(annul, asDoor: asDoor) }
+        var log = requestLogger(context)
+        log[metadataKey: "scan_id"] = "\(annul.scanID)"
+        log.notice(
+            "admission annulled",
+            metadata: [
+                "seat": "\(outcome.seat.seatID)", "by": "\(device.name)", "replayed": "\(outcome.replayed)",
+                "admitted_at": "\(outcome.admission.terminalID)",
+            ])
+        var response = Inventory_AnnulCheckInResponse(outcome)
+        // A door sees the seat and its state, not whose it is.
+        if asDoor { response.seat.ownerUserID = "" }
+        return response
+    }
+
     func listHallSeats(
         request: Inventory_ListHallSeatsRequest, context: ServerContext
     ) async throws -> Inventory_ListHallSeatsResponse {

@@ -261,6 +261,19 @@ extension Inventory_ListHallSeatsResponse {
     }
 }
 
+extension Inventory_AnnulCheckInResponse {
+    init(_ outcome: AnnulOutcome) {
+        self.init()
+        seat = Inventory_Seat(outcome.seat)
+        message = outcome.message
+        annulledAt = Google_Protobuf_Timestamp(date: outcome.annulledAt)
+        admittedAt = Google_Protobuf_Timestamp(date: outcome.admission.at)
+        admittedTerminalID = outcome.admission.terminalID
+        replayed = outcome.replayed
+        logID = outcome.logID
+    }
+}
+
 extension Inventory_ListHallEventsResponse {
     init(_ schedule: HallSchedule) {
         self.init()

@@ -23,8 +23,10 @@ extension RPCError {
             self.init(code: .notFound, message: error.description)
         case .seatBusy:
             self.init(code: .aborted, message: "the seat is being changed by another request; try again")
-        case .rule:
+        case .rule, .refused:
             self.init(code: .failedPrecondition, message: error.description)
+        case .permissionDenied(let why):
+            self.init(code: .permissionDenied, message: why)
         case .invalidInput(let input):
             self.init(code: .invalidArgument, message: input.description)
         case .unauthenticated(let why):

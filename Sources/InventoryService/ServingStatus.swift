@@ -64,11 +64,19 @@ public struct ServingStatus: Sendable, Equatable {
     /// The database's primary, as ``DatabaseNodes/followPrimary(within:logger:)`` found it.
     public mutating func primaryFound(_ standing: DatabaseNodes.Standing) -> Bool {
         changes { status in
-            let standbys = standing.synchronousStandbys
-            status.warning = standbys > 0 ? nil : Self.noSynchronousStandby
-            status.links["database"] = standbys > 0
-                ? "database: primary \(standing.primary), \(standbys) synchronous standby\(standbys == 1 ? "" : "s")"
-                : "database: primary \(standing.primary); \(Self.noSynchronousStandby) (admissions are on one machine only)"
+            let line = "database: primary \(standing.primary)"
+            switch standing.synchronousStandbys {
+            case nil:
+                // Not a warning: nothing is known to be wrong, only unseen.
+                status.warning = nil
+                status.links["database"] = line + "; synchronous standbys unknown (grant pg_monitor to the server's database user)"
+            case 0?:
+                status.warning = Self.noSynchronousStandby
+                status.links["database"] = line + "; \(Self.noSynchronousStandby) (admissions are on one machine only)"
+            case let standbys?:
+                status.warning = nil
+                status.links["database"] = line + ", \(standbys) synchronous standby\(standbys == 1 ? "" : "s")"
+            }
         }
     }
 

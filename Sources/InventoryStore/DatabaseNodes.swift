@@ -34,6 +34,8 @@ public final class DatabaseNodes: Sendable {
     private struct Current {
         var index = 0
         var generation: UInt64 = 0
+        /// For read hosts: whether the last look found one to read from.
+        var readable = true
     }
     private let current = Mutex(Current())
 
@@ -59,6 +61,11 @@ public final class DatabaseNodes: Sendable {
     /// scan id): see ``InventoryStore/scanCall(_:)``.
     public var generation: UInt64 { current.withLock { $0.generation } }
 
+    /// For the read hosts: false while ``followStandby(within:logger:)`` finds none
+    /// fit to read from, so reads go straight to the primary instead of waiting on a
+    /// dead host first.
+    public var readable: Bool { current.withLock { $0.readable } }
+
     /// The pools to run (each once).
     public var clients: [PostgresClient] {
         nodes.flatMap { $0.client === $0.probe ? [$0.client] : [$0.client, $0.probe] }
@@ -67,12 +74,13 @@ public final class DatabaseNodes: Sendable {
     /// What following found: the primary, and its synchronous standbys.
     public struct Standing: Sendable, Equatable {
         public var primary: String
-        /// Standbys whose commit the primary waits for (`pg_stat_replication`).
-        public var synchronousStandbys: Int
+        /// Standbys whose commit the primary waits for (`pg_stat_replication`); nil
+        /// when the database user may not see it (it needs `pg_monitor`).
+        public var synchronousStandbys: Int?
         /// The primary changed on this check.
         public var moved: Bool
 
-        public init(primary: String, synchronousStandbys: Int, moved: Bool) {
+        public init(primary: String, synchronousStandbys: Int?, moved: Bool) {
             self.primary = primary
             self.synchronousStandbys = synchronousStandbys
             self.moved = moved
@@ -84,8 +92,17 @@ public final class DatabaseNodes: Sendable {
         var inRecovery: Bool
         /// The WAL timeline it writes on (0 for a standby): a promotion starts a new one.
         var timeline: Int64
-        var synchronousStandbys: Int
+        /// nil: not visible to this user (`pg_read_all_stats`, part of `pg_monitor`).
+        var synchronousStandbys: Int?
+        /// Where its WAL is: written (a primary) or replayed (a standby), in bytes.
+        var walPosition: Int64
+        /// A standby with a WAL receiver running (following a primary, not cut off).
+        var receiving: Bool
     }
+
+    /// How far behind the primary a standby may be and still serve reads: a few
+    /// seconds of a busy venue's writes, not a standby left behind.
+    static let readLagLimit: Int64 = 16 * 1024 * 1024
 
     /// Asks every host at once, within `timeout` in all, which of them takes writes,
     /// and moves calls to it.
@@ -129,19 +146,30 @@ public final class DatabaseNodes: Sendable {
     /// - Throws: ``StoreError/unavailable(_:)`` naming what each host said, when none answers.
     public func followStandby(within timeout: Duration, logger: Logger) async throws(StoreError) -> String {
         let answers = await askAll(within: timeout, logger: logger)
-        let standbys = answers.indices.filter { if case .success(let said) = answers[$0] { said.inRecovery } else { false } }
-        let answering = answers.indices.filter { if case .success = answers[$0] { true } else { false } }
+        let said = answers.map { try? $0.get() }
+        // Caught up: receiving WAL, and (when a primary is among the hosts) within
+        // readLagLimit of it. A standby cut off, or the old primary still catching up
+        // after a failover, would show a past state as current.
+        let primaryPosition = said.compactMap { $0 }.filter { !$0.inRecovery }.map(\.walPosition).max()
+        let standbys = said.indices.filter { index in
+            guard let answer = said[index], answer.inRecovery, answer.receiving else { return false }
+            guard let primaryPosition else { return true }
+            return primaryPosition - answer.walPosition <= Self.readLagLimit
+        }
+        let primaries = said.indices.filter { said[$0].map { !$0.inRecovery } ?? false }
         let before = current.withLock { $0.index }
-        guard let pick = standbys.contains(before) ? before : standbys.first ?? answering.first else {
-            throw .unavailable("no read host answers (\(describe(answers)))")
+        guard let pick = standbys.contains(before) ? before : standbys.first ?? primaries.first else {
+            current.withLock { $0.readable = false }
+            throw .unavailable("no read host is fit to read from (\(describe(answers)))")
         }
         let moved = current.withLock { current in
+            current.readable = true
             guard current.index != pick else { return false }
             current.index = pick
             current.generation += 1
             return true
         }
-        let line = standbys.contains(pick) ? "standby \(nodes[pick].label)" : "\(nodes[pick].label) (no standby answers)"
+        let line = standbys.contains(pick) ? "standby \(nodes[pick].label)" : "\(nodes[pick].label) (no standby fit to read from)"
         if moved { logger.info("reads go to \(line)", metadata: ["hosts": "\(describe(answers))"]) }
         return line
     }
@@ -162,7 +190,10 @@ public final class DatabaseNodes: Sendable {
     private func describe(_ answers: [Result<Answer, StoreError>]) -> String {
         zip(nodes, answers).map { node, answer in
             switch answer {
-            case .success(let said): "\(node.label): \(said.inRecovery ? "a standby" : "primary on timeline \(said.timeline)")"
+            case .success(let said):
+                "\(node.label): "
+                    + (said.inRecovery
+                        ? "a standby\(said.receiving ? "" : " receiving no WAL")" : "primary on timeline \(said.timeline)")
             case .failure(let error): "\(node.label): \(error)"
             }
         }.joined(separator: "; ")
@@ -177,12 +208,20 @@ public final class DatabaseNodes: Sendable {
                         SELECT pg_is_in_recovery(),
                                CASE WHEN pg_is_in_recovery() THEN 0
                                     ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int8 END,
-                               (SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum'))::int4
+                               CASE WHEN pg_has_role('pg_read_all_stats', 'USAGE')
+                                    THEN (SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum'))::int4
+                               END,
+                               pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+                                                    ELSE pg_current_wal_lsn() END, '0/0')::int8,
+                               EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE pid IS NOT NULL)
                         """, logger: logger
                     ).collect()
                     guard let row = rows.first else { throw StoreError.unavailable("no answer") }
-                    let (inRecovery, timeline, synchronous) = try row.decode((Bool, Int64, Int32).self)
-                    return Answer(inRecovery: inRecovery, timeline: timeline, synchronousStandbys: Int(synchronous))
+                    let (inRecovery, timeline, synchronous, position, receiving) =
+                        try row.decode((Bool, Int64, Int32?, Int64?, Bool).self)
+                    return Answer(
+                        inRecovery: inRecovery, timeline: timeline, synchronousStandbys: synchronous.map(Int.init),
+                        walPosition: position ?? 0, receiving: receiving)
                 })
         } catch {
             return .failure(DatabaseErrorClassifier.classify(error, seatID: nil))

@@ -28,12 +28,23 @@ extension InventoryStore {
             // The first query takes the snapshot; the cursor and the clock come from it.
             let halls = try await connection.query(
                 """
-                SELECT name, pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS cursor, now() AS as_of
+                SELECT name, pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS cursor,
+                       pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS horizon, pg_is_in_recovery(),
+                       now() AS as_of
                 FROM halls WHERE hall_id = \(hallID)
                 """, logger: logger
             ).collect()
             guard let hall = halls.first else { throw StoreError.notFound("hall \(hallID) does not exist") }
-            let (hallName, cursor, asOf) = try hall.decode((String, Int64, Date).self)
+            let (hallName, cursor, horizon, onStandby, asOf) = try hall.decode((String, Int64, Int64, Bool, Date).self)
+            // A cursor past every transaction this database has seen: a standby behind
+            // the primary that gave it (the primary answers instead), or a database
+            // that is not the one that gave it (a restore; a failover that lost the
+            // old primary's last ids): load everything again rather than wait forever.
+            var since = since
+            if since > horizon {
+                if onStandby { throw StoreError.unavailable("this standby is behind the seat map's cursor") }
+                since = 0
+            }
 
             let resolvedEventID: String
             let eventName: String
@@ -55,7 +66,8 @@ extension InventoryStore {
             }
 
             let rows: PostgresRowSequence
-            if since == 0 {
+            let sinceNow = since
+            if sinceNow == 0 {
                 rows = try await connection.query(
                     """
                     SELECT \(unescaped: Self.hallSeatColumns) FROM seats
@@ -69,7 +81,7 @@ extension InventoryStore {
                     """
                     SELECT \(unescaped: Self.hallSeatColumns) FROM seats
                     WHERE event_id = \(resolvedEventID) AND hall_id = \(hallID)
-                      AND changed_xid >= \(String(since))::text::xid8
+                      AND changed_xid >= \(String(sinceNow))::text::xid8
                     ORDER BY \(unescaped: Self.hallSeatOrder)
                     """, logger: logger)
             }
@@ -89,7 +101,7 @@ extension InventoryStore {
                 hallID: hallID, hallName: hallName, eventID: resolvedEventID, eventName: eventName, seats: seats,
                 // Never below the cursor asked with (the promise): a lagging standby's
                 // xmin can be, and every change below `since` was delivered already.
-                cursor: max(cursor, since), isComplete: since == 0, asOf: asOf)
+                cursor: max(cursor, sinceNow), isComplete: sinceNow == 0, asOf: asOf)
         }
     }
 

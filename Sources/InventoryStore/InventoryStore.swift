@@ -95,25 +95,32 @@ public struct InventoryStore: Sendable {
     }
 
     /// A read-only transaction a standby may answer (seat maps, occupancy): on the
-    /// read hosts when the server has them, else like ``transaction(seatID:_:)``.
-    /// A read host that does not answer costs one more try, on the primary: a
-    /// supervisor's screen is worth a query there, and a standby may be gone for good.
-    /// A standby lags the primary by at most a moment (synchronous commit waits for
+    /// read hosts when the server has them and one is fit to read from, else like
+    /// ``transaction(seatID:_:)``. The read host gets half the call's time (at most
+    /// 1 s); one that does not answer, or cancels the read in a recovery conflict,
+    /// leaves the rest to the primary: a supervisor's screen is worth a query there.
+    /// A caught-up standby lags the primary by a moment (synchronous commit waits for
     /// its flush, not its replay), which a seat map's cursor and revisions absorb.
     func readTransaction<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(StoreError) -> T {
-        guard let readNodes, !usesProbe else { return try await transaction(body) }
+        guard let readNodes, !usesProbe, readNodes.readable else { return try await transaction(body) }
         let reader = readNodes.chosen
+        var attempt = self
+        attempt.callTimeout = min(effectiveTimeout / 2, .seconds(1))
         let logger = self.logger
+        let why: String
         do {
-            return try await bounded {
+            return try await attempt.bounded {
                 try await reader.client.withTransaction(logger: logger) { connection in try await body(connection) }
             }
-        } catch .unavailable(let why) {
-            logger.warning("read host unavailable; reading from the primary", metadata: ["host": "\(reader.label)", "error": "\(why)"])
-            return try await transaction(body)
+        } catch .unavailable(let problem) {
+            why = problem
+        } catch .seatBusy {
+            why = "the read was cancelled by the standby's replay"
         }
+        logger.warning("read host did not answer; reading from the primary", metadata: ["host": "\(reader.label)", "error": "\(why)"])
+        return try await transaction(body)
     }
 
     /// After a call: if calls moved to another host while it ran (a failover), the

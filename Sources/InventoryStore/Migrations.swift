@@ -283,6 +283,30 @@ enum Migrations {
                 )
                 """,
             ]),
+        Migration(
+            version: 8, name: "annulled admissions",
+            statements: [
+                // An annul is logged beside the scans it undoes.
+                """
+                ALTER TABLE entry_logs DROP CONSTRAINT entry_logs_action_check,
+                    ADD CONSTRAINT entry_logs_action_check CHECK (action IN ('VERIFY', 'ADMIT', 'ANNUL'))
+                """,
+                // One row per annulled admission (an admission is annulled at most once:
+                // a guest let in again is a new admission), keyed by the annul's own id
+                // so a retry is answered as a replay. Its entry_logs row is log_id.
+                """
+                CREATE TABLE annulments (
+                    annul_id          text PRIMARY KEY,
+                    admission_log_id  bigint NOT NULL UNIQUE REFERENCES entry_logs (log_id),
+                    log_id            bigint NOT NULL UNIQUE REFERENCES entry_logs (log_id),
+                    seat_id           text NOT NULL REFERENCES seats (seat_id),
+                    annulled_at       timestamptz NOT NULL,
+                    terminal_id       text NOT NULL,
+                    staff_id          text NOT NULL,
+                    reason            text NOT NULL CHECK (reason <> '')
+                )
+                """,
+            ]),
     ]
 }
 

@@ -35,7 +35,7 @@ extension InventoryStore {
     /// release builds (CopyPropagation, "Found ownership error"); it is a handful
     /// of statements around database calls, so the optimizer buys nothing here.
     @_optimize(none)
-    private static func applySeatEvent(
+    static func applySeatEvent(
         _ seatID: String, action: String, userID: String, detail: String, transferID: String?,
         event: @Sendable (inout SeatState, Date, Seat) throws(SeatRuleViolation) -> SeatState.Effect,
         keyring: TicketKeyring, on connection: PostgresConnection, logger: Logger

@@ -10,6 +10,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another transaction holds the seat's row lock (SQLSTATE 55P03); retry the whole call.
     case seatBusy(seatID: String)
     case rule(SeatRuleViolation)
+    /// A request the state refuses, in a whole sentence (FAILED_PRECONDITION), for
+    /// rules beyond one seat's (an annul of an admission already annulled).
+    case refused(String)
+    /// A good credential that may not do this to this record (a door annulling
+    /// another door's admission); PERMISSION_DENIED.
+    case permissionDenied(String)
     case invalidInput(InputError)
     /// The credential presented (a device token, an enrollment code) is unknown,
     /// revoked, used or expired; the text says which, without echoing the secret.
@@ -27,6 +33,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound(let sentence): sentence
         case .seatBusy(let id): "seat \(id) is being changed by another request; try again"
         case .rule(let violation): violation.description
+        case .refused(let sentence), .permissionDenied(let sentence): sentence
         case .invalidInput(let error): error.description
         case .unauthenticated(let why): why
         case .alreadyExists(let sentence): sentence

@@ -18,6 +18,7 @@ public enum InventoryOperation: String, CaseIterable, Sendable, Hashable {
     case listConflicts = "ListConflicts"
     case acknowledgeConflict = "AcknowledgeConflict"
     case listDoors = "ListDoors"
+    case annulCheckIn = "AnnulCheckIn"
 }
 
 /// The permission table: which roles may make which call, and over which halls.
@@ -64,6 +65,9 @@ public enum AccessPolicy {
         .acknowledgeConflict: .roles([.supervisor: .everyHall, .admin: .everyHall]),
         // Which doors are offline or cannot reach the server: the supervisors' board.
         .listDoors: .roles([.supervisor: .everyHall, .admin: .everyHall]),
+        // A door undoes its own mistaken scan (own admissions, 2 minutes: the store's
+        // rule); a supervisor any admission.
+        .annulCheckIn: .roles([.door: .ownHall, .supervisor: .everyHall, .admin: .everyHall]),
     ]
 
     /// The decision for `caller` making `operation`, about `hallID` when the request

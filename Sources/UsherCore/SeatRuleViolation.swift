@@ -12,6 +12,11 @@ public enum SeatRuleViolation: Error, Sendable, Hashable, CustomStringConvertibl
     case notOwner
     case alreadyCheckedIn
     case sameOwner
+    /// An annul of a ticket that is not inside.
+    case notCheckedIn
+    /// An annul of an admission the seat is no longer checked in by: `current` let
+    /// the guest in since.
+    case notThisAdmission(current: CheckIn)
 
     public var description: String {
         switch self {
@@ -24,6 +29,9 @@ public enum SeatRuleViolation: Error, Sendable, Hashable, CustomStringConvertibl
         case .notOwner: "seat is owned by another user"
         case .alreadyCheckedIn: "ticket has already been used to enter"
         case .sameOwner: "from_user_id and to_user_id are the same"
+        case .notCheckedIn: "the ticket is not checked in"
+        case .notThisAdmission(let current):
+            "the ticket was admitted again since, at \(Timestamps.utc(current.at)) by \(current.terminalID)"
         }
     }
 }

@@ -52,6 +52,8 @@ public enum SeatState: Sendable, Hashable {
         /// The transfer was already made (a retry); nothing changes.
         case alreadyTransferred
         case checkedIn(CheckIn)
+        /// CHECKED_IN → SOLD: this admission was annulled; the ticket admits again.
+        case checkInAnnulled(CheckIn)
 
         /// Whether the seat row changes (and its revision grows).
         public var changesSeat: Bool {
@@ -156,6 +158,23 @@ public enum SeatState: Sendable, Hashable {
             throw .alreadyCheckedIn
         case .available, .held:
             throw .notSold
+        }
+    }
+
+    /// CHECKED_IN → SOLD, undoing `admission` (a mistaken scan): the owner and order
+    /// stay, and the ticket admits again. Only the admission the seat is checked in
+    /// by can be annulled: one annulled already (the guest was let in again since) or
+    /// another door's is refused, so an annul never undoes a later admission.
+    public mutating func annul(_ admission: CheckIn) throws(SeatRuleViolation) -> Effect {
+        switch self {
+        case .checkedIn(let owner, let orderID, let checkIn):
+            guard checkIn.terminalID == admission.terminalID, checkIn.at == admission.at else {
+                throw .notThisAdmission(current: checkIn)
+            }
+            self = .sold(owner: owner, orderID: orderID)
+            return .checkInAnnulled(checkIn)
+        case .available, .held, .sold:
+            throw .notCheckedIn
         }
     }
 }

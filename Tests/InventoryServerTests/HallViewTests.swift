@@ -126,6 +126,21 @@ struct HallViewTests {
         }
     }
 
+    /// A cursor this database never gave (a restore, a failover that lost the old
+    /// primary's last transaction ids) is answered with every seat, never with an
+    /// empty delta forever.
+    @Test func aCursorFromTheFutureReloadsEverything() async throws {
+        try await withHallServer { server, client in
+            let full = try await client.hallSeats(hallID: "arena")
+            let future = full.cursor + 1_000_000
+            let answer = try await client.hallSeats(hallID: "arena", since: future)
+            #expect(answer.isComplete && answer.seats.count == Self.showOrder.count)
+            #expect(answer.cursor < future, "the real cursor, to poll on from")
+            let next = try await client.hallSeats(hallID: "arena", since: answer.cursor)
+            #expect(!next.isComplete)
+        }
+    }
+
     @Test func deltaShowsHoldsSalesAndReleasesAsTheyAreNow() async throws {
         try await withHallServer { server, client in
             let full = try await client.hallSeats(hallID: "arena")

@@ -150,11 +150,22 @@ extension LoadAndFaults {
                         try await Self.seatScans(formation, port: standbyPort)
                     } until: { $0 > scansBefore }
 
-                    // The standby's keeper stops, and its PostgreSQL with it.
+                    // The standby's keeper stops, and its PostgreSQL with it. Seat maps go
+                    // on at once, within a supervisor's deadline, before the server's probe
+                    // has noticed (the read falls back to the primary by itself), and after.
                     try formation.keepers[2].send(SIGTERM)
+                    try await withRawInventoryClient(port: server.grpcPort, token: token) { inventory in
+                        var options = CallOptions.defaults
+                        options.timeout = .seconds(3)
+                        let started = ContinuousClock.now
+                        while ContinuousClock.now - started < .seconds(5) {
+                            let map = try await inventory.listHallSeats(.with { $0.hallID = "main" }, options: options)
+                            #expect(map.seats.filter { $0.status == .sold }.count == 40)
+                        }
+                    }
                     try await waitUntil("/readyz says reads go to the primary", within: .seconds(60)) {
                         try await httpGet(port: server.httpPort, "/readyz")
-                    } until: { $0.1.contains("database reads: 127.0.0.1:\(primaryPort) (no standby answers)") }
+                    } until: { $0.1.contains("database reads: 127.0.0.1:\(primaryPort) (no standby fit to read from)") }
                     try await withRawInventoryClient(port: server.grpcPort, token: token) { inventory in
                         let map = try await inventory.listHallSeats(.with { $0.hallID = "main" })
                         #expect(map.seats.filter { $0.status == .sold }.count == 40)

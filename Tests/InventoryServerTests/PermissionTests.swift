@@ -51,6 +51,12 @@ struct PermissionTests {
             .listConflicts: { _ = try await $0.listConflicts(.init(), metadata: $1) },
             // The conflict the test makes first (an offline upload of an admitted ticket).
             .acknowledgeConflict: { _ = try await $0.acknowledgeConflict(.with { $0.conflictID = 1 }, metadata: $1) },
+            // The admission p-door makes first (a door may annul its own).
+            .annulCheckIn: {
+                _ = try await $0.annulCheckIn(
+                    .with { $0.scanID = "p-annul"; $0.annulID = UUID().uuidString; $0.reason = "wrong ticket"; $0.staffID = "s" },
+                    metadata: $1)
+            },
         ]
     }
 
@@ -86,6 +92,9 @@ struct PermissionTests {
                     $0.offlineResult = .success
                 }, metadata: try await server.devices.metadata("door-2"))
             #expect(upload.conflictID == 1)
+            // For AnnulCheckIn: an admission by the door that will annul it.
+            _ = try await server.devices.token("p-door", role: .door, hall: "main")
+            _ = try await server.admit(try await server.sell("gala.stalls.A.5", to: "ann"), terminal: "p-door", scanID: "p-annul")
             let calls = Self.calls(code: code)
             #expect(Set(calls.keys) == Set(InventoryOperation.allCases).subtracting([.enrollDevice]), "a call for every RPC")
 
@@ -179,7 +188,7 @@ extension TestServer {
                     SELECT h::text AS t FROM halls h UNION ALL SELECT e::text FROM events e
                     UNION ALL SELECT s::text FROM seats s UNION ALL SELECT l::text FROM entry_logs l
                     UNION ALL SELECT x::text FROM seat_history x UNION ALL SELECT c::text FROM scan_conflicts c
-                    UNION ALL SELECT d::text FROM door_status d) rows
+                    UNION ALL SELECT d::text FROM door_status d UNION ALL SELECT a::text FROM annulments a) rows
                 """, logger: TestCluster.logger
             ).collect()
             return try rows.first?.decode(String.self) ?? ""

@@ -49,6 +49,10 @@ import Testing
         #expect(!paired)
         #expect(status.warning == nil)
         #expect(status.report == "ready\ndatabase: primary db1:5432, 1 synchronous standby\n")
+        // A database user without pg_monitor cannot see replication: unknown, not degraded.
+        _ = status.primaryFound(.init(primary: "db1:5432", synchronousStandbys: nil, moved: false))
+        #expect(status.warning == nil)
+        #expect(status.report.contains("synchronous standbys unknown (grant pg_monitor"))
     }
 
     @Test func brokerLinksAreDetailNeverTheVerdict() {

@@ -80,6 +80,17 @@ extension TestServer {
             }, metadata: try await devices.metadata(terminal))
     }
 
+    /// AnnulCheckIn as device `by`.
+    func annul(_ scanID: String, annulID: String, reason: String, by device: String) async throws -> Inventory_AnnulCheckInResponse {
+        try await inventory.annulCheckIn(
+            .with {
+                $0.scanID = scanID
+                $0.annulID = annulID
+                $0.reason = reason
+                $0.staffID = "staff-1"
+            }, metadata: try await devices.metadata(device))
+    }
+
     /// `doors` terminals scan `code` at once, spread over `servers` (self first). A
     /// door told UNAVAILABLE (a database slow to hand out a connection, as on a
     /// starved machine) scans again under the same scan id, as a real door does,

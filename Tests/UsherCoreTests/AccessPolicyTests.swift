@@ -22,6 +22,8 @@ struct AccessPolicyTests {
         .syncDoor: [.door, .supervisor, .admin],
         .listConflicts: [.supervisor, .admin], .acknowledgeConflict: [.supervisor, .admin],
         .listDoors: [.supervisor, .admin],
+        // Issue 18: a door undoes its own mistaken scan; a supervisor any admission.
+        .annulCheckIn: [.door, .supervisor, .admin],
         .enrollDevice: [],
     ]
 

@@ -131,4 +131,31 @@ struct SeatStateTests {
         var available = SeatState.available
         #expect(throws: SeatRuleViolation.notSold) { try available.checkIn(checkIn) }
     }
+
+    /// An annul undoes exactly the admission it names: back to SOLD with the same
+    /// owner and order; never another admission, never a seat not inside.
+    @Test func annulOnlyTheAdmissionTheSeatIsCheckedInBy() throws {
+        let admission = CheckIn(at: now, terminalID: "door-1", staffID: "s1")
+        var state = SeatState.checkedIn(owner: "bob", orderID: "o1", checkIn: admission)
+        let later = CheckIn(at: now.addingTimeInterval(60), terminalID: "door-1", staffID: "s1")
+        #expect(throws: SeatRuleViolation.notThisAdmission(current: admission)) { try state.annul(later) }
+        var elsewhere = admission
+        elsewhere.terminalID = "door-2"
+        #expect(throws: SeatRuleViolation.notThisAdmission(current: admission)) { try state.annul(elsewhere) }
+        #expect(try state.annul(admission) == .checkInAnnulled(admission))
+        #expect(state == .sold(owner: "bob", orderID: "o1"))
+        #expect(throws: SeatRuleViolation.notCheckedIn) { try state.annul(admission) }
+        // The ticket admits again.
+        #expect(try state.checkIn(later) == .checkedIn(later))
+    }
+
+    /// A door annuls its own admissions within 2 minutes; anything else is a supervisor's.
+    @Test func aDoorAnnulsOnlyItsOwnRecentAdmissions() {
+        let admission = CheckIn(at: now, terminalID: "door-1", staffID: "s1")
+        #expect(AnnulPolicy.doorRefusal(admission, terminalID: "door-1", now: now.addingTimeInterval(120)) == nil)
+        #expect(
+            AnnulPolicy.doorRefusal(admission, terminalID: "door-1", now: now.addingTimeInterval(121)) == .tooOld(admission))
+        #expect(AnnulPolicy.doorRefusal(admission, terminalID: "door-2", now: now) == .anotherDoor(admission))
+        #expect(AnnulPolicy.DoorRefusal.anotherDoor(admission).description.contains("door-1"))
+    }
 }

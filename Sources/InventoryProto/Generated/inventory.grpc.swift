@@ -232,6 +232,19 @@ public enum Inventory_InventoryService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "AnnulCheckIn" metadata.
+        public enum AnnulCheckIn: Sendable {
+            /// Request type for "AnnulCheckIn".
+            public typealias Input = Inventory_AnnulCheckInRequest
+            /// Response type for "AnnulCheckIn".
+            public typealias Output = Inventory_AnnulCheckInResponse
+            /// Descriptor for "AnnulCheckIn".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "AnnulCheckIn",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "inventory.InventoryService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ReserveSeat.descriptor,
@@ -249,7 +262,8 @@ public enum Inventory_InventoryService: Sendable {
             SyncDoor.descriptor,
             ListDoors.descriptor,
             ListConflicts.descriptor,
-            AcknowledgeConflict.descriptor
+            AcknowledgeConflict.descriptor,
+            AnnulCheckIn.descriptor
         ]
     }
 }
@@ -592,6 +606,29 @@ extension Inventory_InventoryService {
             request: GRPCCore.StreamingServerRequest<Inventory_AcknowledgeConflictRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Inventory_AcknowledgeConflictResponse>
+
+        /// Handle the "AnnulCheckIn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
+        /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+        /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
+        /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
+        /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
+        /// > A retry with the same annul_id is answered as a replay.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_AnnulCheckInRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_AnnulCheckInResponse` messages.
+        func annulCheckIn(
+            request: GRPCCore.StreamingServerRequest<Inventory_AnnulCheckInRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_AnnulCheckInResponse>
     }
 
     /// Service protocol for the "inventory.InventoryService" service.
@@ -918,6 +955,29 @@ extension Inventory_InventoryService {
             request: GRPCCore.ServerRequest<Inventory_AcknowledgeConflictRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Inventory_AcknowledgeConflictResponse>
+
+        /// Handle the "AnnulCheckIn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
+        /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+        /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
+        /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
+        /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
+        /// > A retry with the same annul_id is answered as a replay.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_AnnulCheckInRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_AnnulCheckInResponse` message.
+        func annulCheckIn(
+            request: GRPCCore.ServerRequest<Inventory_AnnulCheckInRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_AnnulCheckInResponse>
     }
 
     /// Simple service protocol for the "inventory.InventoryService" service.
@@ -1242,6 +1302,29 @@ extension Inventory_InventoryService {
             request: Inventory_AcknowledgeConflictRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Inventory_AcknowledgeConflictResponse
+
+        /// Handle the "AnnulCheckIn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
+        /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+        /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
+        /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
+        /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
+        /// > A retry with the same annul_id is answered as a replay.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_AnnulCheckInRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_AnnulCheckInResponse` to respond with.
+        func annulCheckIn(
+            request: Inventory_AnnulCheckInRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_AnnulCheckInResponse
     }
 }
 
@@ -1425,6 +1508,17 @@ extension Inventory_InventoryService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.AnnulCheckIn.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_AnnulCheckInRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_AnnulCheckInResponse>(),
+            handler: { request, context in
+                try await self.annulCheckIn(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1601,6 +1695,17 @@ extension Inventory_InventoryService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Inventory_AcknowledgeConflictResponse> {
         let response = try await self.acknowledgeConflict(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func annulCheckIn(
+        request: GRPCCore.StreamingServerRequest<Inventory_AnnulCheckInRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_AnnulCheckInResponse> {
+        let response = try await self.annulCheckIn(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1812,6 +1917,19 @@ extension Inventory_InventoryService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Inventory_AcknowledgeConflictResponse> {
         return GRPCCore.ServerResponse<Inventory_AcknowledgeConflictResponse>(
             message: try await self.acknowledgeConflict(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func annulCheckIn(
+        request: GRPCCore.ServerRequest<Inventory_AnnulCheckInRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_AnnulCheckInResponse> {
+        return GRPCCore.ServerResponse<Inventory_AnnulCheckInResponse>(
+            message: try await self.annulCheckIn(
                 request: request.message,
                 context: context
             ),
@@ -2224,6 +2342,34 @@ extension Inventory_InventoryService {
             deserializer: some GRPCCore.MessageDeserializer<Inventory_AcknowledgeConflictResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_AcknowledgeConflictResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AnnulCheckIn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
+        /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+        /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
+        /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
+        /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
+        /// > A retry with the same annul_id is answered as a replay.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_AnnulCheckInRequest` message.
+        ///   - serializer: A serializer for `Inventory_AnnulCheckInRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_AnnulCheckInResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func annulCheckIn<Result>(
+            request: GRPCCore.ClientRequest<Inventory_AnnulCheckInRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_AnnulCheckInRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_AnnulCheckInResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_AnnulCheckInResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2815,6 +2961,45 @@ extension Inventory_InventoryService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "AnnulCheckIn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
+        /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+        /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
+        /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
+        /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
+        /// > A retry with the same annul_id is answered as a replay.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_AnnulCheckInRequest` message.
+        ///   - serializer: A serializer for `Inventory_AnnulCheckInRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_AnnulCheckInResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func annulCheckIn<Result>(
+            request: GRPCCore.ClientRequest<Inventory_AnnulCheckInRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_AnnulCheckInRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_AnnulCheckInResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_AnnulCheckInResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.AnnulCheckIn.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -3305,6 +3490,40 @@ extension Inventory_InventoryService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Inventory_AcknowledgeConflictRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_AcknowledgeConflictResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AnnulCheckIn" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
+    /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+    /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
+    /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
+    /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
+    /// > A retry with the same annul_id is answered as a replay.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_AnnulCheckInRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func annulCheckIn<Result>(
+        request: GRPCCore.ClientRequest<Inventory_AnnulCheckInRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_AnnulCheckInResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.annulCheckIn(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_AnnulCheckInRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_AnnulCheckInResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -3861,6 +4080,44 @@ extension Inventory_InventoryService.ClientProtocol {
             metadata: metadata
         )
         return try await self.acknowledgeConflict(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AnnulCheckIn" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
+    /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+    /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
+    /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
+    /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
+    /// > A retry with the same annul_id is answered as a replay.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func annulCheckIn<Result>(
+        _ message: Inventory_AnnulCheckInRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_AnnulCheckInResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_AnnulCheckInRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.annulCheckIn(
             request: request,
             options: options,
             onResponse: handleResponse

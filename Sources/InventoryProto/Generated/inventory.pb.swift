@@ -1010,7 +1010,9 @@ public nonisolated struct Inventory_ListHallSeatsResponse: Sendable {
   /// order. A seat may repeat one already seen, never miss one: replace by seat_id.
   public var seats: [Inventory_HallSeat] = []
 
-  /// The cursor: pass as since_revision next time. Opaque; it never goes down.
+  /// The cursor: pass as since_revision next time. Opaque; it never goes down,
+  /// except in a complete answer (a cursor this database cannot have given, e.g.
+  /// after a restore, is answered with every seat).
   public var revision: Int64 = 0
 
   /// True when since_revision was 0: seats is the whole hall.
@@ -1583,6 +1585,84 @@ public nonisolated struct Inventory_ListDoorsResponse: Sendable {
   public init() {}
 
   fileprivate var _serverTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+public nonisolated struct Inventory_AnnulCheckInRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The scan_id of the admission to undo (the one MarkCheckedIn was called with).
+  public var scanID: String = String()
+
+  /// This annul's idempotency key, chosen by the terminal (a UUID).
+  public var annulID: String = String()
+
+  /// Why, in staff's words; required, at most 500 characters.
+  public var reason: String = String()
+
+  public var staffID: String = String()
+
+  /// The device itself (may be empty); naming another is PERMISSION_DENIED.
+  public var terminalID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Inventory_AnnulCheckInResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The seat as it is now: SOLD again (owner ids withheld from doors).
+  public var seat: Inventory_Seat {
+    get {_seat ?? Inventory_Seat()}
+    set {_seat = newValue}
+  }
+  /// Returns true if `seat` has been explicitly set.
+  public var hasSeat: Bool {self._seat != nil}
+  /// Clears the value of `seat`. Subsequent reads from it will return its default value.
+  public mutating func clearSeat() {self._seat = nil}
+
+  public var message: String = String()
+
+  /// When the admission was annulled (the first time, for a replay).
+  public var annulledAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_annulledAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_annulledAt = newValue}
+  }
+  /// Returns true if `annulledAt` has been explicitly set.
+  public var hasAnnulledAt: Bool {self._annulledAt != nil}
+  /// Clears the value of `annulledAt`. Subsequent reads from it will return its default value.
+  public mutating func clearAnnulledAt() {self._annulledAt = nil}
+
+  /// The admission that was undone: when and at which terminal.
+  public var admittedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_admittedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_admittedAt = newValue}
+  }
+  /// Returns true if `admittedAt` has been explicitly set.
+  public var hasAdmittedAt: Bool {self._admittedAt != nil}
+  /// Clears the value of `admittedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearAdmittedAt() {self._admittedAt = nil}
+
+  public var admittedTerminalID: String = String()
+
+  /// True when this answers an earlier call with the same annul_id.
+  public var replayed: Bool = false
+
+  /// The annul's entry_logs row.
+  public var logID: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _seat: Inventory_Seat? = nil
+  fileprivate var _annulledAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _admittedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -3788,6 +3868,120 @@ nonisolated extension Inventory_ListDoorsResponse: SwiftProtobuf.Message, SwiftP
   public static func ==(lhs: Inventory_ListDoorsResponse, rhs: Inventory_ListDoorsResponse) -> Bool {
     if lhs.doors != rhs.doors {return false}
     if lhs._serverTime != rhs._serverTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_AnnulCheckInRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AnnulCheckInRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}scan_id\0\u{3}annul_id\0\u{1}reason\0\u{3}staff_id\0\u{3}terminal_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.scanID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.annulID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.staffID) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.terminalID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.scanID.isEmpty {
+      try visitor.visitSingularStringField(value: self.scanID, fieldNumber: 1)
+    }
+    if !self.annulID.isEmpty {
+      try visitor.visitSingularStringField(value: self.annulID, fieldNumber: 2)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
+    }
+    if !self.staffID.isEmpty {
+      try visitor.visitSingularStringField(value: self.staffID, fieldNumber: 4)
+    }
+    if !self.terminalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.terminalID, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_AnnulCheckInRequest, rhs: Inventory_AnnulCheckInRequest) -> Bool {
+    if lhs.scanID != rhs.scanID {return false}
+    if lhs.annulID != rhs.annulID {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.staffID != rhs.staffID {return false}
+    if lhs.terminalID != rhs.terminalID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_AnnulCheckInResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AnnulCheckInResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}seat\0\u{1}message\0\u{3}annulled_at\0\u{3}admitted_at\0\u{3}admitted_terminal_id\0\u{1}replayed\0\u{3}log_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._seat) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._annulledAt) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._admittedAt) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.admittedTerminalID) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.replayed) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.logID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._seat {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 2)
+    }
+    try { if let v = self._annulledAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._admittedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if !self.admittedTerminalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.admittedTerminalID, fieldNumber: 5)
+    }
+    if self.replayed != false {
+      try visitor.visitSingularBoolField(value: self.replayed, fieldNumber: 6)
+    }
+    if self.logID != 0 {
+      try visitor.visitSingularInt64Field(value: self.logID, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_AnnulCheckInResponse, rhs: Inventory_AnnulCheckInResponse) -> Bool {
+    if lhs._seat != rhs._seat {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs._annulledAt != rhs._annulledAt {return false}
+    if lhs._admittedAt != rhs._admittedAt {return false}
+    if lhs.admittedTerminalID != rhs.admittedTerminalID {return false}
+    if lhs.replayed != rhs.replayed {return false}
+    if lhs.logID != rhs.logID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

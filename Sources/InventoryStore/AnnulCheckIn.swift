@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import PostgresNIO
+import UsherCore
+
+extension InventoryStore {
+    /// AnnulCheckIn: undoes one admission, named by its scan id: the seat goes back
+    /// to SOLD (the ticket admits again), with an `ANNUL` row in `entry_logs`, one in
+    /// `seat_history` and one in `annulments`, in one transaction.
+    ///
+    /// - Idempotent by `annulID`: a retry (the reply was lost) is answered from the
+    ///   `annulments` row as a replay and writes nothing; the same id for another
+    ///   admission is INVALID_ARGUMENT.
+    /// - Only an admission that let someone in (ADMIT, SUCCESS, not a replay), only
+    ///   once (`annulments.admission_log_id` is unique), and only while the seat is
+    ///   still checked in by it (``SeatState/annul(_:)``): an annul never undoes a
+    ///   later admission. Every refusal writes nothing.
+    /// - `asDoor`: the caller is a door, which may annul only its own admissions, within
+    ///   ``AnnulPolicy/doorWindow`` by the database's clock.
+    /// - The seat is locked NOWAIT like every other seat event, so an annul racing a
+    ///   scan of the same ticket fails fast (ABORTED, retry) rather than queueing.
+    public func annulCheckIn(_ request: AnnulRequest, asDoor: Bool) async throws(StoreError) -> AnnulOutcome {
+        let logger = self.logger
+        let keyring = self.keyring
+        return try await transaction(seatID: nil) { connection in
+            if let earlier = try await Self.annulment(request.annulID, on: connection, logger: logger) {
+                guard earlier.scanID == request.scanID else {
+                    throw StoreError.invalidInput(
+                        InputError(field: "annul_id", problem: "was already used to annul scan \(earlier.scanID ?? "?")"))
+                }
+                guard let seat = try await SeatRow.fetch(earlier.seatID, lock: false, on: connection, logger: logger)?.seat
+                else { throw StoreError.seatNotFound(seatID: earlier.seatID) }
+                return AnnulOutcome(
+                    seat: seat, admission: earlier.admission, annulledAt: earlier.annulledAt, replayed: true,
+                    logID: earlier.logID)
+            }
+            let admission = try await Self.admission(scanID: request.scanID, on: connection, logger: logger)
+            if asDoor, let refusal = AnnulPolicy.doorRefusal(admission.checkIn, terminalID: request.terminalID, now: admission.now) {
+                switch refusal {
+                case .anotherDoor: throw StoreError.permissionDenied(refusal.description)
+                case .tooOld: throw StoreError.refused(refusal.description)
+                }
+            }
+            if let annulled = try await connection.query(
+                "SELECT annulled_at, terminal_id FROM annulments WHERE admission_log_id = \(admission.logID)", logger: logger
+            ).collect().first {
+                let (at, terminal) = try annulled.decode((Date, String).self)
+                throw StoreError.refused("that admission was already annulled, at \(Timestamps.utc(at)) by \(terminal)")
+            }
+            let change = try await Self.applySeatEvent(
+                admission.seatID, action: "ANNUL", userID: request.staffID,
+                detail: "scan \(request.scanID) at \(admission.checkIn.terminalID): \(request.reason)", transferID: nil,
+                event: { state, _, _ throws(SeatRuleViolation) in try state.annul(admission.checkIn) },
+                keyring: keyring, on: connection, logger: logger)
+            let annulledAt = admission.now
+            var outcome = AnnulOutcome(
+                seat: change.seat, admission: admission.checkIn, annulledAt: annulledAt, replayed: false, logID: 0)
+            let logged = try await connection.query(
+                """
+                INSERT INTO entry_logs (seat_id, scanned_by_staff_id, terminal_id, action, result, reason, message,
+                                        hall_id_presented, scanned_at)
+                VALUES (\(admission.seatID), \(request.staffID), \(request.terminalID), 'ANNUL', 'SUCCESS', 'ANNULLED',
+                        \(outcome.message + ": " + request.reason), \(change.seat.hallID), \(annulledAt))
+                RETURNING log_id
+                """, logger: logger
+            ).collect()
+            guard let logID = try logged.first?.decode(Int64.self) else {
+                throw StoreError.internalError("the annul's log row was not written")
+            }
+            outcome.logID = logID
+            try await connection.query(
+                """
+                INSERT INTO annulments (annul_id, admission_log_id, log_id, seat_id, annulled_at, terminal_id, staff_id, reason)
+                VALUES (\(request.annulID), \(admission.logID), \(logID), \(admission.seatID), \(annulledAt),
+                        \(request.terminalID), \(request.staffID), \(request.reason))
+                """, logger: logger)
+            return outcome
+        }
+    }
+
+    /// The admission a scan id made, and the database's clock.
+    private static func admission(
+        scanID: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (logID: Int64, seatID: String, checkIn: CheckIn, now: Date) {
+        let rows = try await connection.query(
+            """
+            SELECT log_id, seat_id, terminal_id, scanned_by_staff_id, scanned_at, action, result, now()
+            FROM entry_logs WHERE scan_id = \(scanID) AND replay_of IS NULL
+            """, logger: logger
+        ).collect()
+        guard let row = rows.first else { throw StoreError.notFound("no scan \(scanID) was recorded") }
+        let (logID, seatID, terminalID, staffID, at, action, result, now) =
+            try row.decode((Int64, String?, String, String, Date, String, String?, Date).self)
+        guard action == "ADMIT", result == "SUCCESS", let seatID else {
+            throw StoreError.refused(
+                "scan \(scanID) let nobody in (\(action == "ADMIT" ? result ?? "refused" : "a check only")); there is nothing to annul")
+        }
+        return (logID, seatID, CheckIn(at: at, terminalID: terminalID, staffID: staffID), now)
+    }
+
+    /// An annul already made under `annulID`.
+    private static func annulment(
+        _ annulID: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (scanID: String?, seatID: String, admission: CheckIn, annulledAt: Date, logID: Int64)? {
+        let rows = try await connection.query(
+            """
+            SELECT e.scan_id, a.seat_id, e.terminal_id, e.scanned_by_staff_id, e.scanned_at, a.annulled_at, a.log_id
+            FROM annulments a JOIN entry_logs e ON e.log_id = a.admission_log_id
+            WHERE a.annul_id = \(annulID)
+            """, logger: logger
+        ).collect()
+        guard let row = rows.first else { return nil }
+        let (scanID, seatID, terminalID, staffID, at, annulledAt, logID) =
+            try row.decode((String?, String, String, String, Date, Date, Int64).self)
+        return (scanID, seatID, CheckIn(at: at, terminalID: terminalID, staffID: staffID), annulledAt, logID)
+    }
+}

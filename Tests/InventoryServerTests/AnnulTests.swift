@@ -1,0 +1,111 @@
+import Foundation
+import GRPCCore
+import InventoryProto
+import Testing
+import UsherCore
+
+/// Undoing a mistaken admission (AnnulCheckIn), through the real server: the ticket
+/// admits again, a retry is a replay, and every refusal writes nothing.
+@Suite("Annulling an admission", .timeLimit(.minutes(5)))
+struct AnnulTests {
+    @Test func anAnnulledTicketAdmitsAgainAndTheAuditSaysWhoAndWhy() async throws {
+        try await withTestServer { server in
+            _ = try await server.devices.token("door-a", role: .door, hall: "main")
+            let code = try await server.sell("gala.stalls.A.1", to: "alice")
+            let admitted = try await server.admit(code, terminal: "door-a", scanID: "scan-1")
+            #expect(admitted.result == .success)
+
+            let annul = try await server.annul("scan-1", annulID: "annul-1", reason: "scanned the wrong ticket", by: "door-a")
+            #expect(annul.seat.status == .sold && !annul.replayed)
+            #expect(annul.seat.ownerUserID.isEmpty, "a door is not told whose seat it is")
+            #expect(annul.admittedTerminalID == "door-a" && annul.admittedAt == admitted.checkedInAt)
+            #expect(try await server.seat("gala.stalls.A.1").status == .sold)
+
+            // Retried with the same annul id: the same answer, marked replayed; nothing written.
+            let before = try await server.inventoryChecksum()
+            let again = try await server.annul("scan-1", annulID: "annul-1", reason: "scanned the wrong ticket", by: "door-a")
+            #expect(again.replayed && again.logID == annul.logID && again.annulledAt == annul.annulledAt)
+            #expect(try await server.inventoryChecksum() == before)
+
+            // The next scan of the ticket is SUCCESS, not DUPLICATE.
+            let readmitted = try await server.admit(code, terminal: "door-a", scanID: "scan-2")
+            #expect(readmitted.result == .success, "\(readmitted.message)")
+
+            // The audit: the ANNUL row names the terminal, the staff and the reason, and
+            // the seat's history has the step back to SOLD.
+            #expect(
+                try await server.count(
+                    """
+                    SELECT count(*) FROM entry_logs l JOIN annulments a ON a.log_id = l.log_id
+                    WHERE l.action = 'ANNUL' AND l.terminal_id = 'door-a' AND l.scanned_by_staff_id = 'staff-1'
+                      AND a.reason = 'scanned the wrong ticket'
+                      AND a.admission_log_id = (SELECT log_id FROM entry_logs WHERE scan_id = 'scan-1' AND replay_of IS NULL)
+                    """) == 1)
+            #expect(
+                try await server.count(
+                    """
+                    SELECT count(*) FROM seat_history WHERE seat_id = 'gala.stalls.A.1' AND action = 'ANNUL'
+                      AND from_status = 'CHECKED_IN' AND to_status = 'SOLD' AND user_id = 'staff-1'
+                      AND detail LIKE '%scanned the wrong ticket%'
+                    """) == 1)
+        }
+    }
+
+    /// What may not be annulled is refused with the right status, and nothing changes.
+    @Test func refusalsWriteNothing() async throws {
+        try await withTestServer { server in
+            for door in ["door-a", "door-b"] { _ = try await server.devices.token(door, role: .door, hall: "main") }
+            _ = try await server.devices.token("sup", role: .supervisor)
+            let code = try await server.sell("gala.stalls.A.1", to: "alice")
+            _ = try await server.admit(code, terminal: "door-a", scanID: "scan-1")
+            _ = try await server.admit(code, terminal: "door-b", scanID: "scan-dup")
+            let old = try await server.sell("gala.stalls.A.2", to: "bob")
+            _ = try await server.admit(old, terminal: "door-a", scanID: "scan-old")
+            // Three minutes ago, as the database has it: past a door's 2-minute window.
+            _ = try await server.count(
+                """
+                WITH l AS (UPDATE entry_logs SET scanned_at = scanned_at - interval '3 minutes'
+                           WHERE scan_id = 'scan-old' RETURNING 1),
+                     s AS (UPDATE seats SET checked_in_at = checked_in_at - interval '3 minutes'
+                           WHERE seat_id = 'gala.stalls.A.2' RETURNING 1)
+                SELECT (SELECT count(*) FROM l) + (SELECT count(*) FROM s)
+                """)
+
+            let cases: [(String, String, String, RPCError.Code)] = [
+                ("another door's admission", "scan-1", "door-b", .permissionDenied),
+                ("a DUPLICATE scan", "scan-dup", "sup", .failedPrecondition),
+                ("a scan nobody made", "scan-none", "sup", .notFound),
+                ("an admission over 2 minutes old, by its door", "scan-old", "door-a", .failedPrecondition),
+            ]
+            for (label, scanID, caller, expected) in cases {
+                let before = try await server.inventoryChecksum()
+                let code = await rpcCode { _ = try await server.annul(scanID, annulID: UUID().uuidString, reason: "r", by: caller) }
+                #expect(code == expected, "\(label): \(String(describing: code))")
+                #expect(try await server.inventoryChecksum() == before, "\(label) changed the inventory")
+            }
+            let before = try await server.inventoryChecksum()
+            let blank = await rpcCode { _ = try await server.annul("scan-1", annulID: "a-blank", reason: "  ", by: "door-a") }
+            #expect(blank == .invalidArgument, "a reason is required")
+            #expect(try await server.inventoryChecksum() == before)
+
+            // A supervisor may annul any admission, however old.
+            let bySupervisor = try await server.annul("scan-old", annulID: "annul-old", reason: "guest did not go in", by: "sup")
+            #expect(bySupervisor.seat.status == .sold && bySupervisor.seat.ownerUserID == "bob")
+
+            // Once annulled, a new annul id is refused (the retry of the first is a replay).
+            _ = try await server.annul("scan-1", annulID: "annul-1", reason: "test scan", by: "door-a")
+            let twice = await rpcCode { _ = try await server.annul("scan-1", annulID: "annul-2", reason: "again", by: "sup") }
+            #expect(twice == .failedPrecondition)
+            // The same annul id for another admission is a mistake, not a replay.
+            let reused = await rpcCode { _ = try await server.annul("scan-old", annulID: "annul-1", reason: "x", by: "sup") }
+            #expect(reused == .invalidArgument)
+
+            // Admitted again since: the old admission cannot be annulled a second time,
+            // and the new one is the guest's.
+            _ = try await server.admit(code, terminal: "door-b", scanID: "scan-3")
+            let stale = await rpcCode { _ = try await server.annul("scan-1", annulID: "annul-3", reason: "x", by: "sup") }
+            #expect(stale == .failedPrecondition)
+            #expect(try await server.seat("gala.stalls.A.1").status == .checkedIn)
+        }
+    }
+}
