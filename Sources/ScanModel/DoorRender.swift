@@ -38,6 +38,7 @@ extension DoorState {
                 case .validNotAdmitted: word = "\(VerdictLook.of(.success, ascii: ascii).glyph) VALID"
                 case .checking: word = ascii ? "... CHECKING" : "… CHECKING"
                 case .notChecked: word = ascii ? "!! NOT CHECKED" : "⚠ NOT CHECKED"
+                case .annulled: word = ascii ? "<- ANNULLED" : "↶ ANNULLED"
                 }
                 let seat = record.seat.isEmpty ? (ascii ? "-" : "—") : record.seat
                 let latency = record.state == .checking ? "" : milliseconds(record.latency)
@@ -337,6 +338,11 @@ extension DoorState {
             lines = ["A scan is still being checked.", "", "Quit anyway? y / n"]
         case .openImage(let path):
             lines = ["Open an image (PNG or JPEG):", "", "> " + path + "_", "", "Enter opens, Esc cancels"]
+        case .annul(let draft):
+            let seat = draft.seat.isEmpty ? "the last guest" : "seat \(draft.seat)"
+            lines = ["Undo the admission of \(seat), scanned \(clock(draft.at))?", "The ticket will admit again. Why:"]
+                + AnnulPolicy.reasons.enumerated().map { " \($0.offset + 1)  \($0.element)" }
+                + ["", "Reason: " + draft.reason + "_", "", "1-\(AnnulPolicy.reasons.count) or type a reason; Enter undoes, Esc keeps it"]
         }
         box(&screen, lines: lines)
     }

@@ -90,6 +90,8 @@ public enum DoorEvent: Sendable {
     case synced(Result<DoorSyncStatus, CallFailure>)
     /// After each upload round and each offline decision.
     case journal(JournalStatus)
+    /// The annul of scan `scanID`'s admission finished (AnnulCheckIn).
+    case annulled(scanID: String, Result<AnnulOutcome, CallFailure>)
 }
 
 /// What reading an image gave.
@@ -117,6 +119,9 @@ public enum DoorEffect: Sendable, Hashable {
     /// Staff asked for another view (`nil`: the next one). The terminal decides
     /// whether this terminal may show it.
     case showView(TerminalView?)
+    /// Undo scan `scanID`'s admission (AnnulCheckIn) under `annulID`, which a retry
+    /// reuses so the server answers it as a replay.
+    case annul(scanID: String, annulID: String, reason: String)
 }
 
 /// One line of the recent-scans list: one scan, in the order scans were read. Its
@@ -129,6 +134,8 @@ public struct ScanRecord: Sendable, Hashable {
         case validNotAdmitted
         /// The call ended without an answer.
         case notChecked
+        /// Admitted, then annulled (`u`): the guest did not go in after all.
+        case annulled
     }
 
     public var scanID: String
@@ -168,6 +175,16 @@ public struct DoorState: Sendable {
         case help
         case confirmQuit
         case openImage(path: String)
+        /// `u`: staff confirm which admission to undo, and why.
+        case annul(AnnulDraft)
+    }
+
+    /// The annul being asked for: the admission, and the reason typed or picked so far.
+    public struct AnnulDraft: Sendable, Hashable {
+        public var scanID: String
+        public var seat: String
+        public var at: Date
+        public var reason = ""
     }
 
     public var settings: DoorSettings
@@ -189,6 +206,9 @@ public struct DoorState: Sendable {
     public var denied: [ScanResult: Int] = [:]
     /// Every scan's identity; the banner shows only ``current``.
     public var scans: ScanBook
+    /// The annul whose answer the banner waits for; a scan read since takes the
+    /// banner (it belongs to the guest in front of the door) and clears this.
+    var annulling: String?
     /// Scans in flight as local decisions (``DoorEffect/checkOffline(_:)``): their
     /// failures are never "no answer from the server".
     var offlineChecks: Set<String> = []

@@ -46,6 +46,8 @@ extension DoorState {
                 break  // keep the last schedule; the status bar already says the server is away
             }
             return []
+        case .annulled(let scanID, let outcome):
+            return annulled(scanID, outcome)
         case .imageDropped(let path):
             return [.decodeImage(path: path)]
         case .decoded(_, let outcome):
@@ -99,6 +101,7 @@ extension DoorState {
             }
             return []
         }
+        if case .annul(let draft) = overlay { return annulKey(key, draft) }
         // Keys still go through the scanner detector, so a scan that arrives while
         // help or a question is shown is captured whole.
         var effects: [DoorEffect] = []
@@ -127,7 +130,7 @@ extension DoorState {
         case .help:
             overlay = .none
             return []
-        case .none, .openImage:
+        case .none, .openImage, .annul:
             break
         }
         // Any key without a binding acknowledges a verdict that waits for staff.
@@ -167,6 +170,8 @@ extension DoorState {
                 return [admit(scan)]
             }
             dismiss()
+        case .annul:
+            startAnnul()
         case .move, .zoom, .hall, .reload, .acknowledge:
             break  // supervisor views only
         }
@@ -183,6 +188,8 @@ extension DoorState {
     /// A code was read: it becomes the newest scan (new, retried, or one already in
     /// flight), and the banner belongs to it from now on.
     private mutating func read(_ code: String) -> [DoorEffect] {
+        // The banner is the new guest's now, not an annul's.
+        annulling = nil
         switch scans.read(code, at: now) {
         case .alreadyInFlight(let scan):
             current = scan
@@ -284,6 +291,83 @@ extension DoorState {
             let clearAfter = success ? settings.successClearsAfter : settings.denialClearsAfter
             banner = .verdict(report, admitted: admission && success, clearAt: clearAfter.map { instant + $0 })
             return settings.bell ? [.bell(VerdictLook.of(report.result, ascii: settings.ascii).bell)] : []
+        }
+    }
+
+    // MARK: annul (u)
+
+    /// `u`: asks which admission to undo and why — this door's newest online
+    /// admission within ``AnnulPolicy/doorWindow``. The server checks the same rule
+    /// by its own clock; this only keeps staff from asking for what it would refuse.
+    private mutating func startAnnul() {
+        guard !link.isOffline else {
+            banner = .notice("Undoing an admission needs the server, and this door is offline")
+            return
+        }
+        let candidate = recent.first { record in
+            record.state == .verdict(.success) && !record.offline && now.timeIntervalSince(record.at) <= AnnulPolicy.doorWindow
+        }
+        guard let candidate else {
+            banner = .notice("Nothing to undo: this door admitted nobody in the last \(Int(AnnulPolicy.doorWindow / 60)) minutes")
+            return
+        }
+        overlay = .annul(DoorState.AnnulDraft(scanID: candidate.scanID, seat: candidate.seat, at: candidate.at))
+    }
+
+    /// A key while the annul question is open: 1–4 pick a reason, typing writes one,
+    /// Enter annuls, Esc keeps the admission. A scanner firing here types its code
+    /// and Enter: that is a scan, and the question closes.
+    private mutating func annulKey(_ key: TerminalKey, _ draft: DoorState.AnnulDraft) -> [DoorEffect] {
+        var draft = draft
+        switch key {
+        case .enter:
+            let reason = draft.reason.trimmingCharacters(in: .whitespaces)
+            if reason.hasPrefix("U1.") {
+                overlay = .none
+                return read(reason)
+            }
+            guard !reason.isEmpty else { return [] }
+            overlay = .none
+            annulling = draft.scanID
+            banner = .notice("Undoing the admission of \(draft.seat.isEmpty ? "the last guest" : "seat \(draft.seat)")…")
+            // One annul per admission: a retry (a lost reply, `u` again) reuses the id
+            // and is answered as a replay.
+            return [.annul(scanID: draft.scanID, annulID: draft.scanID + ".annul", reason: reason)]
+        case .escape:
+            overlay = .none
+            return []
+        case .backspace:
+            draft.reason = String(draft.reason.dropLast())
+        case .character(let c):
+            if draft.reason.isEmpty, let n = c.wholeNumberValue, (1...AnnulPolicy.reasons.count).contains(n) {
+                draft.reason = AnnulPolicy.reasons[n - 1]
+            } else if draft.reason.count < InputRules.freeTextMaxLength {
+                draft.reason.append(c)
+            }
+        case .tab, .interrupt, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end:
+            return []
+        }
+        overlay = .annul(draft)
+        return []
+    }
+
+    /// The server answered an annul: the history row and the counter follow it; the
+    /// banner only while no scan came since.
+    private mutating func annulled(_ scanID: String, _ outcome: Result<AnnulOutcome, CallFailure>) -> [DoorEffect] {
+        let showsBanner = annulling == scanID
+        if showsBanner { annulling = nil }
+        switch outcome {
+        case .success(let annul):
+            if let index = recent.firstIndex(where: { $0.scanID == scanID }), recent[index].state == .verdict(.success) {
+                recent[index].state = .annulled
+                admitted = max(0, admitted - 1)
+            }
+            if showsBanner { banner = .notice(annul.message) }
+            return []
+        case .failure(let failure):
+            guard showsBanner else { return [] }
+            banner = .notice("Not undone: \(failure.message)")
+            return settings.bell ? [.bell(.attention)] : []
         }
     }
 

@@ -26,6 +26,8 @@ public enum Keymap {
         case reload
         /// a: acknowledge the top conflict alert.
         case acknowledge
+        /// u: undo this door's last admission (within 2 minutes).
+        case annul
     }
 
     /// A key as the help names it.
@@ -73,6 +75,7 @@ public enum Keymap {
         bind(letter("c"), .toggleMode, on: [.door], "c", "switch auto / confirm mode"),
         bind(letter("o"), .openImage, on: [.door], "o", "open an image file with a QR code"),
         bind(letter("f"), .forceLink, on: [.door], "f", "force offline (or online when offline); f again: automatic"),
+        bind(letter("u"), .annul, on: [.door], "u", "undo this door's last admission (2 minutes), with a reason"),
     ] + (1...9).map { n in
         bind([.character(Character("\(n)"))], .digit(n), on: [.door], n == 1 ? "1-9" : nil, "pick a code when an image holds several")
     } + [

@@ -286,7 +286,7 @@ extension TerminalState {
             }
         case .confirm:
             return enter()
-        case .toggleMode, .openImage, .forceLink:
+        case .toggleMode, .openImage, .forceLink, .annul:
             break  // door view only
         }
         return []

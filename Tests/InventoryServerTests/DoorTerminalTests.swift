@@ -108,6 +108,39 @@ extension ExternalPrograms {
             }
         }
 
+        /// Staff admitted the wrong ticket: `u`, a reason, Enter. The door says it is
+        /// undone, the server logged the annul, and the same ticket then admits again.
+        @Test func aDoorUndoesItsLastAdmission() async throws {
+            let (venue, keyring) = try Self.demo()
+            try await Self.withDoorServer(venue: venue, keyring: keyring) { server, credential in
+                let door = try await Self.door(credential: credential)
+                defer { door.kill() }
+                try await door.waitFor("ONLINE")
+                let ticket = try await Self.code("success.png")
+                try await door.scan(ticket)
+                try await door.waitFor("SUCCESS")
+                try await Task.sleep(for: .milliseconds(400))  // typed alone, not part of the scan's burst
+                try await door.press("u")
+                try await door.waitFor("The ticket will admit again. Why:")
+                try await door.press("2")
+                try await door.waitFor("Reason: guest did not go in")
+                try await door.press("Enter")
+                let done = try await door.waitFor("the ticket admits again")
+                #expect(done.contains("ANNULLED"), "\(done)")
+                #expect(
+                    try await server.count(
+                        """
+                        SELECT count(*) FROM annulments a JOIN entry_logs l ON l.log_id = a.log_id
+                        WHERE l.action = 'ANNUL' AND a.terminal_id = 'door-e2e' AND a.reason = 'guest did not go in'
+                        """) == 1)
+                try await door.press("Escape")
+                try await door.waitFor("READY")
+                try await door.scan(ticket)
+                let again = try await door.waitFor("SUCCESS")
+                #expect(!again.contains("DUPLICATE"), "\(again)")
+            }
+        }
+
         /// The server admits the guest but the door never hears it: the commit is slow,
         /// the door's deadline passes, and the server is killed before it could answer;
         /// the COMMIT it had sent still lands. Either way the guest gets their own

@@ -1,0 +1,169 @@
+import Foundation
+import ScanModel
+import Testing
+import UsherCore
+
+/// `u` at the door: undo this door's last admission, with a reason (AnnulCheckIn).
+@Suite("Door annul")
+struct DoorAnnulTests {
+    let start = Fixtures.start
+
+    /// A key typed alone: resolved by the scanner detector after its idle gap.
+    func type(_ c: Character, on door: inout DoorState, at seconds: Int) -> [DoorEffect] {
+        let at = start + .seconds(seconds)
+        return door.update(.key(.character(c), at: at)) + door.update(.tick(now: door.now, at: at + .milliseconds(500)))
+    }
+
+    /// The door's one admission, and the effects of asking to undo it with reason 1.
+    func annulled(_ door: inout DoorState) -> [DoorEffect] {
+        _ = type("u", on: &door, at: 10)
+        _ = door.update(.key(.character("1"), at: start + .seconds(11)))
+        return door.update(.key(.enter, at: start + .seconds(12)))
+    }
+
+    static func outcome(replayed: Bool = false) -> AnnulOutcome {
+        AnnulOutcome(
+            seat: Fixtures.seat(.sold(owner: "", orderID: "")),
+            admission: CheckIn(at: Fixtures.now, terminalID: "door-main-1", staffID: ""), annulledAt: Fixtures.now,
+            replayed: replayed, logID: 7)
+    }
+
+    @Test func uAsksWhyThenUndoesTheLastAdmissionUnderOneID() throws {
+        var door = Fixtures.door(showing: Fixtures.report(.valid))
+        let scanID = try #require(door.recent.first?.scanID)
+        #expect(door.admitted == 1)
+        #expect(Keymap.helpLines(for: .door, viewsEnabled: false).contains { $0.contains("undo this door's last admission") })
+        _ = type("u", on: &door, at: 10)
+        guard case .annul(let draft) = door.overlay else {
+            Issue.record("no question: \(door.overlay)")
+            return
+        }
+        #expect(draft.scanID == scanID && draft.reason.isEmpty)
+        #expect(door.update(.key(.enter, at: start + .seconds(11))) == [], "no reason, no annul")
+
+        // 1 picks the first reason; Enter asks the server.
+        _ = door.update(.key(.character("1"), at: start + .seconds(11)))
+        let effects = door.update(.key(.enter, at: start + .seconds(12)))
+        #expect(effects == [.annul(scanID: scanID, annulID: scanID + ".annul", reason: AnnulPolicy.reasons[0])])
+        #expect(door.overlay == .none)
+        guard case .notice(let waiting) = door.banner else {
+            Issue.record("banner \(door.banner)")
+            return
+        }
+        #expect(waiting.contains("Undoing"))
+
+        _ = door.update(.annulled(scanID: scanID, .success(Self.outcome())))
+        guard case .notice(let done) = door.banner else {
+            Issue.record("banner \(door.banner)")
+            return
+        }
+        #expect(done.contains("annulled") && done.contains("admits again"))
+        #expect(door.recent.first?.state == .annulled)
+        #expect(door.admitted == 0)
+
+        // Nothing left to undo.
+        _ = type("u", on: &door, at: 20)
+        #expect(door.overlay == .none)
+        guard case .notice(let nothing) = door.banner else {
+            Issue.record("banner \(door.banner)")
+            return
+        }
+        #expect(nothing.contains("Nothing to undo"))
+    }
+
+    @Test func aTypedReasonBackspaceAndEscape() {
+        var door = Fixtures.door(showing: Fixtures.report(.valid))
+        _ = type("u", on: &door, at: 10)
+        for c in "gate mixup" { _ = door.update(.key(.character(c), at: start + .seconds(11))) }
+        _ = door.update(.key(.backspace, at: start + .seconds(11)))
+        guard case .annul(let draft) = door.overlay else {
+            Issue.record("no question")
+            return
+        }
+        #expect(draft.reason == "gate mixu", "typing, not picking: a digit after text is text")
+        #expect(door.update(.key(.escape, at: start + .seconds(12))) == [])
+        #expect(door.overlay == .none)
+        #expect(door.recent.first?.state == .verdict(.success), "Esc keeps the admission")
+    }
+
+    /// Only this door's own online admissions, within 2 minutes; not while offline.
+    @Test func nothingToUndoWhenOldOfflineOrDenied() {
+        var old = Fixtures.door(showing: Fixtures.report(.valid))
+        _ = old.update(.tick(now: Fixtures.now.addingTimeInterval(AnnulPolicy.doorWindow + 1), at: start + .seconds(5)))
+        _ = type("u", on: &old, at: 10)
+        #expect(old.overlay == .none)
+
+        var denied = Fixtures.door(showing: Fixtures.report(.alreadyCheckedIn))
+        _ = type("u", on: &denied, at: 10)
+        #expect(denied.overlay == .none, "a DUPLICATE let nobody in")
+
+        var offline = Fixtures.door(showing: Fixtures.report(.valid))
+        _ = type("f", on: &offline, at: 5)
+        #expect(offline.link.isOffline)
+        _ = type("u", on: &offline, at: 10)
+        #expect(offline.overlay == .none)
+        guard case .notice(let why) = offline.banner else {
+            Issue.record("banner \(offline.banner)")
+            return
+        }
+        #expect(why.contains("offline"))
+    }
+
+    /// The banner belongs to the guest in front of the door: a scan read while the
+    /// annul is on its way takes it, and the late answer only fixes the history.
+    @Test func aScanDuringTheAnnulKeepsTheBanner() throws {
+        var door = Fixtures.door(showing: Fixtures.report(.valid))
+        let scanID = try #require(door.recent.first?.scanID)
+        _ = annulled(&door)
+        _ = Fixtures.scan(&door, "U1.NEXT", at: start + .seconds(13))
+        _ = door.update(.annulled(scanID: scanID, .success(Self.outcome())))
+        guard case .checking(let scan) = door.banner else {
+            Issue.record("banner \(door.banner)")
+            return
+        }
+        #expect(scan.code == "U1.NEXT")
+        #expect(door.recent.first { $0.scanID == scanID }?.state == .annulled)
+
+        // A refusal likewise stays off the new guest's banner.
+        var refused = Fixtures.door(showing: Fixtures.report(.valid))
+        let refusedID = try #require(refused.recent.first?.scanID)
+        _ = annulled(&refused)
+        let effects = refused.update(
+            .annulled(scanID: refusedID, .failure(CallFailure(.failed, "that admission was already annulled"))))
+        guard case .notice(let why) = refused.banner else {
+            Issue.record("banner \(refused.banner)")
+            return
+        }
+        #expect(why == "Not undone: that admission was already annulled")
+        #expect(effects == [.bell(.attention)])
+        #expect(refused.recent.first?.state == .verdict(.success))
+    }
+
+    /// A scanner firing while the question is open: its code is a scan, not a reason.
+    @Test func aScanWhileTheQuestionIsOpenIsAScan() {
+        var door = Fixtures.door(showing: Fixtures.report(.valid))
+        _ = type("u", on: &door, at: 10)
+        let effects = Fixtures.scan(&door, "U1.OTHER", at: start + .seconds(11))
+        #expect(Fixtures.checks(effects) == ["admit U1.OTHER"])
+        #expect(door.overlay == .none)
+    }
+
+    @Test(arguments: [(false, true), (true, false)])
+    func theQuestionOnScreen(ascii: Bool, color: Bool) throws {
+        var door = Fixtures.door(showing: Fixtures.report(.valid), ascii: ascii, color: color)
+        _ = type("u", on: &door, at: 10)
+        _ = door.update(.key(.character("2"), at: start + .seconds(11)))
+        let screen = door.render()
+        try Snapshot.assert(screen, named: "door-annul-question-80x24" + (ascii ? "-ascii" : ""))
+        if ascii { #expect(screen.text.unicodeScalars.allSatisfy { $0.isASCII }) }
+        if !color { #expect(screen.cells.allSatisfy { $0.style.foreground == nil && $0.style.background == nil }) }
+    }
+
+    @Test func theUndoneAdmissionOnScreen() throws {
+        var door = Fixtures.door(showing: Fixtures.report(.valid))
+        let scanID = try #require(door.recent.first?.scanID)
+        _ = annulled(&door)
+        _ = door.update(.annulled(scanID: scanID, .success(Self.outcome())))
+        try Snapshot.assert(door.render(), named: "door-annulled-80x24")
+    }
+}
