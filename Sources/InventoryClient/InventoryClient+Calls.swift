@@ -114,14 +114,17 @@ extension InventoryClient {
         return try ScanReport(response, scanID: scanID)
     }
 
-    /// AnnulCheckIn: undoes the admission made by `scanID`. Retried with the same
-    /// `annulID`: the server answers a repeat as a replay, so a lost reply never
-    /// turns into "already annulled".
+    /// AnnulCheckIn: undoes `admission` (a scan's, or a seat's current one).
+    /// Retried with the same `annulID`: the server answers a repeat as a replay, so a
+    /// lost reply never turns into "already annulled".
     public func annulCheckIn(
-        scanID: String, annulID: String, reason: String, at door: Door
+        _ admission: AnnulRequest.Admission, annulID: String, reason: String, at door: Door
     ) async throws(InventoryClientError) -> AnnulOutcome {
         let request = Inventory_AnnulCheckInRequest.with {
-            $0.scanID = scanID
+            switch admission {
+            case .scan(let scanID): $0.scanID = scanID
+            case .seat(let seatID): $0.seatID = seatID
+            }
             $0.annulID = annulID
             $0.reason = reason
             $0.staffID = door.staffID

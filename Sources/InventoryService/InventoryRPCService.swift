@@ -382,8 +382,14 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         let annul = try validate { () throws(InputError) in
             let reason = try InputRules.freeText(request.reason, field: "reason").trimmingCharacters(in: .whitespaces)
             guard !reason.isEmpty else { throw InputError(field: "reason", problem: "is required") }
+            let admission: AnnulRequest.Admission
+            switch (request.scanID.isEmpty, request.seatID.isEmpty) {
+            case (false, true): admission = .scan(try InputRules.identifier(request.scanID, field: "scan_id"))
+            case (true, false): admission = .seat(try InputRules.identifier(request.seatID, field: "seat_id"))
+            default: throw InputError(field: "scan_id", problem: "or seat_id: exactly one is required")
+            }
             return AnnulRequest(
-                scanID: try InputRules.identifier(request.scanID, field: "scan_id"),
+                admission: admission,
                 annulID: try InputRules.identifier(request.annulID, field: "annul_id"),
                 reason: reason, staffID: try InputRules.identifier(request.staffID, field: "staff_id"),
                 terminalID: device.name)
@@ -391,7 +397,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         let asDoor = device.role == .door
         let outcome = try await call(context) { () throws(StoreError) in try await store.annulCheckIn(annul, asDoor: asDoor) }
         var log = requestLogger(context)
-        log[metadataKey: "scan_id"] = "\(annul.scanID)"
+        if case .scan(let scanID) = annul.admission { log[metadataKey: "scan_id"] = "\(scanID)" }
         log.notice(
             "admission annulled",
             metadata: [

@@ -4,7 +4,8 @@ import PostgresNIO
 import UsherCore
 
 extension InventoryStore {
-    /// AnnulCheckIn: undoes one admission, named by its scan id: the seat goes back
+    /// AnnulCheckIn: undoes one admission, named by its scan id or by the seat it
+    /// checked in (the seat's current admission, by `entry_logs_seat`): the seat goes back
     /// to SOLD (the ticket admits again), with an `ANNUL` row in `entry_logs`, one in
     /// `seat_history` and one in `annulments`, in one transaction.
     ///
@@ -24,9 +25,14 @@ extension InventoryStore {
         let keyring = self.keyring
         return try await transaction(seatID: nil) { connection in
             if let earlier = try await Self.annulment(request.annulID, on: connection, logger: logger) {
-                guard earlier.scanID == request.scanID else {
+                let same: Bool
+                switch request.admission {
+                case .scan(let scanID): same = earlier.scanID == scanID
+                case .seat(let seatID): same = earlier.seatID == seatID
+                }
+                guard same else {
                     throw StoreError.invalidInput(
-                        InputError(field: "annul_id", problem: "was already used to annul scan \(earlier.scanID ?? "?")"))
+                        InputError(field: "annul_id", problem: "was already used to annul another admission (seat \(earlier.seatID))"))
                 }
                 guard let seat = try await SeatRow.fetch(earlier.seatID, lock: false, on: connection, logger: logger)?.seat
                 else { throw StoreError.seatNotFound(seatID: earlier.seatID) }
@@ -34,7 +40,7 @@ extension InventoryStore {
                     seat: seat, admission: earlier.admission, annulledAt: earlier.annulledAt, replayed: true,
                     logID: earlier.logID)
             }
-            let admission = try await Self.admission(scanID: request.scanID, on: connection, logger: logger)
+            let admission = try await Self.admission(request.admission, on: connection, logger: logger)
             if asDoor, let refusal = AnnulPolicy.doorRefusal(admission.checkIn, terminalID: request.terminalID, now: admission.now) {
                 switch refusal {
                 case .anotherDoor: throw StoreError.permissionDenied(refusal.description)
@@ -49,7 +55,8 @@ extension InventoryStore {
             }
             let change = try await Self.applySeatEvent(
                 admission.seatID, action: "ANNUL", userID: request.staffID,
-                detail: "scan \(request.scanID) at \(admission.checkIn.terminalID): \(request.reason)", transferID: nil,
+                detail: "admitted \(Timestamps.utc(admission.checkIn.at)) at \(admission.checkIn.terminalID): \(request.reason)",
+                transferID: nil,
                 event: { state, _, _ throws(SeatRuleViolation) in try state.annul(admission.checkIn) },
                 keyring: keyring, on: connection, logger: logger)
             let annulledAt = admission.now
@@ -78,22 +85,37 @@ extension InventoryStore {
         }
     }
 
-    /// The admission a scan id made, and the database's clock.
+    /// The admission asked for, and the database's clock: the one a scan id made,
+    /// or the newest that checked the seat in (``SeatState/annul(_:)`` then checks
+    /// that the seat is still checked in by it).
     private static func admission(
-        scanID: String, on connection: PostgresConnection, logger: Logger
+        _ admission: AnnulRequest.Admission, on connection: PostgresConnection, logger: Logger
     ) async throws -> (logID: Int64, seatID: String, checkIn: CheckIn, now: Date) {
-        let rows = try await connection.query(
-            """
-            SELECT log_id, seat_id, terminal_id, scanned_by_staff_id, scanned_at, action, result, now()
-            FROM entry_logs WHERE scan_id = \(scanID) AND replay_of IS NULL
-            """, logger: logger
-        ).collect()
-        guard let row = rows.first else { throw StoreError.notFound("no scan \(scanID) was recorded") }
+        let columns = "log_id, seat_id, terminal_id, scanned_by_staff_id, scanned_at, action, result, now()"
+        let rows: [PostgresRow]
+        switch admission {
+        case .scan(let scanID):
+            rows = try await connection.query(
+                "SELECT \(unescaped: columns) FROM entry_logs WHERE scan_id = \(scanID) AND replay_of IS NULL", logger: logger
+            ).collect()
+            guard !rows.isEmpty else { throw StoreError.notFound("no scan \(scanID) was recorded") }
+        case .seat(let seatID):
+            rows = try await connection.query(
+                """
+                SELECT \(unescaped: columns) FROM entry_logs
+                WHERE seat_id = \(seatID) AND action = 'ADMIT' AND result = 'SUCCESS' AND replay_of IS NULL
+                ORDER BY scanned_at DESC, log_id DESC LIMIT 1
+                """, logger: logger
+            ).collect()
+            guard !rows.isEmpty else {
+                throw StoreError.refused("seat \(seatID) has no admission to undo (it was never scanned in)")
+            }
+        }
         let (logID, seatID, terminalID, staffID, at, action, result, now) =
-            try row.decode((Int64, String?, String, String, Date, String, String?, Date).self)
+            try rows[0].decode((Int64, String?, String, String, Date, String, String?, Date).self)
         guard action == "ADMIT", result == "SUCCESS", let seatID else {
             throw StoreError.refused(
-                "scan \(scanID) let nobody in (\(action == "ADMIT" ? result ?? "refused" : "a check only")); there is nothing to annul")
+                "that scan let nobody in (\(action == "ADMIT" ? result ?? "refused" : "a check only")); there is nothing to annul")
         }
         return (logID, seatID, CheckIn(at: at, terminalID: terminalID, staffID: staffID), now)
     }

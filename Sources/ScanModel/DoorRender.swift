@@ -339,10 +339,7 @@ extension DoorState {
         case .openImage(let path):
             lines = ["Open an image (PNG or JPEG):", "", "> " + path + "_", "", "Enter opens, Esc cancels"]
         case .annul(let draft):
-            let seat = draft.seat.isEmpty ? "the last guest" : "seat \(draft.seat)"
-            lines = ["Undo the admission of \(seat), scanned \(clock(draft.at))?", "The ticket will admit again. Why:"]
-                + AnnulPolicy.reasons.enumerated().map { " \($0.offset + 1)  \($0.element)" }
-                + ["", "Reason: " + draft.reason + "_", "", "1-\(AnnulPolicy.reasons.count) or type a reason; Enter undoes, Esc keeps it"]
+            lines = draft.lines(clock: clock)
         }
         box(&screen, lines: lines)
     }

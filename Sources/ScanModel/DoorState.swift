@@ -90,8 +90,8 @@ public enum DoorEvent: Sendable {
     case synced(Result<DoorSyncStatus, CallFailure>)
     /// After each upload round and each offline decision.
     case journal(JournalStatus)
-    /// The annul of scan `scanID`'s admission finished (AnnulCheckIn).
-    case annulled(scanID: String, Result<AnnulOutcome, CallFailure>)
+    /// An annul finished (AnnulCheckIn): the door's (`.scan`) or a supervisor's (`.seat`).
+    case annulled(AnnulRequest.Admission, Result<AnnulOutcome, CallFailure>)
 }
 
 /// What reading an image gave.
@@ -119,9 +119,9 @@ public enum DoorEffect: Sendable, Hashable {
     /// Staff asked for another view (`nil`: the next one). The terminal decides
     /// whether this terminal may show it.
     case showView(TerminalView?)
-    /// Undo scan `scanID`'s admission (AnnulCheckIn) under `annulID`, which a retry
-    /// reuses so the server answers it as a replay.
-    case annul(scanID: String, annulID: String, reason: String)
+    /// Undo an admission (AnnulCheckIn) under `annulID`, which a retry reuses so the
+    /// server answers it as a replay.
+    case annul(AnnulRequest.Admission, annulID: String, reason: String)
 }
 
 /// One line of the recent-scans list: one scan, in the order scans were read. Its
@@ -179,14 +179,6 @@ public struct DoorState: Sendable {
         case annul(AnnulDraft)
     }
 
-    /// The annul being asked for: the admission, and the reason typed or picked so far.
-    public struct AnnulDraft: Sendable, Hashable {
-        public var scanID: String
-        public var seat: String
-        public var at: Date
-        public var reason = ""
-    }
-
     public var settings: DoorSettings
     public var width: Int
     public var height: Int
@@ -208,7 +200,7 @@ public struct DoorState: Sendable {
     public var scans: ScanBook
     /// The annul whose answer the banner waits for; a scan read since takes the
     /// banner (it belongs to the guest in front of the door) and clears this.
-    var annulling: String?
+    var annulling: AnnulRequest.Admission?
     /// Scans in flight as local decisions (``DoorEffect/checkOffline(_:)``): their
     /// failures are never "no answer from the server".
     var offlineChecks: Set<String> = []

@@ -46,8 +46,8 @@ extension DoorState {
                 break  // keep the last schedule; the status bar already says the server is away
             }
             return []
-        case .annulled(let scanID, let outcome):
-            return annulled(scanID, outcome)
+        case .annulled(let admission, let outcome):
+            return annulled(admission, outcome)
         case .imageDropped(let path):
             return [.decodeImage(path: path)]
         case .decoded(_, let outcome):
@@ -311,54 +311,42 @@ extension DoorState {
             banner = .notice("Nothing to undo: this door admitted nobody in the last \(Int(AnnulPolicy.doorWindow / 60)) minutes")
             return
         }
-        overlay = .annul(DoorState.AnnulDraft(scanID: candidate.scanID, seat: candidate.seat, at: candidate.at))
+        // One annul per admission: asking again (a lost reply, `u` again) reuses the
+        // id, and the server answers it as a replay.
+        overlay = .annul(
+            AnnulDraft(admission: .scan(candidate.scanID), annulID: candidate.scanID + ".annul", seat: candidate.seat, at: candidate.at))
     }
 
-    /// A key while the annul question is open: 1–4 pick a reason, typing writes one,
-    /// Enter annuls, Esc keeps the admission. A scanner firing here types its code
-    /// and Enter: that is a scan, and the question closes.
-    private mutating func annulKey(_ key: TerminalKey, _ draft: DoorState.AnnulDraft) -> [DoorEffect] {
-        var draft = draft
-        switch key {
-        case .enter:
-            let reason = draft.reason.trimmingCharacters(in: .whitespaces)
-            if reason.hasPrefix("U1.") {
-                overlay = .none
-                return read(reason)
-            }
-            guard !reason.isEmpty else { return [] }
+    /// A key while the annul question is open (``AnnulDraft/key(_:)``).
+    private mutating func annulKey(_ key: TerminalKey, _ draft: AnnulDraft) -> [DoorEffect] {
+        switch draft.key(key) {
+        case .asking(let draft):
+            overlay = .annul(draft)
+            return []
+        case .cancel:
             overlay = .none
-            annulling = draft.scanID
+            return []
+        case .scan(let code):
+            overlay = .none
+            return read(code)
+        case .annul(let reason):
+            overlay = .none
+            annulling = draft.admission
             banner = .notice("Undoing the admission of \(draft.seat.isEmpty ? "the last guest" : "seat \(draft.seat)")…")
-            // One annul per admission: a retry (a lost reply, `u` again) reuses the id
-            // and is answered as a replay.
-            return [.annul(scanID: draft.scanID, annulID: draft.scanID + ".annul", reason: reason)]
-        case .escape:
-            overlay = .none
-            return []
-        case .backspace:
-            draft.reason = String(draft.reason.dropLast())
-        case .character(let c):
-            if draft.reason.isEmpty, let n = c.wholeNumberValue, (1...AnnulPolicy.reasons.count).contains(n) {
-                draft.reason = AnnulPolicy.reasons[n - 1]
-            } else if draft.reason.count < InputRules.freeTextMaxLength {
-                draft.reason.append(c)
-            }
-        case .tab, .interrupt, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end:
-            return []
+            return [.annul(draft.admission, annulID: draft.annulID, reason: reason)]
         }
-        overlay = .annul(draft)
-        return []
     }
 
     /// The server answered an annul: the history row and the counter follow it; the
     /// banner only while no scan came since.
-    private mutating func annulled(_ scanID: String, _ outcome: Result<AnnulOutcome, CallFailure>) -> [DoorEffect] {
-        let showsBanner = annulling == scanID
+    private mutating func annulled(_ admission: AnnulRequest.Admission, _ outcome: Result<AnnulOutcome, CallFailure>) -> [DoorEffect] {
+        let showsBanner = annulling == admission
         if showsBanner { annulling = nil }
         switch outcome {
         case .success(let annul):
-            if let index = recent.firstIndex(where: { $0.scanID == scanID }), recent[index].state == .verdict(.success) {
+            if case .scan(let scanID) = admission, let index = recent.firstIndex(where: { $0.scanID == scanID }),
+                recent[index].state == .verdict(.success)
+            {
                 recent[index].state = .annulled
                 admitted = max(0, admitted - 1)
             }

@@ -23,6 +23,7 @@ extension TerminalState {
         if state.zoomedOut { overview(&screen, map: map) } else { seats(&screen, map: map) }
         cursorLine(&screen, map: map, y: screen.height - 2)
         if let detail = state.detail { door.box(&screen, lines: detailLines(detail)) }
+        if let annul { door.box(&screen, lines: annul.lines(clock: door.clock)) }
     }
 
     private func summary(_ screen: inout Screen, map: SeatMap, y: Int) {
@@ -187,7 +188,8 @@ extension TerminalState {
                 lines.append("Checked in  \(door.clock(checkIn.at)) at terminal \(checkIn.terminalID)")
             }
             lines.append("Changed     \(door.clock(seat.updatedAt)) (revision \(seat.revision))")
-            lines += ["", "Enter or Esc closes"]
+            if let annulResult { lines += [""] + wrap(annulResult, width: max(20, door.width - 10)) }
+            if case .checkedIn = seat.state { lines += ["", "u undoes this admission · Enter or Esc closes"] } else { lines += ["", "Enter or Esc closes"] }
             return lines
         }
     }

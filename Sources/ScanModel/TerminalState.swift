@@ -82,6 +82,10 @@ public struct TerminalState: Sendable {
     /// What the server said about its database with the last seat map or occupancy
     /// answer ("degraded: no synchronous standby"); nil while all is well.
     public var databaseWarning: String?
+    /// `u` on a checked-in seat's details: the supervisor's annul question.
+    public var annul: AnnulDraft?
+    /// What the last supervisor annul came to, shown in the seat details until they close.
+    public var annulResult: String?
 
     public init(door: DoorState, settings: TerminalSettings) {
         var door = door

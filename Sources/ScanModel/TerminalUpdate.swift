@@ -6,6 +6,10 @@ extension TerminalState {
     public mutating func update(_ event: TerminalEvent) -> [TerminalEffect] {
         var effects: [TerminalEffect]
         switch event {
+        case .door(.key(let key, _)) where view != .door && annul != nil && key != .interrupt:
+            effects = annulKey(key)
+        case .door(.annulled(.seat(let seatID), let result)):
+            effects = annulled(seatID: seatID, result)
         case .door(.key(let key, let instant)) where view != .door:
             effects = supervisorKey(key, at: instant)
         case .door(.tick(let now, let instant)) where view != .door:
@@ -273,7 +277,7 @@ extension TerminalState {
             if helpShown {
                 helpShown = false
             } else if seatMap.detail != nil {
-                seatMap.detail = nil
+                closeDetail()
             } else if view == .seatMap && seatMap.zoomedOut {
                 seatMap.zoomIn(geometry: geometry)
             }
@@ -286,7 +290,9 @@ extension TerminalState {
             }
         case .confirm:
             return enter()
-        case .toggleMode, .openImage, .forceLink, .annul:
+        case .annul:
+            startAnnul()
+        case .toggleMode, .openImage, .forceLink:
             break  // door view only
         }
         return []
@@ -309,7 +315,7 @@ extension TerminalState {
             return []
         case .seatMap:
             if seatMap.detail != nil {
-                seatMap.detail = nil
+                closeDetail()
                 return []
             }
             if seatMap.zoomedOut {
@@ -320,6 +326,60 @@ extension TerminalState {
             seatMap.detail = .loading(seatID: place.seatID)
             return [.readSeatDetail(seatID: place.seatID)]
         }
+    }
+
+    private mutating func closeDetail() {
+        seatMap.detail = nil
+        annulResult = nil
+    }
+
+    // MARK: annul (u on a seat's details)
+
+    /// `u` with a checked-in seat's details open: asks why, then undoes the admission
+    /// the seat is checked in by (a supervisor may undo any, however old).
+    private mutating func startAnnul() {
+        guard view == .seatMap, case .seat(let seat)? = seatMap.detail, case .checkedIn(_, _, let checkIn) = seat.state else {
+            return
+        }
+        // Fixed per admission (the seat's revision changes with every admission):
+        // asking again after a lost reply is answered as a replay.
+        annul = AnnulDraft(
+            admission: .seat(seat.seatID), annulID: "annul.\(seat.seatID).\(seat.revision)", seat: seat.seatID, at: checkIn.at)
+        annulResult = nil
+    }
+
+    /// Keys while the question is open go to it whole, never to the scanner detector.
+    private mutating func annulKey(_ key: TerminalKey) -> [TerminalEffect] {
+        guard let draft = annul else { return [] }
+        switch draft.key(key) {
+        case .asking(let draft):
+            annul = draft
+        case .cancel:
+            annul = nil
+        case .scan(let code):
+            annul = nil
+            show(.door)
+            return route(door.scanned(code))
+        case .annul(let reason):
+            annul = nil
+            annulResult = ascii ? "undoing..." : "undoing…"
+            return [.door(.annul(draft.admission, annulID: draft.annulID, reason: reason))]
+        }
+        return []
+    }
+
+    /// The server's answer: the details show the seat as it is now and what happened;
+    /// the map catches up at its next poll, which comes at once.
+    private mutating func annulled(seatID: String, _ result: Result<AnnulOutcome, CallFailure>) -> [TerminalEffect] {
+        switch result {
+        case .success(let outcome):
+            if case .seat(let shown)? = seatMap.detail, shown.seatID == seatID { seatMap.detail = .seat(outcome.seat) }
+            annulResult = outcome.message
+            seatMap.poll.hurry()
+        case .failure(let failure):
+            annulResult = "Not undone: \(failure.message)"
+        }
+        return []
     }
 
     /// Shows another hall's map from scratch.

@@ -144,19 +144,19 @@ struct TerminalApp {
                     ?? .failure(CallFailure(.failed, "offline checking needs a door device (this terminal keeps no local store)"))
                 Self.answer(scan, admission: true, offline: true, outcome: outcome, started: started, logger: logger, sink: sink)
             }
-        case .door(.annul(let scanID, let annulID, let reason)):
+        case .door(.annul(let admission, let annulID, let reason)):
             let door = self.door
             let logger = self.logger
             tasks.addTask {
                 let outcome = await Result.of { () async throws(InventoryClientError) in
-                    try await client.annulCheckIn(scanID: scanID, annulID: annulID, reason: reason, at: door)
+                    try await client.annulCheckIn(admission, annulID: annulID, reason: reason, at: door)
                 }
                 logger.notice(
                     "annul", metadata: [
-                        "scan_id": "\(scanID)", "reason": "\(reason)",
+                        "admission": "\(admission)", "reason": "\(reason)",
                         "result": "\((try? outcome.get()).map { $0.replayed ? "replayed" : "annulled" } ?? "error")",
                     ])
-                sink.yield(.door(.annulled(scanID: scanID, outcome)))
+                sink.yield(.door(.annulled(admission, outcome)))
             }
         case .loadConflicts:
             tasks.addTask {

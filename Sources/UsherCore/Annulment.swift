@@ -45,8 +45,15 @@ public enum AnnulPolicy {
 
 /// An annul as the door or supervisor asks for it.
 public struct AnnulRequest: Sendable, Hashable {
-    /// The scan id of the admission to undo (MarkCheckedIn's).
-    public var scanID: String
+    /// Which admission to undo.
+    public enum Admission: Sendable, Hashable {
+        /// The one a scan made, by its scan id (MarkCheckedIn's): what a door knows.
+        case scan(String)
+        /// The one a seat is checked in by now: what a supervisor's seat details show.
+        case seat(String)
+    }
+
+    public var admission: Admission
     /// This annul's own idempotency key: a retry with it is answered as a replay.
     public var annulID: String
     /// Why, in staff's words (the audit trail's).
@@ -55,8 +62,8 @@ public struct AnnulRequest: Sendable, Hashable {
     /// The device asking (its name); a door may only annul its own admissions.
     public var terminalID: String
 
-    public init(scanID: String, annulID: String, reason: String, staffID: String, terminalID: String) {
-        self.scanID = scanID
+    public init(admission: Admission, annulID: String, reason: String, staffID: String, terminalID: String) {
+        self.admission = admission
         self.annulID = annulID
         self.reason = reason
         self.staffID = staffID

@@ -108,4 +108,36 @@ struct AnnulTests {
             #expect(try await server.seat("gala.stalls.A.1").status == .checkedIn)
         }
     }
+
+    /// From a supervisor's seat details: the seat's current admission, whoever made it.
+    @Test func aSupervisorUndoesASeatsCurrentAdmission() async throws {
+        try await withTestServer { server in
+            _ = try await server.devices.token("sup", role: .supervisor)
+            let code = try await server.sell("gala.stalls.A.1", to: "alice")
+            _ = try await server.admit(code, terminal: "door-9", scanID: "scan-1")
+            let undone = try await server.annul(seat: "gala.stalls.A.1", annulID: "a-1", reason: "guest did not go in", by: "sup")
+            #expect(undone.seat.status == .sold && undone.admittedTerminalID == "door-9" && !undone.replayed)
+            let replay = try await server.annul(seat: "gala.stalls.A.1", annulID: "a-1", reason: "guest did not go in", by: "sup")
+            #expect(replay.replayed && replay.logID == undone.logID)
+
+            // Let in again, then undone again: the new admission, under a new id.
+            _ = try await server.admit(code, terminal: "door-3", scanID: "scan-2")
+            let second = try await server.annul(seat: "gala.stalls.A.1", annulID: "a-2", reason: "test scan", by: "sup")
+            #expect(second.admittedTerminalID == "door-3")
+            #expect(try await server.count("SELECT count(*) FROM annulments WHERE seat_id = 'gala.stalls.A.1'") == 2)
+
+            _ = try await server.sell("gala.stalls.A.2", to: "bob")
+            let cases: [(String, String, String, RPCError.Code)] = [
+                ("a seat never scanned in", "", "gala.stalls.A.2", .failedPrecondition),
+                ("both a scan and a seat", "scan-2", "gala.stalls.A.1", .invalidArgument),
+                ("neither", "", "", .invalidArgument),
+            ]
+            for (label, scanID, seat, expected) in cases {
+                let before = try await server.inventoryChecksum()
+                let code = await rpcCode { _ = try await server.annul(scanID, seat: seat, annulID: UUID().uuidString, reason: "r", by: "sup") }
+                #expect(code == expected, "\(label): \(String(describing: code))")
+                #expect(try await server.inventoryChecksum() == before, "\(label) changed the inventory")
+            }
+        }
+    }
 }

@@ -38,13 +38,13 @@ struct DoorAnnulTests {
             Issue.record("no question: \(door.overlay)")
             return
         }
-        #expect(draft.scanID == scanID && draft.reason.isEmpty)
+        #expect(draft.admission == .scan(scanID) && draft.annulID == scanID + ".annul" && draft.reason.isEmpty)
         #expect(door.update(.key(.enter, at: start + .seconds(11))) == [], "no reason, no annul")
 
         // 1 picks the first reason; Enter asks the server.
         _ = door.update(.key(.character("1"), at: start + .seconds(11)))
         let effects = door.update(.key(.enter, at: start + .seconds(12)))
-        #expect(effects == [.annul(scanID: scanID, annulID: scanID + ".annul", reason: AnnulPolicy.reasons[0])])
+        #expect(effects == [.annul(.scan(scanID), annulID: scanID + ".annul", reason: AnnulPolicy.reasons[0])])
         #expect(door.overlay == .none)
         guard case .notice(let waiting) = door.banner else {
             Issue.record("banner \(door.banner)")
@@ -52,7 +52,7 @@ struct DoorAnnulTests {
         }
         #expect(waiting.contains("Undoing"))
 
-        _ = door.update(.annulled(scanID: scanID, .success(Self.outcome())))
+        _ = door.update(.annulled(.scan(scanID), .success(Self.outcome())))
         guard case .notice(let done) = door.banner else {
             Issue.record("banner \(door.banner)")
             return
@@ -116,7 +116,7 @@ struct DoorAnnulTests {
         let scanID = try #require(door.recent.first?.scanID)
         _ = annulled(&door)
         _ = Fixtures.scan(&door, "U1.NEXT", at: start + .seconds(13))
-        _ = door.update(.annulled(scanID: scanID, .success(Self.outcome())))
+        _ = door.update(.annulled(.scan(scanID), .success(Self.outcome())))
         guard case .checking(let scan) = door.banner else {
             Issue.record("banner \(door.banner)")
             return
@@ -129,7 +129,7 @@ struct DoorAnnulTests {
         let refusedID = try #require(refused.recent.first?.scanID)
         _ = annulled(&refused)
         let effects = refused.update(
-            .annulled(scanID: refusedID, .failure(CallFailure(.failed, "that admission was already annulled"))))
+            .annulled(.scan(refusedID), .failure(CallFailure(.failed, "that admission was already annulled"))))
         guard case .notice(let why) = refused.banner else {
             Issue.record("banner \(refused.banner)")
             return
@@ -163,7 +163,7 @@ struct DoorAnnulTests {
         var door = Fixtures.door(showing: Fixtures.report(.valid))
         let scanID = try #require(door.recent.first?.scanID)
         _ = annulled(&door)
-        _ = door.update(.annulled(scanID: scanID, .success(Self.outcome())))
+        _ = door.update(.annulled(.scan(scanID), .success(Self.outcome())))
         try Snapshot.assert(door.render(), named: "door-annulled-80x24")
     }
 }

@@ -612,7 +612,7 @@ extension Inventory_InventoryService {
         /// > Source IDL Documentation:
         /// >
         /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
-        /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+        /// > scan_id or by its seat; the ticket admits again. Logged as an ANNUL entry. A door annuls only
         /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
         /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
         /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
@@ -961,7 +961,7 @@ extension Inventory_InventoryService {
         /// > Source IDL Documentation:
         /// >
         /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
-        /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+        /// > scan_id or by its seat; the ticket admits again. Logged as an ANNUL entry. A door annuls only
         /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
         /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
         /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
@@ -1308,7 +1308,7 @@ extension Inventory_InventoryService {
         /// > Source IDL Documentation:
         /// >
         /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
-        /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+        /// > scan_id or by its seat; the ticket admits again. Logged as an ANNUL entry. A door annuls only
         /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
         /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
         /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
@@ -2349,7 +2349,7 @@ extension Inventory_InventoryService {
         /// > Source IDL Documentation:
         /// >
         /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
-        /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+        /// > scan_id or by its seat; the ticket admits again. Logged as an ANNUL entry. A door annuls only
         /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
         /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
         /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
@@ -2967,7 +2967,7 @@ extension Inventory_InventoryService {
         /// > Source IDL Documentation:
         /// >
         /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
-        /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+        /// > scan_id or by its seat; the ticket admits again. Logged as an ANNUL entry. A door annuls only
         /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
         /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
         /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
@@ -3500,7 +3500,7 @@ extension Inventory_InventoryService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
-    /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+    /// > scan_id or by its seat; the ticket admits again. Logged as an ANNUL entry. A door annuls only
     /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
     /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
     /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.
@@ -4091,7 +4091,7 @@ extension Inventory_InventoryService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > CHECKED_IN -> SOLD: undoes one admission (a mistaken scan), named by its
-    /// > scan_id; the ticket admits again. Logged as an ANNUL entry. A door annuls only
+    /// > scan_id or by its seat; the ticket admits again. Logged as an ANNUL entry. A door annuls only
     /// > its own admissions, within 2 minutes (PERMISSION_DENIED for another door's,
     /// > FAILED_PRECONDITION when older); a supervisor or admin, any. Not an admission,
     /// > already annulled, or admitted again since: FAILED_PRECONDITION, nothing written.

@@ -1592,8 +1592,12 @@ public nonisolated struct Inventory_AnnulCheckInRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The scan_id of the admission to undo (the one MarkCheckedIn was called with).
+  /// The admission to undo: the one a scan made (scan_id, as MarkCheckedIn was
+  /// called with), or the one a seat is checked in by now (seat_id, from a
+  /// supervisor's seat details). Exactly one of the two.
   public var scanID: String = String()
+
+  public var seatID: String = String()
 
   /// This annul's idempotency key, chosen by the terminal (a UUID).
   public var annulID: String = String()
@@ -3875,7 +3879,7 @@ nonisolated extension Inventory_ListDoorsResponse: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Inventory_AnnulCheckInRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AnnulCheckInRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}scan_id\0\u{3}annul_id\0\u{1}reason\0\u{3}staff_id\0\u{3}terminal_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}scan_id\0\u{3}annul_id\0\u{1}reason\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}seat_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3888,6 +3892,7 @@ nonisolated extension Inventory_AnnulCheckInRequest: SwiftProtobuf.Message, Swif
       case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.staffID) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.terminalID) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.seatID) }()
       default: break
       }
     }
@@ -3909,11 +3914,15 @@ nonisolated extension Inventory_AnnulCheckInRequest: SwiftProtobuf.Message, Swif
     if !self.terminalID.isEmpty {
       try visitor.visitSingularStringField(value: self.terminalID, fieldNumber: 5)
     }
+    if !self.seatID.isEmpty {
+      try visitor.visitSingularStringField(value: self.seatID, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Inventory_AnnulCheckInRequest, rhs: Inventory_AnnulCheckInRequest) -> Bool {
     if lhs.scanID != rhs.scanID {return false}
+    if lhs.seatID != rhs.seatID {return false}
     if lhs.annulID != rhs.annulID {return false}
     if lhs.reason != rhs.reason {return false}
     if lhs.staffID != rhs.staffID {return false}
