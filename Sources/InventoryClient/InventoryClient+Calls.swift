@@ -123,7 +123,9 @@ extension InventoryClient {
         let request = Inventory_AnnulCheckInRequest.with {
             switch admission {
             case .scan(let scanID): $0.scanID = scanID
-            case .seat(let seatID): $0.seatID = seatID
+            case .seat(let seatID, let revision):
+                $0.seatID = seatID
+                $0.seatRevision = revision
             }
             $0.annulID = annulID
             $0.reason = reason

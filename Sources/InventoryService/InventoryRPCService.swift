@@ -385,7 +385,8 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
             let admission: AnnulRequest.Admission
             switch (request.scanID.isEmpty, request.seatID.isEmpty) {
             case (false, true): admission = .scan(try InputRules.identifier(request.scanID, field: "scan_id"))
-            case (true, false): admission = .seat(try InputRules.identifier(request.seatID, field: "seat_id"))
+            case (true, false):
+                admission = .seat(try InputRules.identifier(request.seatID, field: "seat_id"), revision: request.seatRevision)
             default: throw InputError(field: "scan_id", problem: "or seat_id: exactly one is required")
             }
             return AnnulRequest(

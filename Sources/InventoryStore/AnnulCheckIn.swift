@@ -25,10 +25,14 @@ extension InventoryStore {
         let keyring = self.keyring
         return try await transaction(seatID: nil) { connection in
             if let earlier = try await Self.annulment(request.annulID, on: connection, logger: logger) {
+                // A door hears only its own annuls' answers.
+                guard !asDoor || earlier.terminalID == request.terminalID else {
+                    throw StoreError.permissionDenied("annul \(request.annulID) was made by another device")
+                }
                 let same: Bool
                 switch request.admission {
                 case .scan(let scanID): same = earlier.scanID == scanID
-                case .seat(let seatID): same = earlier.seatID == seatID
+                case .seat(let seatID, _): same = earlier.seatID == seatID
                 }
                 guard same else {
                     throw StoreError.invalidInput(
@@ -55,9 +59,16 @@ extension InventoryStore {
             }
             let change = try await Self.applySeatEvent(
                 admission.seatID, action: "ANNUL", userID: request.staffID,
-                detail: "admitted \(Timestamps.utc(admission.checkIn.at)) at \(admission.checkIn.terminalID): \(request.reason)",
+                detail: "admitted \(Timestamps.utc(admission.checkIn.at)) at \(admission.checkIn.terminalID)"
+                    + (admission.scanID.map { ", scan \($0)" } ?? "") + ": \(request.reason)",
                 transferID: nil,
-                event: { state, _, _ throws(SeatRuleViolation) in try state.annul(admission.checkIn) },
+                event: { state, _, seat throws(SeatRuleViolation) in
+                    // Seat details that are out of date showed another admission.
+                    if case .seat(_, let seen) = request.admission, seen != seat.revision, case .checkedIn(_, _, let current) = state {
+                        throw .notThisAdmission(current: current)
+                    }
+                    return try state.annul(admission.checkIn)
+                },
                 keyring: keyring, on: connection, logger: logger)
             let annulledAt = admission.now
             var outcome = AnnulOutcome(
@@ -67,7 +78,8 @@ extension InventoryStore {
                 INSERT INTO entry_logs (seat_id, scanned_by_staff_id, terminal_id, action, result, reason, message,
                                         hall_id_presented, scanned_at)
                 VALUES (\(admission.seatID), \(request.staffID), \(request.terminalID), 'ANNUL', 'SUCCESS', 'ANNULLED',
-                        \(outcome.message + ": " + request.reason), \(change.seat.hallID), \(annulledAt))
+                        \(outcome.message + (admission.scanID.map { " (scan \($0))" } ?? "") + ": " + request.reason),
+                        \(change.seat.hallID), \(annulledAt))
                 RETURNING log_id
                 """, logger: logger
             ).collect()
@@ -90,50 +102,55 @@ extension InventoryStore {
     /// that the seat is still checked in by it).
     private static func admission(
         _ admission: AnnulRequest.Admission, on connection: PostgresConnection, logger: Logger
-    ) async throws -> (logID: Int64, seatID: String, checkIn: CheckIn, now: Date) {
-        let columns = "log_id, seat_id, terminal_id, scanned_by_staff_id, scanned_at, action, result, now()"
+    ) async throws -> (logID: Int64, seatID: String, checkIn: CheckIn, scanID: String?, now: Date) {
+        let columns = "l.log_id, l.seat_id, l.terminal_id, l.scanned_by_staff_id, l.scanned_at, l.action, l.result, l.scan_id, now()"
         let rows: [PostgresRow]
         switch admission {
         case .scan(let scanID):
             rows = try await connection.query(
-                "SELECT \(unescaped: columns) FROM entry_logs WHERE scan_id = \(scanID) AND replay_of IS NULL", logger: logger
+                "SELECT \(unescaped: columns) FROM entry_logs l WHERE l.scan_id = \(scanID) AND l.replay_of IS NULL", logger: logger
             ).collect()
             guard !rows.isEmpty else { throw StoreError.notFound("no scan \(scanID) was recorded") }
-        case .seat(let seatID):
+        case .seat(let seatID, _):
+            // The row of the seat's current check-in (an offline upload's time is its
+            // corrected one, so the newest row need not be it), else the newest.
             rows = try await connection.query(
                 """
-                SELECT \(unescaped: columns) FROM entry_logs
-                WHERE seat_id = \(seatID) AND action = 'ADMIT' AND result = 'SUCCESS' AND replay_of IS NULL
-                ORDER BY scanned_at DESC, log_id DESC LIMIT 1
+                SELECT \(unescaped: columns) FROM entry_logs l JOIN seats s USING (seat_id)
+                WHERE l.seat_id = \(seatID) AND l.action = 'ADMIT' AND l.result = 'SUCCESS' AND l.replay_of IS NULL
+                ORDER BY (l.scanned_at = s.checked_in_at AND l.terminal_id = s.checked_in_terminal_id) DESC,
+                         l.scanned_at DESC, l.log_id DESC
+                LIMIT 1
                 """, logger: logger
             ).collect()
             guard !rows.isEmpty else {
                 throw StoreError.refused("seat \(seatID) has no admission to undo (it was never scanned in)")
             }
         }
-        let (logID, seatID, terminalID, staffID, at, action, result, now) =
-            try rows[0].decode((Int64, String?, String, String, Date, String, String?, Date).self)
+        let (logID, seatID, terminalID, staffID, at, action, result, scanID, now) =
+            try rows[0].decode((Int64, String?, String, String, Date, String, String?, String?, Date).self)
         guard action == "ADMIT", result == "SUCCESS", let seatID else {
             throw StoreError.refused(
                 "that scan let nobody in (\(action == "ADMIT" ? result ?? "refused" : "a check only")); there is nothing to annul")
         }
-        return (logID, seatID, CheckIn(at: at, terminalID: terminalID, staffID: staffID), now)
+        return (logID, seatID, CheckIn(at: at, terminalID: terminalID, staffID: staffID), scanID, now)
     }
 
     /// An annul already made under `annulID`.
     private static func annulment(
         _ annulID: String, on connection: PostgresConnection, logger: Logger
-    ) async throws -> (scanID: String?, seatID: String, admission: CheckIn, annulledAt: Date, logID: Int64)? {
+    ) async throws -> (scanID: String?, seatID: String, admission: CheckIn, annulledAt: Date, logID: Int64, terminalID: String)? {
         let rows = try await connection.query(
             """
-            SELECT e.scan_id, a.seat_id, e.terminal_id, e.scanned_by_staff_id, e.scanned_at, a.annulled_at, a.log_id
+            SELECT e.scan_id, a.seat_id, e.terminal_id, e.scanned_by_staff_id, e.scanned_at, a.annulled_at, a.log_id,
+                   a.terminal_id
             FROM annulments a JOIN entry_logs e ON e.log_id = a.admission_log_id
             WHERE a.annul_id = \(annulID)
             """, logger: logger
         ).collect()
         guard let row = rows.first else { return nil }
-        let (scanID, seatID, terminalID, staffID, at, annulledAt, logID) =
-            try row.decode((String?, String, String, String, Date, Date, Int64).self)
-        return (scanID, seatID, CheckIn(at: at, terminalID: terminalID, staffID: staffID), annulledAt, logID)
+        let (scanID, seatID, terminalID, staffID, at, annulledAt, logID, annulTerminal) =
+            try row.decode((String?, String, String, String, Date, Date, Int64, String).self)
+        return (scanID, seatID, CheckIn(at: at, terminalID: terminalID, staffID: staffID), annulledAt, logID, annulTerminal)
     }
 }

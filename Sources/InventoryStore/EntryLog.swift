@@ -138,13 +138,16 @@ enum EntryLog {
     /// so `result` is NULL (see migration 3), but the attempt is on record, pointing at
     /// the original it collided with.
     static let reusedScanIDReason = "scan id reused"
+    /// A scan retried after its admission was undone: no verdict either (migration 9).
+    static let annulledScanReason = "scan annulled"
 
     static func appendRefusal(
-        _ request: ScanRequest, original: Original, problem: String, through batches: ScanBatches
+        _ request: ScanRequest, original: Original, problem: String, reason: String = reusedScanIDReason,
+        through batches: ScanBatches
     ) async throws {
         _ = try await batches.log(
             Insert(
-                request: request, action: .admit, result: nil, reason: reusedScanIDReason,
+                request: request, action: .admit, result: nil, reason: reason,
                 message: "Refused: scan id \(problem)", seat: nil, replayOf: original.logID, durability: .synchronous))
     }
 
@@ -159,6 +162,8 @@ enum EntryLog {
         var message: String
         /// Nil for rows written before scan ids were bound to codes (migration 3).
         var codeDigest: Data?
+        /// The admission it made was undone since (AnnulCheckIn).
+        var annulled = false
 
         /// The select list ``decode(_:)`` reads, from `entry_logs` under `alias`.
         static func columns(of alias: String) -> String {
@@ -166,7 +171,8 @@ enum EntryLog {
             \(alias).log_id AS original_log_id, \(alias).scanned_at AS original_scanned_at, \
             \(alias).seat_id AS original_seat_id, \(alias).hall_id_presented AS original_hall_id, \
             \(alias).terminal_id AS original_terminal_id, \(alias).reason AS original_reason, \
-            \(alias).message AS original_message, \(alias).code_sha256 AS original_code_sha256
+            \(alias).message AS original_message, \(alias).code_sha256 AS original_code_sha256, \
+            EXISTS (SELECT 1 FROM annulments a WHERE a.admission_log_id = \(alias).log_id) AS original_annulled
             """
         }
 
@@ -185,7 +191,8 @@ enum EntryLog {
                 terminalID: try r["original_terminal_id"].decode(String.self),
                 reason: reason,
                 message: try r["original_message"].decode(String.self),
-                codeDigest: try r["original_code_sha256"].decode(Data?.self))
+                codeDigest: try r["original_code_sha256"].decode(Data?.self),
+                annulled: try r["original_annulled"].decode(Bool.self))
         }
     }
 }

@@ -12,7 +12,7 @@ extension InventoryStore {
     ///   database's now()) describe one moment. It may run on a standby (`--read-url`).
     /// - Events without seats are listed with zeros. Order: start time, hall name, event id.
     /// - Admissions are original ADMIT/SUCCESS rows of `entry_logs`: replays of a scan
-    ///   id and DUPLICATE scans are not counted. The window is read through
+    ///   id, DUPLICATE scans and annulled admissions are not counted. The window is read through
     ///   `entry_logs_scanned_at`, so the cost follows the last 15 minutes' scans, not
     ///   the whole log.
     /// - An explicit `eventID` that does not exist is `.notFound`.
@@ -83,6 +83,7 @@ extension InventoryStore {
                 JOIN seats s ON s.seat_id = l.seat_id
                 WHERE l.scanned_at > now() - make_interval(mins => \(Int32(window)))
                   AND l.action = 'ADMIT' AND l.result = 'SUCCESS' AND l.replay_of IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM annulments a WHERE a.admission_log_id = l.log_id)
                   AND (\(eventID)::text IS NULL OR s.event_id = \(eventID))
                 GROUP BY 1, 2
                 """, logger: logger)

@@ -29,7 +29,8 @@ extension InventoryStore {
     ///   instead of deciding again. A terminal that lost the reply to its own SUCCESS
     ///   never sees DUPLICATE. The same key with another code is INVALID_ARGUMENT: a
     ///   replay answers for the code the original admitted, never for a different one,
-    ///   even for the same seat.
+    ///   even for the same seat. A scan id whose admission was annulled since is
+    ///   FAILED_PRECONDITION (its SUCCESS is no longer true; a new scan decides).
     /// - Every call, a replay and a refused key included, appends one `entry_logs` row,
     ///   in the same statement as the state change it reports, if any. Admissions commit
     ///   synchronously (`synchronous_commit` as configured, on by default).
@@ -51,6 +52,16 @@ extension InventoryStore {
                         try await EntryLog.appendRefusal(
                             request, original: original, problem: problem, through: batches)
                         return .refused(InputError(field: "scan_id", problem: problem))
+                    }
+                    // Its admission was undone since: replaying SUCCESS would show a
+                    // guest let in who is not. Nothing is decided under this id again
+                    // (it would be a second original); a new scan of the ticket is.
+                    if original.annulled {
+                        let problem = "belongs to an admission that was undone (annulled); scan the ticket again"
+                        try await EntryLog.appendRefusal(
+                            request, original: original, problem: problem, reason: EntryLog.annulledScanReason,
+                            through: batches)
+                        return .undone("Refused: this scan id \(problem)")
                     }
                     return .answered(try await Self.replay(original, request, read: read, through: batches))
                 }
@@ -85,6 +96,7 @@ extension InventoryStore {
         switch attempt {
         case .answered(let outcome): return outcome
         case .refused(let problem): throw .invalidInput(problem)
+        case .undone(let sentence): throw .refused(sentence)
         }
     }
 
@@ -92,6 +104,8 @@ extension InventoryStore {
         case answered(ScanReport)
         /// The scan id belongs to another scan; the refusal is logged, nothing else written.
         case refused(InputError)
+        /// The scan id's admission was annulled; the refusal is logged, nothing else written.
+        case undone(String)
     }
 
     /// Why `request` is not a repeat of `original`, or nil when it is. The id is bound

@@ -307,6 +307,16 @@ enum Migrations {
                 )
                 """,
             ]),
+        Migration(
+            version: 9, name: "a scan retried after its admission was annulled",
+            statements: [
+                // Refused without a verdict, like a reused scan id: result NULL.
+                "ALTER TABLE entry_logs DROP CONSTRAINT entry_logs_refusal",
+                """
+                ALTER TABLE entry_logs ADD CONSTRAINT entry_logs_refusal
+                    CHECK ((result IS NULL) = (reason IN ('scan id reused', 'scan annulled')))
+                """,
+            ]),
     ]
 }
 

@@ -156,6 +156,10 @@ extension DoorState {
             for (index, code) in codes.enumerated() where top + 2 + index < top + height - 1 {
                 screen.write("  \(index + 1)  \(abbreviate(code, width - 10))", x: 1, y: top + 2 + index)
             }
+        case .annulling(_, let seat):
+            frame(&screen, top: top, height: height, style: .plain)
+            screen.center(ascii ? "... UNDOING" : "… UNDOING", y: top + height / 2 - 1, style: Style(bold: true))
+            screen.center(abbreviate("the admission of " + (seat.isEmpty ? "the last guest" : "seat \(seat)"), width - 4), y: top + height / 2 + 1)
         case .notice(let message):
             frame(&screen, top: top, height: height, style: .plain)
             screen.center(abbreviate(message, width - 4), y: top + height / 2, style: Style(bold: true))

@@ -168,6 +168,9 @@ public struct DoorState: Sendable {
         /// An image held several codes: staff pick one.
         case pick(codes: [String])
         case notice(String)
+        /// An annul (`u`) on its way to the server: its answer takes the banner only
+        /// while this is still shown (a scan read since owns it).
+        case annulling(AnnulRequest.Admission, seat: String)
     }
 
     public enum Overlay: Sendable, Hashable {
@@ -198,9 +201,6 @@ public struct DoorState: Sendable {
     public var denied: [ScanResult: Int] = [:]
     /// Every scan's identity; the banner shows only ``current``.
     public var scans: ScanBook
-    /// The annul whose answer the banner waits for; a scan read since takes the
-    /// banner (it belongs to the guest in front of the door) and clears this.
-    var annulling: AnnulRequest.Admission?
     /// Scans in flight as local decisions (``DoorEffect/checkOffline(_:)``): their
     /// failures are never "no answer from the server".
     var offlineChecks: Set<String> = []

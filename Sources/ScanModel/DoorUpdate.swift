@@ -181,15 +181,13 @@ extension DoorState {
     private mutating func dismiss() {
         switch banner {
         case .verdict, .unchecked, .notice, .pick, .preview: banner = .ready
-        case .ready, .checking: break
+        case .ready, .checking, .annulling: break
         }
     }
 
     /// A code was read: it becomes the newest scan (new, retried, or one already in
     /// flight), and the banner belongs to it from now on.
     private mutating func read(_ code: String) -> [DoorEffect] {
-        // The banner is the new guest's now, not an annul's.
-        annulling = nil
         switch scans.read(code, at: now) {
         case .alreadyInFlight(let scan):
             current = scan
@@ -331,8 +329,7 @@ extension DoorState {
             return read(code)
         case .annul(let reason):
             overlay = .none
-            annulling = draft.admission
-            banner = .notice("Undoing the admission of \(draft.seat.isEmpty ? "the last guest" : "seat \(draft.seat)")…")
+            banner = .annulling(draft.admission, seat: draft.seat)
             return [.annul(draft.admission, annulID: draft.annulID, reason: reason)]
         }
     }
@@ -340,8 +337,10 @@ extension DoorState {
     /// The server answered an annul: the history row and the counter follow it; the
     /// banner only while no scan came since.
     private mutating func annulled(_ admission: AnnulRequest.Admission, _ outcome: Result<AnnulOutcome, CallFailure>) -> [DoorEffect] {
-        let showsBanner = annulling == admission
-        if showsBanner { annulling = nil }
+        // Only while the banner still waits for this answer: a scan's verdict, or a
+        // newer scan, owns it otherwise.
+        let showsBanner: Bool
+        if case .annulling(admission, _) = banner { showsBanner = true } else { showsBanner = false }
         switch outcome {
         case .success(let annul):
             if case .scan(let scanID) = admission, let index = recent.firstIndex(where: { $0.scanID == scanID }),

@@ -8,7 +8,7 @@ extension TerminalState {
         switch event {
         case .door(.key(let key, _)) where view != .door && annul != nil && key != .interrupt:
             effects = annulKey(key)
-        case .door(.annulled(.seat(let seatID), let result)):
+        case .door(.annulled(.seat(let seatID, _), let result)):
             effects = annulled(seatID: seatID, result)
         case .door(.key(let key, let instant)) where view != .door:
             effects = supervisorKey(key, at: instant)
@@ -344,7 +344,7 @@ extension TerminalState {
         // Fixed per admission (the seat's revision changes with every admission):
         // asking again after a lost reply is answered as a replay.
         annul = AnnulDraft(
-            admission: .seat(seat.seatID), annulID: "annul.\(seat.seatID).\(seat.revision)", seat: seat.seatID, at: checkIn.at)
+            admission: .seat(seat.seatID, revision: seat.revision), annulID: "annul.\(seat.seatID).\(seat.revision)", seat: seat.seatID, at: checkIn.at)
         annulResult = nil
     }
 

@@ -49,8 +49,10 @@ public struct AnnulRequest: Sendable, Hashable {
     public enum Admission: Sendable, Hashable {
         /// The one a scan made, by its scan id (MarkCheckedIn's): what a door knows.
         case scan(String)
-        /// The one a seat is checked in by now: what a supervisor's seat details show.
-        case seat(String)
+        /// The one a seat is checked in by now: what a supervisor's seat details show,
+        /// at the revision they show (refused if the seat changed since: the details
+        /// were of another admission).
+        case seat(String, revision: Int64)
     }
 
     public var admission: Admission

@@ -115,14 +115,26 @@ struct AnnulTests {
             _ = try await server.devices.token("sup", role: .supervisor)
             let code = try await server.sell("gala.stalls.A.1", to: "alice")
             _ = try await server.admit(code, terminal: "door-9", scanID: "scan-1")
-            let undone = try await server.annul(seat: "gala.stalls.A.1", annulID: "a-1", reason: "guest did not go in", by: "sup")
+            let shown = try await server.seat("gala.stalls.A.1").revision
+            let undone = try await server.annul(
+                seat: "gala.stalls.A.1", revision: shown, annulID: "a-1", reason: "guest did not go in", by: "sup")
             #expect(undone.seat.status == .sold && undone.admittedTerminalID == "door-9" && !undone.replayed)
-            let replay = try await server.annul(seat: "gala.stalls.A.1", annulID: "a-1", reason: "guest did not go in", by: "sup")
+            let replay = try await server.annul(
+                seat: "gala.stalls.A.1", revision: shown, annulID: "a-1", reason: "guest did not go in", by: "sup")
             #expect(replay.replayed && replay.logID == undone.logID)
 
-            // Let in again, then undone again: the new admission, under a new id.
+            // Let in again. Details opened before that show the old admission: refused,
+            // nothing written. Looked at again, the new admission is undone.
             _ = try await server.admit(code, terminal: "door-3", scanID: "scan-2")
-            let second = try await server.annul(seat: "gala.stalls.A.1", annulID: "a-2", reason: "test scan", by: "sup")
+            let before = try await server.inventoryChecksum()
+            let stale = await rpcCode {
+                _ = try await server.annul(seat: "gala.stalls.A.1", revision: shown, annulID: "a-stale", reason: "x", by: "sup")
+            }
+            #expect(stale == .failedPrecondition)
+            #expect(try await server.inventoryChecksum() == before)
+            let second = try await server.annul(
+                seat: "gala.stalls.A.1", revision: try await server.seat("gala.stalls.A.1").revision, annulID: "a-2",
+                reason: "test scan", by: "sup")
             #expect(second.admittedTerminalID == "door-3")
             #expect(try await server.count("SELECT count(*) FROM annulments WHERE seat_id = 'gala.stalls.A.1'") == 2)
 
@@ -138,6 +150,36 @@ struct AnnulTests {
                 #expect(code == expected, "\(label): \(String(describing: code))")
                 #expect(try await server.inventoryChecksum() == before, "\(label) changed the inventory")
             }
+        }
+    }
+
+    /// A scan retried under its id after its admission was undone must not replay
+    /// SUCCESS (nobody is in): it is refused, on record, and a new scan decides.
+    /// Occupancy stops counting the undone admission.
+    @Test func aRetryAfterTheAnnulIsRefusedAndANewScanAdmits() async throws {
+        try await withTestServer { server in
+            _ = try await server.devices.token("door-a", role: .door, hall: "main")
+            let code = try await server.sell("gala.stalls.A.1", to: "alice")
+            _ = try await server.admit(code, terminal: "door-a", scanID: "scan-1")
+            func arrivals() async throws -> Int {
+                let report = try await server.inventory.getHallOccupancy(.with { $0.eventID = "gala" })
+                return Int(report.halls.first?.admissionsPerMinute.reduce(0, +) ?? 0)
+            }
+            #expect(try await arrivals() == 1)
+            _ = try await server.annul("scan-1", annulID: "annul-1", reason: "guest did not go in", by: "door-a")
+            #expect(try await arrivals() == 0, "an undone admission is no arrival")
+
+            let retry = await rpcCode { _ = try await server.admit(code, terminal: "door-a", scanID: "scan-1") }
+            #expect(retry == .failedPrecondition)
+            #expect(try await server.seat("gala.stalls.A.1").status == .sold, "nobody let in by the retry")
+            #expect(
+                try await server.count(
+                    """
+                    SELECT count(*) FROM entry_logs WHERE scan_id = 'scan-1' AND result IS NULL AND reason = 'scan annulled'
+                      AND replay_of = (SELECT log_id FROM entry_logs WHERE scan_id = 'scan-1' AND replay_of IS NULL)
+                    """) == 1, "the refused retry is on record")
+            #expect(try await server.admit(code, terminal: "door-a", scanID: "scan-2").result == .success)
+            #expect(try await arrivals() == 1)
         }
     }
 }

@@ -82,12 +82,13 @@ extension TestServer {
 
     /// AnnulCheckIn as device `by`, of a scan's admission or (`seat`) a seat's current one.
     func annul(
-        _ scanID: String = "", seat: String = "", annulID: String, reason: String, by device: String
+        _ scanID: String = "", seat: String = "", revision: Int64 = 0, annulID: String, reason: String, by device: String
     ) async throws -> Inventory_AnnulCheckInResponse {
         try await inventory.annulCheckIn(
             .with {
                 $0.scanID = scanID
                 $0.seatID = seat
+                $0.seatRevision = revision
                 $0.annulID = annulID
                 $0.reason = reason
                 $0.staffID = "staff-1"

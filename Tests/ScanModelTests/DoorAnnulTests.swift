@@ -46,11 +46,10 @@ struct DoorAnnulTests {
         let effects = door.update(.key(.enter, at: start + .seconds(12)))
         #expect(effects == [.annul(.scan(scanID), annulID: scanID + ".annul", reason: AnnulPolicy.reasons[0])])
         #expect(door.overlay == .none)
-        guard case .notice(let waiting) = door.banner else {
+        guard case .annulling(.scan(scanID), _) = door.banner else {
             Issue.record("banner \(door.banner)")
             return
         }
-        #expect(waiting.contains("Undoing"))
 
         _ = door.update(.annulled(.scan(scanID), .success(Self.outcome())))
         guard case .notice(let done) = door.banner else {
@@ -137,6 +136,30 @@ struct DoorAnnulTests {
         #expect(why == "Not undone: that admission was already annulled")
         #expect(effects == [.bell(.attention)])
         #expect(refused.recent.first?.state == .verdict(.success))
+    }
+
+    /// `u` while a scan is still being checked: the scan's verdict, when it comes,
+    /// takes the banner (its guest is in front of the door), and the later annul
+    /// answer leaves it there.
+    @Test func aVerdictArrivingAfterTheAnnulStartedKeepsTheBanner() throws {
+        var door = Fixtures.door(showing: Fixtures.report(.valid))
+        let scanID = try #require(door.recent.first?.scanID)
+        _ = Fixtures.scan(&door, "U1.NEXT", at: start + .seconds(5))
+        _ = annulled(&door)
+        guard case .annulling = door.banner else {
+            Issue.record("banner \(door.banner)")
+            return
+        }
+        Fixtures.answer(
+            &door, code: "U1.NEXT", admission: true, outcome: .success(Fixtures.report(.alreadyCheckedIn)),
+            latency: .milliseconds(5), at: start + .seconds(13))
+        _ = door.update(.annulled(.scan(scanID), .success(Self.outcome())))
+        guard case .verdict(let report, _, _) = door.banner else {
+            Issue.record("banner \(door.banner)")
+            return
+        }
+        #expect(report.result == .duplicate)
+        #expect(door.recent.first { $0.scanID == scanID }?.state == .annulled)
     }
 
     /// A scanner firing while the question is open: its code is a scan, not a reason.

@@ -27,18 +27,18 @@ struct SupervisorAnnulTests {
         #expect(terminal.screen.contains("u undoes this admission"))
         terminal.type("u")
         let draft = try #require(terminal.state.annul)
-        #expect(draft.admission == .seat("gala.stalls.A.1") && draft.annulID == "annul.gala.stalls.A.1.7")
+        #expect(draft.admission == .seat("gala.stalls.A.1", revision: 7) && draft.annulID == "annul.gala.stalls.A.1.7")
         // Keys go to the question whole: "1" picks a reason, not the door view.
         terminal.type("1")
         #expect(terminal.state.view == .seatMap && terminal.state.annul?.reason == AnnulPolicy.reasons[0])
         let effects = terminal.press(.enter)
-        #expect(effects == [.door(.annul(.seat("gala.stalls.A.1"), annulID: "annul.gala.stalls.A.1.7", reason: AnnulPolicy.reasons[0]))])
+        #expect(effects == [.door(.annul(.seat("gala.stalls.A.1", revision: 7), annulID: "annul.gala.stalls.A.1.7", reason: AnnulPolicy.reasons[0]))])
         #expect(terminal.state.annul == nil)
 
         let outcome = AnnulOutcome(
             seat: Self.seat(.sold(owner: "guest-1", orderID: "o")), admission: Self.checkIn, annulledAt: Fixtures.now,
             replayed: false, logID: 9)
-        _ = terminal.send(.door(.annulled(.seat("gala.stalls.A.1"), .success(outcome))))
+        _ = terminal.send(.door(.annulled(.seat("gala.stalls.A.1", revision: 7), .success(outcome))))
         let screen = terminal.screen
         #expect(screen.contains("Status      SOLD"), "\(screen)")
         #expect(screen.contains("the ticket admits again"))
@@ -55,7 +55,7 @@ struct SupervisorAnnulTests {
         terminal.type("u")
         for c in "double scan" { terminal.type(c) }
         _ = terminal.press(.enter)
-        _ = terminal.send(.door(.annulled(.seat("gala.stalls.A.1"), .failure(CallFailure(.failed, "that admission was already annulled")))))
+        _ = terminal.send(.door(.annulled(.seat("gala.stalls.A.1", revision: 7), .failure(CallFailure(.failed, "that admission was already annulled")))))
         #expect(terminal.screen.contains("Not undone: that admission was already annulled"))
         terminal.press(.escape)
         #expect(terminal.state.annulResult == nil, "closing the details forgets it")

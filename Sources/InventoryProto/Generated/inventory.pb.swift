@@ -1599,6 +1599,10 @@ public nonisolated struct Inventory_AnnulCheckInRequest: Sendable {
 
   public var seatID: String = String()
 
+  /// With seat_id: the seat's revision as the supervisor saw it. If the seat changed
+  /// since (another admission), FAILED_PRECONDITION: look again.
+  public var seatRevision: Int64 = 0
+
   /// This annul's idempotency key, chosen by the terminal (a UUID).
   public var annulID: String = String()
 
@@ -3879,7 +3883,7 @@ nonisolated extension Inventory_ListDoorsResponse: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Inventory_AnnulCheckInRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AnnulCheckInRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}scan_id\0\u{3}annul_id\0\u{1}reason\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}seat_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}scan_id\0\u{3}annul_id\0\u{1}reason\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}seat_id\0\u{3}seat_revision\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3893,6 +3897,7 @@ nonisolated extension Inventory_AnnulCheckInRequest: SwiftProtobuf.Message, Swif
       case 4: try { try decoder.decodeSingularStringField(value: &self.staffID) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.terminalID) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.seatID) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.seatRevision) }()
       default: break
       }
     }
@@ -3917,12 +3922,16 @@ nonisolated extension Inventory_AnnulCheckInRequest: SwiftProtobuf.Message, Swif
     if !self.seatID.isEmpty {
       try visitor.visitSingularStringField(value: self.seatID, fieldNumber: 6)
     }
+    if self.seatRevision != 0 {
+      try visitor.visitSingularInt64Field(value: self.seatRevision, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Inventory_AnnulCheckInRequest, rhs: Inventory_AnnulCheckInRequest) -> Bool {
     if lhs.scanID != rhs.scanID {return false}
     if lhs.seatID != rhs.seatID {return false}
+    if lhs.seatRevision != rhs.seatRevision {return false}
     if lhs.annulID != rhs.annulID {return false}
     if lhs.reason != rhs.reason {return false}
     if lhs.staffID != rhs.staffID {return false}
