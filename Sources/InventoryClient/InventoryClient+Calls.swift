@@ -141,6 +141,20 @@ extension InventoryClient {
             annulledAt: response.annulledAt.date, replayed: response.replayed, logID: response.logID)
     }
 
+    /// SearchSeats: seats of `hallID` (nil: the device's own) that `query` names.
+    public func searchSeats(_ query: String, hallID: String? = nil) async throws(InventoryClientError) -> SeatSearchResult {
+        let request = Inventory_SearchSeatsRequest.with {
+            $0.hallID = hallID ?? ""
+            $0.query = query
+        }
+        let response = try await perform("SearchSeats", kind: .idempotent, deadline: configuration.deadlines.read) { server, options in
+            try await server.inventory.searchSeats(request: .init(message: request), options: options) { try $0.message }
+        }
+        var seats: [Seat] = []
+        for seat in response.seats { seats.append(try Seat(seat)) }
+        return SeatSearchResult(seats: seats, tooMany: response.tooMany)
+    }
+
     /// MarkCheckedIn for a scan this door decided offline, uploaded with the scan id it
     /// made then, its own clock at the scan, its measured skew and the verdict it
     /// showed. Retried with the same id: the server replays an upload it already

@@ -411,6 +411,30 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         return response
     }
 
+    func searchSeats(
+        request: Inventory_SearchSeatsRequest, context: ServerContext
+    ) async throws -> Inventory_SearchSeatsResponse {
+        let hall = request.hallID.isEmpty ? CallingDevice.current?.hallID : request.hallID
+        let (device, _) = try authorize(.searchSeats, hall: hall, context)
+        let (hallID, search) = try validate { () throws(InputError) in
+            guard let hall else { throw InputError(field: "hall_id", problem: "is required") }
+            return (try InputRules.identifier(hall, field: "hall_id"), try SeatSearch(request.query))
+        }
+        let result = try await call(context) { () throws(StoreError) in try await store.searchSeats(hallID: hallID, search) }
+        return .with {
+            $0.tooMany = result.tooMany
+            $0.seats = result.seats.map { seat in
+                var wire = Inventory_Seat(seat)
+                // A door sees the seat and its state, not whose it is.
+                if device.role == .door {
+                    wire.ownerUserID = ""
+                    wire.heldByUserID = ""
+                }
+                return wire
+            }
+        }
+    }
+
     func listHallSeats(
         request: Inventory_ListHallSeatsRequest, context: ServerContext
     ) async throws -> Inventory_ListHallSeatsResponse {

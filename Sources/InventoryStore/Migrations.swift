@@ -317,6 +317,14 @@ enum Migrations {
                     CHECK ((result IS NULL) = (reason IN ('scan id reused', 'scan annulled')))
                 """,
             ]),
+        Migration(
+            version: 10, name: "finding a guest without a code",
+            statements: [
+                // SearchSeats: by seat in a hall, by order, by owner; each an index probe.
+                "CREATE INDEX seats_hall_row_number ON seats (hall_id, upper(row_label), seat_number)",
+                "CREATE INDEX seats_order ON seats (order_id) WHERE order_id IS NOT NULL",
+                "CREATE INDEX seats_owner ON seats (owner_user_id) WHERE owner_user_id IS NOT NULL",
+            ]),
     ]
 }
 

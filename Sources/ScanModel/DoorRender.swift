@@ -344,6 +344,8 @@ extension DoorState {
             lines = ["Open an image (PNG or JPEG):", "", "> " + path + "_", "", "Enter opens, Esc cancels"]
         case .annul(let draft):
             lines = draft.lines(clock: clock)
+        case .search(let box):
+            lines = box.lines(rows: height - 4, ascii: settings.ascii)
         }
         box(&screen, lines: lines)
     }

@@ -92,6 +92,8 @@ public enum DoorEvent: Sendable {
     case journal(JournalStatus)
     /// An annul finished (AnnulCheckIn): the door's (`.scan`) or a supervisor's (`.seat`).
     case annulled(AnnulRequest.Admission, Result<AnnulOutcome, CallFailure>)
+    /// A SearchSeats answer for `query`.
+    case searched(query: String, Result<SeatSearchResult, CallFailure>)
 }
 
 /// What reading an image gave.
@@ -122,6 +124,8 @@ public enum DoorEffect: Sendable, Hashable {
     /// Undo an admission (AnnulCheckIn) under `annulID`, which a retry reuses so the
     /// server answers it as a replay.
     case annul(AnnulRequest.Admission, annulID: String, reason: String)
+    /// Search the door's hall (SearchSeats).
+    case search(query: String)
 }
 
 /// One line of the recent-scans list: one scan, in the order scans were read. Its
@@ -180,6 +184,8 @@ public struct DoorState: Sendable {
         case openImage(path: String)
         /// `u`: staff confirm which admission to undo, and why.
         case annul(AnnulDraft)
+        /// `/`: finding a guest without a code.
+        case search(SearchBox)
     }
 
     public var settings: DoorSettings

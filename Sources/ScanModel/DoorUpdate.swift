@@ -48,6 +48,12 @@ extension DoorState {
             return []
         case .annulled(let admission, let outcome):
             return annulled(admission, outcome)
+        case .searched(let query, let result):
+            if case .search(var box) = overlay {
+                box.answer(query, result)
+                overlay = .search(box)
+            }
+            return []
         case .imageDropped(let path):
             return [.decodeImage(path: path)]
         case .decoded(_, let outcome):
@@ -102,6 +108,7 @@ extension DoorState {
             return []
         }
         if case .annul(let draft) = overlay { return annulKey(key, draft) }
+        if case .search(let box) = overlay { return searchKey(key, box) }
         // Keys still go through the scanner detector, so a scan that arrives while
         // help or a question is shown is captured whole.
         var effects: [DoorEffect] = []
@@ -130,7 +137,7 @@ extension DoorState {
         case .help:
             overlay = .none
             return []
-        case .none, .openImage, .annul:
+        case .none, .openImage, .annul, .search:
             break
         }
         // Any key without a binding acknowledges a verdict that waits for staff.
@@ -172,6 +179,12 @@ extension DoorState {
             dismiss()
         case .annul:
             startAnnul()
+        case .search:
+            if link.isOffline {
+                banner = .notice("Search needs the server, and this door is offline: it holds no orders or owners")
+            } else {
+                overlay = .search(SearchBox())
+            }
         case .move, .zoom, .hall, .reload, .acknowledge:
             break  // supervisor views only
         }
@@ -331,6 +344,24 @@ extension DoorState {
             overlay = .none
             banner = .annulling(draft.admission, seat: draft.seat)
             return [.annul(draft.admission, annulID: draft.annulID, reason: reason)]
+        }
+    }
+
+    /// A key while the search box is open (``SearchBox/key(_:)``).
+    private mutating func searchKey(_ key: TerminalKey, _ box: SearchBox) -> [DoorEffect] {
+        switch box.key(key) {
+        case .editing(let box):
+            overlay = .search(box)
+            return []
+        case .search(let box, let query):
+            overlay = .search(box)
+            return [.search(query: query)]
+        case .close:
+            overlay = .none
+            return []
+        case .scan(let code):
+            overlay = .none
+            return read(code)
         }
     }
 

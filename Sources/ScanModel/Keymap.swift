@@ -28,6 +28,8 @@ public enum Keymap {
         case acknowledge
         /// u: undo this door's last admission (within 2 minutes).
         case annul
+        /// /: find a guest without a code.
+        case search
     }
 
     /// A key as the help names it.
@@ -76,6 +78,7 @@ public enum Keymap {
         bind(letter("o"), .openImage, on: [.door], "o", "open an image file with a QR code"),
         bind(letter("f"), .forceLink, on: [.door], "f", "force offline (or online when offline); f again: automatic"),
         bind(letter("u"), .annul, on: [.door], "u", "undo this door's last admission (2 minutes), with a reason"),
+        bind([.character("/")], .search, on: [.door], "/", "find a guest without a code: seat (A 12), order or owner"),
         bind(letter("u"), .annul, on: [.seatMap], needsViews: true, "u", "undo the admission of the seat whose details are open"),
     ] + (1...9).map { n in
         bind([.character(Character("\(n)"))], .digit(n), on: [.door], n == 1 ? "1-9" : nil, "pick a code when an image holds several")

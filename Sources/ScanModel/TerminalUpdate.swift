@@ -292,7 +292,7 @@ extension TerminalState {
             return enter()
         case .annul:
             startAnnul()
-        case .toggleMode, .openImage, .forceLink:
+        case .toggleMode, .openImage, .forceLink, .search:
             break  // door view only
         }
         return []

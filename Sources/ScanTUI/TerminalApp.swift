@@ -158,6 +158,14 @@ struct TerminalApp {
                     ])
                 sink.yield(.door(.annulled(admission, outcome)))
             }
+        case .door(.search(let query)):
+            let hallID = door.hallID
+            tasks.addTask {
+                let result = await Result.of { () async throws(InventoryClientError) in
+                    try await client.searchSeats(query, hallID: hallID)
+                }
+                sink.yield(.door(.searched(query: query, result)))
+            }
         case .loadConflicts:
             tasks.addTask {
                 let result = await Result.of { () async throws(InventoryClientError) in try await client.conflicts() }

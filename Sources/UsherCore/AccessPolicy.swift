@@ -19,6 +19,7 @@ public enum InventoryOperation: String, CaseIterable, Sendable, Hashable {
     case acknowledgeConflict = "AcknowledgeConflict"
     case listDoors = "ListDoors"
     case annulCheckIn = "AnnulCheckIn"
+    case searchSeats = "SearchSeats"
 }
 
 /// The permission table: which roles may make which call, and over which halls.
@@ -68,6 +69,9 @@ public enum AccessPolicy {
         // A door undoes its own mistaken scan (own admissions, 2 minutes: the store's
         // rule); a supervisor any admission.
         .annulCheckIn: .roles([.door: .ownHall, .supervisor: .everyHall, .admin: .everyHall]),
+        // Finding a guest without a code: a door in its hall (no owner ids); the box
+        // office and supervisors anywhere.
+        .searchSeats: .roles([.door: .ownHall, .boxOffice: .everyHall, .supervisor: .everyHall, .admin: .everyHall]),
     ]
 
     /// The decision for `caller` making `operation`, about `hallID` when the request

@@ -51,6 +51,7 @@ struct PermissionTests {
             .listConflicts: { _ = try await $0.listConflicts(.init(), metadata: $1) },
             // The conflict the test makes first (an offline upload of an admitted ticket).
             .acknowledgeConflict: { _ = try await $0.acknowledgeConflict(.with { $0.conflictID = 1 }, metadata: $1) },
+            .searchSeats: { _ = try await $0.searchSeats(.with { $0.hallID = "main"; $0.query = "alice" }, metadata: $1) },
             // The admission p-door makes first (a door may annul its own).
             .annulCheckIn: {
                 _ = try await $0.annulCheckIn(

@@ -8,15 +8,9 @@ import UsherCore
 struct DoorAnnulTests {
     let start = Fixtures.start
 
-    /// A key typed alone: resolved by the scanner detector after its idle gap.
-    func type(_ c: Character, on door: inout DoorState, at seconds: Int) -> [DoorEffect] {
-        let at = start + .seconds(seconds)
-        return door.update(.key(.character(c), at: at)) + door.update(.tick(now: door.now, at: at + .milliseconds(500)))
-    }
-
     /// The door's one admission, and the effects of asking to undo it with reason 1.
     func annulled(_ door: inout DoorState) -> [DoorEffect] {
-        _ = type("u", on: &door, at: 10)
+        _ = Fixtures.type("u", on: &door, at: 10)
         _ = door.update(.key(.character("1"), at: start + .seconds(11)))
         return door.update(.key(.enter, at: start + .seconds(12)))
     }
@@ -33,7 +27,7 @@ struct DoorAnnulTests {
         let scanID = try #require(door.recent.first?.scanID)
         #expect(door.admitted == 1)
         #expect(Keymap.helpLines(for: .door, viewsEnabled: false).contains { $0.contains("undo this door's last admission") })
-        _ = type("u", on: &door, at: 10)
+        _ = Fixtures.type("u", on: &door, at: 10)
         guard case .annul(let draft) = door.overlay else {
             Issue.record("no question: \(door.overlay)")
             return
@@ -61,7 +55,7 @@ struct DoorAnnulTests {
         #expect(door.admitted == 0)
 
         // Nothing left to undo.
-        _ = type("u", on: &door, at: 20)
+        _ = Fixtures.type("u", on: &door, at: 20)
         #expect(door.overlay == .none)
         guard case .notice(let nothing) = door.banner else {
             Issue.record("banner \(door.banner)")
@@ -72,7 +66,7 @@ struct DoorAnnulTests {
 
     @Test func aTypedReasonBackspaceAndEscape() {
         var door = Fixtures.door(showing: Fixtures.report(.valid))
-        _ = type("u", on: &door, at: 10)
+        _ = Fixtures.type("u", on: &door, at: 10)
         for c in "gate mixup" { _ = door.update(.key(.character(c), at: start + .seconds(11))) }
         _ = door.update(.key(.backspace, at: start + .seconds(11)))
         guard case .annul(let draft) = door.overlay else {
@@ -89,17 +83,17 @@ struct DoorAnnulTests {
     @Test func nothingToUndoWhenOldOfflineOrDenied() {
         var old = Fixtures.door(showing: Fixtures.report(.valid))
         _ = old.update(.tick(now: Fixtures.now.addingTimeInterval(AnnulPolicy.doorWindow + 1), at: start + .seconds(5)))
-        _ = type("u", on: &old, at: 10)
+        _ = Fixtures.type("u", on: &old, at: 10)
         #expect(old.overlay == .none)
 
         var denied = Fixtures.door(showing: Fixtures.report(.alreadyCheckedIn))
-        _ = type("u", on: &denied, at: 10)
+        _ = Fixtures.type("u", on: &denied, at: 10)
         #expect(denied.overlay == .none, "a DUPLICATE let nobody in")
 
         var offline = Fixtures.door(showing: Fixtures.report(.valid))
-        _ = type("f", on: &offline, at: 5)
+        _ = Fixtures.type("f", on: &offline, at: 5)
         #expect(offline.link.isOffline)
-        _ = type("u", on: &offline, at: 10)
+        _ = Fixtures.type("u", on: &offline, at: 10)
         #expect(offline.overlay == .none)
         guard case .notice(let why) = offline.banner else {
             Issue.record("banner \(offline.banner)")
@@ -165,7 +159,7 @@ struct DoorAnnulTests {
     /// A scanner firing while the question is open: its code is a scan, not a reason.
     @Test func aScanWhileTheQuestionIsOpenIsAScan() {
         var door = Fixtures.door(showing: Fixtures.report(.valid))
-        _ = type("u", on: &door, at: 10)
+        _ = Fixtures.type("u", on: &door, at: 10)
         let effects = Fixtures.scan(&door, "U1.OTHER", at: start + .seconds(11))
         #expect(Fixtures.checks(effects) == ["admit U1.OTHER"])
         #expect(door.overlay == .none)
@@ -174,7 +168,7 @@ struct DoorAnnulTests {
     @Test(arguments: [(false, true), (true, false)])
     func theQuestionOnScreen(ascii: Bool, color: Bool) throws {
         var door = Fixtures.door(showing: Fixtures.report(.valid), ascii: ascii, color: color)
-        _ = type("u", on: &door, at: 10)
+        _ = Fixtures.type("u", on: &door, at: 10)
         _ = door.update(.key(.character("2"), at: start + .seconds(11)))
         let screen = door.render()
         try Snapshot.assert(screen, named: "door-annul-question-80x24" + (ascii ? "-ascii" : ""))

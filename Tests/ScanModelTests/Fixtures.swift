@@ -113,4 +113,12 @@ enum Fixtures {
         effects += door.update(.key(.enter, at: base + .milliseconds(3 * code.count)))
         return effects
     }
+
+    /// A key typed alone, `seconds` after ``start``: resolved by the scanner detector
+    /// after its idle gap.
+    @discardableResult
+    static func type(_ c: Character, on door: inout DoorState, at seconds: Int) -> [DoorEffect] {
+        let at = start + .seconds(seconds)
+        return door.update(.key(.character(c), at: at)) + door.update(.tick(now: door.now, at: at + .milliseconds(500)))
+    }
 }

@@ -24,6 +24,7 @@ struct AccessPolicyTests {
         .listDoors: [.supervisor, .admin],
         // Issue 18: a door undoes its own mistaken scan; a supervisor any admission.
         .annulCheckIn: [.door, .supervisor, .admin],
+        .searchSeats: [.door, .boxOffice, .supervisor, .admin],
         .enrollDevice: [],
     ]
 

@@ -35,3 +35,26 @@ struct InputRulesTests {
         #expect(try InputRules.ticketCode("x") == "x")
     }
 }
+
+/// How a search reads what staff typed.
+@Suite struct SeatSearchTests {
+    @Test(arguments: [
+        ("A 12", "A", 12), ("a-12", "A", 12), ("A12", "A", 12), ("row b seat 3", "B", 3), ("10 2", "10", 2),
+        ("AA/7", "AA", 7),
+    ])
+    func aRowAndASeat(text: String, row: String, number: Int) throws {
+        let seat = try #require(try SeatSearch(text).seat)
+        #expect(seat.row == row && seat.number == number)
+    }
+
+    @Test(arguments: ["102", "alice", "A", "A 0", "A B C"])
+    func notASeat(text: String) throws {
+        #expect(try SeatSearch(text).seat == nil, "\(text)")
+    }
+
+    @Test func emptyOrLongIsRefused() {
+        #expect(throws: InputError.self) { try SeatSearch("  ") }
+        #expect(throws: InputError.self) { try SeatSearch(String(repeating: "x", count: 65)) }
+        #expect(throws: InputError.self) { try SeatSearch("a\u{7}b") }
+    }
+}

@@ -245,6 +245,19 @@ public enum Inventory_InventoryService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "SearchSeats" metadata.
+        public enum SearchSeats: Sendable {
+            /// Request type for "SearchSeats".
+            public typealias Input = Inventory_SearchSeatsRequest
+            /// Response type for "SearchSeats".
+            public typealias Output = Inventory_SearchSeatsResponse
+            /// Descriptor for "SearchSeats".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "SearchSeats",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "inventory.InventoryService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ReserveSeat.descriptor,
@@ -263,7 +276,8 @@ public enum Inventory_InventoryService: Sendable {
             ListDoors.descriptor,
             ListConflicts.descriptor,
             AcknowledgeConflict.descriptor,
-            AnnulCheckIn.descriptor
+            AnnulCheckIn.descriptor,
+            SearchSeats.descriptor
         ]
     }
 }
@@ -629,6 +643,26 @@ extension Inventory_InventoryService {
             request: GRPCCore.StreamingServerRequest<Inventory_AnnulCheckInRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Inventory_AnnulCheckInResponse>
+
+        /// Handle the "SearchSeats" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Finds a guest without a code: the seats of a hall's events not yet ended that a
+        /// > query names, by row and seat number ("A 12"), order id or owner id; at most 50
+        /// > (more: too_many, and none listed). Doors get no owner ids. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_SearchSeatsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_SearchSeatsResponse` messages.
+        func searchSeats(
+            request: GRPCCore.StreamingServerRequest<Inventory_SearchSeatsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_SearchSeatsResponse>
     }
 
     /// Service protocol for the "inventory.InventoryService" service.
@@ -978,6 +1012,26 @@ extension Inventory_InventoryService {
             request: GRPCCore.ServerRequest<Inventory_AnnulCheckInRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Inventory_AnnulCheckInResponse>
+
+        /// Handle the "SearchSeats" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Finds a guest without a code: the seats of a hall's events not yet ended that a
+        /// > query names, by row and seat number ("A 12"), order id or owner id; at most 50
+        /// > (more: too_many, and none listed). Doors get no owner ids. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_SearchSeatsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_SearchSeatsResponse` message.
+        func searchSeats(
+            request: GRPCCore.ServerRequest<Inventory_SearchSeatsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_SearchSeatsResponse>
     }
 
     /// Simple service protocol for the "inventory.InventoryService" service.
@@ -1325,6 +1379,26 @@ extension Inventory_InventoryService {
             request: Inventory_AnnulCheckInRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Inventory_AnnulCheckInResponse
+
+        /// Handle the "SearchSeats" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Finds a guest without a code: the seats of a hall's events not yet ended that a
+        /// > query names, by row and seat number ("A 12"), order id or owner id; at most 50
+        /// > (more: too_many, and none listed). Doors get no owner ids. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_SearchSeatsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_SearchSeatsResponse` to respond with.
+        func searchSeats(
+            request: Inventory_SearchSeatsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_SearchSeatsResponse
     }
 }
 
@@ -1519,6 +1593,17 @@ extension Inventory_InventoryService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.SearchSeats.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_SearchSeatsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_SearchSeatsResponse>(),
+            handler: { request, context in
+                try await self.searchSeats(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1706,6 +1791,17 @@ extension Inventory_InventoryService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Inventory_AnnulCheckInResponse> {
         let response = try await self.annulCheckIn(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func searchSeats(
+        request: GRPCCore.StreamingServerRequest<Inventory_SearchSeatsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_SearchSeatsResponse> {
+        let response = try await self.searchSeats(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1930,6 +2026,19 @@ extension Inventory_InventoryService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Inventory_AnnulCheckInResponse> {
         return GRPCCore.ServerResponse<Inventory_AnnulCheckInResponse>(
             message: try await self.annulCheckIn(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func searchSeats(
+        request: GRPCCore.ServerRequest<Inventory_SearchSeatsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_SearchSeatsResponse> {
+        return GRPCCore.ServerResponse<Inventory_SearchSeatsResponse>(
+            message: try await self.searchSeats(
                 request: request.message,
                 context: context
             ),
@@ -2370,6 +2479,31 @@ extension Inventory_InventoryService {
             deserializer: some GRPCCore.MessageDeserializer<Inventory_AnnulCheckInResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_AnnulCheckInResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SearchSeats" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Finds a guest without a code: the seats of a hall's events not yet ended that a
+        /// > query names, by row and seat number ("A 12"), order id or owner id; at most 50
+        /// > (more: too_many, and none listed). Doors get no owner ids. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_SearchSeatsRequest` message.
+        ///   - serializer: A serializer for `Inventory_SearchSeatsRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_SearchSeatsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func searchSeats<Result>(
+            request: GRPCCore.ClientRequest<Inventory_SearchSeatsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_SearchSeatsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_SearchSeatsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_SearchSeatsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -3000,6 +3134,42 @@ extension Inventory_InventoryService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "SearchSeats" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Finds a guest without a code: the seats of a hall's events not yet ended that a
+        /// > query names, by row and seat number ("A 12"), order id or owner id; at most 50
+        /// > (more: too_many, and none listed). Doors get no owner ids. Read-only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_SearchSeatsRequest` message.
+        ///   - serializer: A serializer for `Inventory_SearchSeatsRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_SearchSeatsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func searchSeats<Result>(
+            request: GRPCCore.ClientRequest<Inventory_SearchSeatsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_SearchSeatsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_SearchSeatsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_SearchSeatsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.SearchSeats.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -3524,6 +3694,37 @@ extension Inventory_InventoryService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Inventory_AnnulCheckInRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_AnnulCheckInResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SearchSeats" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Finds a guest without a code: the seats of a hall's events not yet ended that a
+    /// > query names, by row and seat number ("A 12"), order id or owner id; at most 50
+    /// > (more: too_many, and none listed). Doors get no owner ids. Read-only.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_SearchSeatsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func searchSeats<Result>(
+        request: GRPCCore.ClientRequest<Inventory_SearchSeatsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_SearchSeatsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.searchSeats(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_SearchSeatsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_SearchSeatsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -4118,6 +4319,41 @@ extension Inventory_InventoryService.ClientProtocol {
             metadata: metadata
         )
         return try await self.annulCheckIn(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SearchSeats" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Finds a guest without a code: the seats of a hall's events not yet ended that a
+    /// > query names, by row and seat number ("A 12"), order id or owner id; at most 50
+    /// > (more: too_many, and none listed). Doors get no owner ids. Read-only.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func searchSeats<Result>(
+        _ message: Inventory_SearchSeatsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_SearchSeatsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_SearchSeatsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.searchSeats(
             request: request,
             options: options,
             onResponse: handleResponse

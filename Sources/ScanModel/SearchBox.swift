@@ -1,0 +1,93 @@
+import Foundation
+import UsherCore
+
+/// The door's search (`/`): what staff type, and what the server found. Online
+/// only: the door holds no owner ids or orders to search offline.
+public struct SearchBox: Sendable, Hashable {
+    public enum State: Sendable, Hashable {
+        case typing
+        /// Asked the server for `query`.
+        case searching(String)
+        case found(String, SeatSearchResult)
+        case failed(String)
+    }
+
+    public var query = ""
+    public var state = State.typing
+
+    public init() {}
+
+    /// What a key did.
+    public enum Step: Sendable, Hashable {
+        case editing(SearchBox)
+        /// Enter: search the server for this.
+        case search(SearchBox, query: String)
+        case close
+        /// A scanner fired into the box (its code and Enter): a scan.
+        case scan(String)
+    }
+
+    public func key(_ key: TerminalKey) -> Step {
+        var box = self
+        switch key {
+        case .enter:
+            let query = query.trimmingCharacters(in: .whitespaces)
+            if query.hasPrefix("U1.") { return .scan(query) }
+            guard !query.isEmpty, (try? SeatSearch(query)) != nil else { return .editing(self) }
+            box.state = .searching(query)
+            return .search(box, query: query)
+        case .escape:
+            return .close
+        case .backspace:
+            box.query = String(query.dropLast())
+            box.state = .typing
+        case .character(let c):
+            guard query.count < 64 else { return .editing(self) }
+            box.query.append(c)
+            box.state = .typing
+        case .tab, .interrupt, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end:
+            break
+        }
+        return .editing(box)
+    }
+
+    /// The server's answer, if it is for what the box still asks.
+    public mutating func answer(_ query: String, _ result: Result<SeatSearchResult, CallFailure>) {
+        guard state == .searching(query) else { return }
+        switch result {
+        case .success(let found): state = .found(query, found)
+        case .failure(let failure): state = .failed(failure.message)
+        }
+    }
+
+    /// The box's lines, at most `rows` of them.
+    public func lines(rows: Int, ascii: Bool) -> [String] {
+        var lines = ["Find a guest: seat (A 12), order id or owner id", "", "> " + query + "_", ""]
+        switch state {
+        case .typing:
+            lines.append("Enter searches, Esc closes")
+        case .searching:
+            lines.append(ascii ? "searching..." : "searching…")
+        case .failed(let message):
+            lines.append("Could not search: \(message)")
+        case .found(let query, let result):
+            if result.tooMany {
+                lines.append("More than \(SeatSearch.limit) seats match \"\(query)\": narrow it down")
+            } else if result.seats.isEmpty {
+                lines.append("No seat, order or owner matches \"\(query)\"")
+            } else {
+                let room = max(1, rows - lines.count - 2)
+                let dot = ascii ? "-" : "·"
+                for seat in result.seats.prefix(room) {
+                    let status = SeatLook.of(seat.status, ascii: ascii)
+                    lines.append("\(status.glyph) \(seat.section) \(dot) row \(seat.row) \(dot) seat \(seat.number)  \(status.word.uppercased())  \(seat.seatID)")
+                }
+                if result.seats.count > room {
+                    lines.append("\(ascii ? "..." : "…") and \(result.seats.count - room) more: narrow it down")
+                }
+                lines.append("\(result.seats.count) found \(dot) Esc closes")
+            }
+        }
+        return lines
+    }
+}

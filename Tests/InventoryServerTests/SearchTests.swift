@@ -1,0 +1,55 @@
+import Foundation
+import GRPCCore
+import InventoryProto
+import Testing
+import UsherCore
+
+/// Finding a guest without a code (SearchSeats), through the real server.
+@Suite("Finding a guest without a code", .timeLimit(.minutes(5)))
+struct SearchTests {
+    @Test func bySeatOrderOrOwnerInTheDoorsHallWithoutOwnerIds() async throws {
+        try await withTestServer { server in
+            let door = try await server.devices.metadata("door-s", role: .door, hall: "main")
+            let supervisor = try await server.devices.metadata("sup-s", role: .supervisor)
+            try await server.reserve("gala.stalls.A.1", by: "alice")
+            _ = try await server.confirm("gala.stalls.A.1", by: "alice", order: "ord-77")
+            try await server.reserve("gala.stalls.B.4", by: "alice")
+            _ = try await server.confirm("gala.stalls.B.4", by: "alice", order: "ord-78")
+            _ = try await server.sell("jazz.floor.A.1", to: "alice")  // the studio: not this door's hall
+
+            func search(_ query: String, as metadata: Metadata, hall: String = "") async throws -> Inventory_SearchSeatsResponse {
+                try await server.inventory.searchSeats(.with { $0.query = query; $0.hallID = hall }, metadata: metadata)
+            }
+            // A seat, however it is typed; only events not yet ended (the matinee's A 1 is over).
+            for query in ["A 1", "a-1", "A1", "row A seat 1"] {
+                let found = try await search(query, as: door)
+                #expect(found.seats.map(\.seatID) == ["gala.stalls.A.1"], "\(query)")
+            }
+            #expect(try await search("ord-78", as: door).seats.map(\.seatID) == ["gala.stalls.B.4"])
+            let byOwner = try await search("alice", as: door)
+            #expect(byOwner.seats.map(\.seatID) == ["gala.stalls.A.1", "gala.stalls.B.4"], "venue order, this hall only")
+            #expect(byOwner.seats.allSatisfy { $0.ownerUserID.isEmpty && $0.status == .sold }, "a door sees no owner ids")
+            let asSupervisor = try await search("alice", as: supervisor, hall: "main")
+            #expect(asSupervisor.seats.allSatisfy { $0.ownerUserID == "alice" })
+
+            let none = try await search("nobody-here", as: door)
+            #expect(none.seats.isEmpty && !none.tooMany)
+            for bad in ["", "   ", String(repeating: "x", count: 65)] {
+                #expect(await rpcCode { _ = try await search(bad, as: door) } == .invalidArgument, "\(bad.prefix(8))")
+            }
+        }
+    }
+
+    /// More than 50 is "narrow it down", with nothing listed; 50 exactly are listed.
+    @Test func moreThanFiftyMatchesAreTooMany() async throws {
+        try await withTestServer(venue: TestVenue.arena) { server in
+            let seats = TestVenue.arenaSeats(rows: 0..<2)  // 80 seats
+            for seat in seats.prefix(50) { _ = try await server.sell(seat, to: "group") }
+            let fifty = try await server.inventory.searchSeats(.with { $0.hallID = "main"; $0.query = "group" })
+            #expect(fifty.seats.count == 50 && !fifty.tooMany)
+            _ = try await server.sell(seats[50], to: "group")
+            let more = try await server.inventory.searchSeats(.with { $0.hallID = "main"; $0.query = "group" })
+            #expect(more.tooMany && more.seats.isEmpty)
+        }
+    }
+}
