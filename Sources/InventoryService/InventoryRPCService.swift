@@ -386,6 +386,9 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
             switch (request.scanID.isEmpty, request.seatID.isEmpty) {
             case (false, true): admission = .scan(try InputRules.identifier(request.scanID, field: "scan_id"))
             case (true, false):
+                guard request.seatRevision > 0 else {
+                    throw InputError(field: "seat_revision", problem: "is required with seat_id: the revision the seat was shown at")
+                }
                 admission = .seat(try InputRules.identifier(request.seatID, field: "seat_id"), revision: request.seatRevision)
             default: throw InputError(field: "scan_id", problem: "or seat_id: exactly one is required")
             }

@@ -33,6 +33,10 @@ extension InventoryStore {
                 """, logger: logger
             ).collect()
             guard rows.count <= limit else { return SeatSearchResult(seats: [], tooMany: true) }
+            if rows.isEmpty {
+                let halls = try await client.query("SELECT 1 FROM halls WHERE hall_id = \(hallID)", logger: logger).collect()
+                guard !halls.isEmpty else { throw StoreError.notFound("hall \(hallID) does not exist") }
+            }
             return SeatSearchResult(seats: try rows.map(SeatRow.decode), tooMany: false)
         }
     }

@@ -41,9 +41,11 @@ public struct AnnulDraft: Sendable, Hashable {
         var draft = self
         switch key {
         case .enter:
+            // Keys reach the question as typed: a scanner firing into it is a scan.
+            if let code = SearchBox.code(in: reason) { return .scan(code) }
             let reason = reason.trimmingCharacters(in: .whitespaces)
-            if reason.hasPrefix("U1.") { return .scan(reason) }
-            return reason.isEmpty ? .asking(self) : .annul(reason: reason)
+            guard !reason.isEmpty, reason.count <= InputRules.freeTextMaxLength else { return .asking(self) }
+            return .annul(reason: reason)
         case .escape:
             return .cancel
         case .backspace:
@@ -51,7 +53,7 @@ public struct AnnulDraft: Sendable, Hashable {
         case .character(let c):
             if reason.isEmpty, let n = c.wholeNumberValue, (1...AnnulPolicy.reasons.count).contains(n) {
                 draft.reason = AnnulPolicy.reasons[n - 1]
-            } else if reason.count < InputRules.freeTextMaxLength {
+            } else if reason.count < ScannerInput.maximumLength {
                 draft.reason.append(c)
             }
         case .tab, .interrupt, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end:

@@ -311,6 +311,13 @@ extension DoorState {
     /// admission within ``AnnulPolicy/doorWindow``. The server checks the same rule
     /// by its own clock; this only keeps staff from asking for what it would refuse.
     private mutating func startAnnul() {
+        switch banner {
+        case .preview, .pick, .annulling:
+            // A guest waiting for Enter (or a pick) keeps the banner; one undo at a time.
+            return
+        case .ready, .checking, .verdict, .unchecked, .notice:
+            break
+        }
         guard !link.isOffline else {
             banner = .notice("Undoing an admission needs the server, and this door is offline")
             return
@@ -383,8 +390,8 @@ extension DoorState {
             if showsBanner { banner = .notice(annul.message) }
             return []
         case .failure(let failure):
-            guard showsBanner else { return [] }
-            banner = .notice("Not undone: \(failure.message)")
+            // Heard even when a scan has the banner: the admission still stands.
+            if showsBanner { banner = .notice("Not undone: \(failure.message)") }
             return settings.bell ? [.bell(.attention)] : []
         }
     }

@@ -27,28 +27,41 @@ public struct SearchBox: Sendable, Hashable {
         case scan(String)
     }
 
+    /// Keys reach the box as typed (a person's text is no scanner burst), so a
+    /// scanner firing into it is caught here: its code and Enter, after whatever
+    /// was typed before it, is a scan, whole (a code is about 190 characters).
     public func key(_ key: TerminalKey) -> Step {
         var box = self
         switch key {
         case .enter:
-            let query = query.trimmingCharacters(in: .whitespaces)
-            if query.hasPrefix("U1.") { return .scan(query) }
-            guard !query.isEmpty, (try? SeatSearch(query)) != nil else { return .editing(self) }
-            box.state = .searching(query)
-            return .search(box, query: query)
+            if let code = Self.code(in: query) { return .scan(code) }
+            do {
+                let search = try SeatSearch(query)
+                box.state = .searching(search.text)
+                return .search(box, query: search.text)
+            } catch {
+                box.state = .failed("\(error)")
+                return .editing(box)
+            }
         case .escape:
             return .close
         case .backspace:
             box.query = String(query.dropLast())
             box.state = .typing
         case .character(let c):
-            guard query.count < 64 else { return .editing(self) }
+            guard query.count < ScannerInput.maximumLength else { return .editing(self) }
             box.query.append(c)
             box.state = .typing
         case .tab, .interrupt, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end:
             break
         }
         return .editing(box)
+    }
+
+    /// A ticket code within typed text: from its `U1.` prefix on.
+    static func code(in text: String) -> String? {
+        guard let start = text.range(of: "U1.")?.lowerBound else { return nil }
+        return String(text[start...]).trimmingCharacters(in: .whitespaces)
     }
 
     /// The server's answer, if it is for what the box still asks.

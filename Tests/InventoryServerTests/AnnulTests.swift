@@ -142,11 +142,15 @@ struct AnnulTests {
             let cases: [(String, String, String, RPCError.Code)] = [
                 ("a seat never scanned in", "", "gala.stalls.A.2", .failedPrecondition),
                 ("both a scan and a seat", "scan-2", "gala.stalls.A.1", .invalidArgument),
+                ("a seat without the revision it was shown at", "", "gala.stalls.A.1", .invalidArgument),
                 ("neither", "", "", .invalidArgument),
             ]
             for (label, scanID, seat, expected) in cases {
                 let before = try await server.inventoryChecksum()
-                let code = await rpcCode { _ = try await server.annul(scanID, seat: seat, annulID: UUID().uuidString, reason: "r", by: "sup") }
+                let revision: Int64 = seat == "gala.stalls.A.2" ? try await server.seat(seat).revision : 0
+                let code = await rpcCode {
+                    _ = try await server.annul(scanID, seat: seat, revision: revision, annulID: UUID().uuidString, reason: "r", by: "sup")
+                }
                 #expect(code == expected, "\(label): \(String(describing: code))")
                 #expect(try await server.inventoryChecksum() == before, "\(label) changed the inventory")
             }

@@ -16,6 +16,7 @@ struct SearchTests {
             try await server.reserve("gala.stalls.B.4", by: "alice")
             _ = try await server.confirm("gala.stalls.B.4", by: "alice", order: "ord-78")
             _ = try await server.sell("jazz.floor.A.1", to: "alice")  // the studio: not this door's hall
+            try await server.reserve("gala.stalls.A.3", by: "hank")
 
             func search(_ query: String, as metadata: Metadata, hall: String = "") async throws -> Inventory_SearchSeatsResponse {
                 try await server.inventory.searchSeats(.with { $0.query = query; $0.hallID = hall }, metadata: metadata)
@@ -31,6 +32,11 @@ struct SearchTests {
             #expect(byOwner.seats.allSatisfy { $0.ownerUserID.isEmpty && $0.status == .sold }, "a door sees no owner ids")
             let asSupervisor = try await search("alice", as: supervisor, hall: "main")
             #expect(asSupervisor.seats.allSatisfy { $0.ownerUserID == "alice" })
+
+            let held = try await search("A 3", as: door)
+            #expect(held.seats.map(\.status) == [.held] && held.seats[0].heldByUserID.isEmpty, "no holder's id either")
+            #expect(try await search("A 3", as: supervisor, hall: "main").seats.first?.heldByUserID == "hank")
+            #expect(await rpcCode { _ = try await search("A 3", as: supervisor, hall: "nowhere") } == .notFound)
 
             let none = try await search("nobody-here", as: door)
             #expect(none.seats.isEmpty && !none.tooMany)

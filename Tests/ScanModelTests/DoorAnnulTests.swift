@@ -129,6 +129,12 @@ struct DoorAnnulTests {
         }
         #expect(why == "Not undone: that admission was already annulled")
         #expect(effects == [.bell(.attention)])
+        // With a scan on the banner, a refusal still rings: the admission stands.
+        var busy = Fixtures.door(showing: Fixtures.report(.valid))
+        let busyID = try #require(busy.recent.first?.scanID)
+        _ = annulled(&busy)
+        _ = Fixtures.scan(&busy, "U1.NEXT", at: start + .seconds(13))
+        #expect(busy.update(.annulled(.scan(busyID), .failure(CallFailure(.failed, "no")))) == [.bell(.attention)])
         #expect(refused.recent.first?.state == .verdict(.success))
     }
 
@@ -160,9 +166,37 @@ struct DoorAnnulTests {
     @Test func aScanWhileTheQuestionIsOpenIsAScan() {
         var door = Fixtures.door(showing: Fixtures.report(.valid))
         _ = Fixtures.type("u", on: &door, at: 10)
-        let effects = Fixtures.scan(&door, "U1.OTHER", at: start + .seconds(11))
-        #expect(Fixtures.checks(effects) == ["admit U1.OTHER"])
+        _ = door.update(.key(.character("w"), at: start + .seconds(11)))
+        let code = "U1." + String(repeating: "QmFzZTY0", count: 24)
+        let effects = Fixtures.scan(&door, code, at: start + .seconds(12))
+        #expect(Fixtures.checks(effects) == ["admit \(code)"], "the whole code, after what was typed")
         #expect(door.overlay == .none)
+    }
+
+    /// A guest waiting for Enter (confirm mode) keeps the banner: `u` waits its turn,
+    /// and one undo at a time.
+    @Test func uWaitsWhileAPreviewOrAnUndoIsShown() throws {
+        var door = Fixtures.door(showing: Fixtures.report(.valid))
+        _ = Fixtures.type("c", on: &door, at: 5)
+        _ = Fixtures.scan(&door, "U1.NEXT", at: start + .seconds(6))
+        Fixtures.answer(
+            &door, code: "U1.NEXT", admission: false, outcome: .success(Fixtures.report(.valid)), latency: .milliseconds(3),
+            at: start + .seconds(7))
+        guard case .preview = door.banner else {
+            Issue.record("banner \(door.banner)")
+            return
+        }
+        _ = Fixtures.type("u", on: &door, at: 8)
+        #expect(door.overlay == .none)
+        guard case .preview = door.banner else {
+            Issue.record("the preview was replaced: \(door.banner)")
+            return
+        }
+
+        var undoing = Fixtures.door(showing: Fixtures.report(.valid))
+        _ = annulled(&undoing)
+        _ = Fixtures.type("u", on: &undoing, at: 20)
+        #expect(undoing.overlay == .none, "one undo at a time")
     }
 
     @Test(arguments: [(false, true), (true, false)])

@@ -19,7 +19,7 @@ struct DoorSearchTests {
 
     static let found = SeatSearchResult(
         seats: [
-            Fixtures.seat(.sold(owner: "", orderID: "")),
+            Fixtures.seat(.sold(owner: "guest-a12", orderID: "")),
             Seat(
                 seatID: "main-tonight.stalls.B.3", eventID: "main-tonight", hallID: "main", section: "Stalls", row: "B",
                 number: 3, state: .checkedIn(owner: "", orderID: "", checkIn: CheckIn(at: Fixtures.now, terminalID: "d", staffID: "")),
@@ -57,6 +57,10 @@ struct DoorSearchTests {
         var (none, _) = searching("nobody")
         _ = none.update(.searched(query: "nobody", .success(SeatSearchResult(seats: [], tooMany: false))))
         #expect(none.render().text.contains("No seat, order or owner matches \"nobody\""))
+        var (tooLong, effects) = searching(String(repeating: "x", count: 70))
+        #expect(effects == [], "not sent")
+        #expect(tooLong.render().text.contains("must be at most 64 characters"))
+        _ = tooLong.update(.key(.escape, at: start + .seconds(20)))
         var (many, _) = searching("group")
         _ = many.update(.searched(query: "group", .success(SeatSearchResult(seats: [], tooMany: true))))
         #expect(many.render().text.contains("More than 50 seats match \"group\": narrow it down"))
@@ -76,10 +80,13 @@ struct DoorSearchTests {
         }
         #expect(why.contains("offline"))
 
+        // A whole code (about 190 characters), even after something was typed.
         var door = Fixtures.door(showing: Fixtures.report(.valid))
         _ = Fixtures.type("/", on: &door, at: 10)
-        let effects = Fixtures.scan(&door, "U1.OTHER", at: start + .seconds(11))
-        #expect(Fixtures.checks(effects) == ["admit U1.OTHER"])
+        _ = door.update(.key(.character("A"), at: start + .seconds(11)))
+        let code = "U1." + String(repeating: "QmFzZTY0", count: 24)
+        let effects = Fixtures.scan(&door, code, at: start + .seconds(12))
+        #expect(Fixtures.checks(effects) == ["admit \(code)"])
         #expect(door.overlay == .none)
         _ = Fixtures.type("/", on: &door, at: 20)
         #expect(door.update(.key(.escape, at: start + .seconds(21))) == [])
