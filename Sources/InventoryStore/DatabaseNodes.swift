@@ -139,11 +139,12 @@ public final class DatabaseNodes: Sendable {
     }
 
     /// For the read hosts of `--read-url` (seat maps, occupancy): moves calls to a
-    /// standby that answers (the one in use while it still does, else the first in
-    /// URL order), or to a host that takes writes when no standby answers, so a
-    /// supervisor's screen goes on when the standby is down or promoted.
+    /// standby fit to read from (the one in use while it still is, else the first in
+    /// URL order), or to a host that takes writes when no standby is, so a
+    /// supervisor's screen goes on when the standby is down, behind or promoted.
     /// - Returns: what reads go to now, for `/readyz`.
-    /// - Throws: ``StoreError/unavailable(_:)`` naming what each host said, when none answers.
+    /// - Throws: ``StoreError/unavailable(_:)`` naming what each host said, when no
+    ///   host is fit; reads then go to the primary (``readable`` is false).
     public func followStandby(within timeout: Duration, logger: Logger) async throws(StoreError) -> String {
         let answers = await askAll(within: timeout, logger: logger)
         let said = answers.map { try? $0.get() }

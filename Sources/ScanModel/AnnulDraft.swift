@@ -42,7 +42,7 @@ public struct AnnulDraft: Sendable, Hashable {
         switch key {
         case .enter:
             // Keys reach the question as typed: a scanner firing into it is a scan.
-            if let code = SearchBox.code(in: reason) { return .scan(code) }
+            if let code = ScannerInput.ticketCode(in: reason) { return .scan(code) }
             let reason = reason.trimmingCharacters(in: .whitespaces)
             guard !reason.isEmpty, reason.count <= InputRules.freeTextMaxLength else { return .asking(self) }
             return .annul(reason: reason)

@@ -32,6 +32,14 @@ extension ScannerInput {
         }
     }
 
+    /// A ticket code within text typed into a box that takes keys as typed (the
+    /// search, the undo question): from its `U1.` prefix on, after whatever staff
+    /// typed before the scanner fired.
+    static func ticketCode(in text: String) -> String? {
+        guard let start = text.range(of: "U1.")?.lowerBound else { return nil }
+        return String(text[start...]).trimmingCharacters(in: .whitespaces)
+    }
+
     /// The clock: keys pending past the idle gap, resolved.
     public mutating func routeTick(at instant: ContinuousClock.Instant) -> [RoutedKey] {
         Self.routed(tick(at: instant))

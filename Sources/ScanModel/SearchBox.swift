@@ -34,7 +34,7 @@ public struct SearchBox: Sendable, Hashable {
         var box = self
         switch key {
         case .enter:
-            if let code = Self.code(in: query) { return .scan(code) }
+            if let code = ScannerInput.ticketCode(in: query) { return .scan(code) }
             do {
                 let search = try SeatSearch(query)
                 box.state = .searching(search.text)
@@ -56,12 +56,6 @@ public struct SearchBox: Sendable, Hashable {
             break
         }
         return .editing(box)
-    }
-
-    /// A ticket code within typed text: from its `U1.` prefix on.
-    static func code(in text: String) -> String? {
-        guard let start = text.range(of: "U1.")?.lowerBound else { return nil }
-        return String(text[start...]).trimmingCharacters(in: .whitespaces)
     }
 
     /// The server's answer, if it is for what the box still asks.
