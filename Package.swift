@@ -90,6 +90,8 @@ let package = Package(
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // PBKDF2 for supervisor PINs (SupervisorPIN).
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
 

@@ -46,6 +46,7 @@ extension ScanReason {
         case .holdNotPaid: self = .holdNotPaid
         case .alreadyCheckedIn: self = .alreadyCheckedIn
         case .offlineConflict: self = .offlineConflict
+        case .override: self = .override
         case .unspecified, .UNRECOGNIZED:
             throw InventoryClientError(kind: .serverError, userMessage: "the server sent a verdict without a known reason")
         }
@@ -291,7 +292,8 @@ extension DoorBoard {
                             offline: door.report.offline, forced: door.report.forced,
                             pendingUploads: Int(door.report.pendingUploads),
                             clockSkew: Double(door.report.clockSkewMs) / 1000)
-                        : nil)
+                        : nil,
+                    overridesLockedUntil: door.hasOverridesLockedUntil ? door.overridesLockedUntil.date : nil)
             },
             serverTime: proto.serverTime.date)
     }

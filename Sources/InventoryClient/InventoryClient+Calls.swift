@@ -114,6 +114,30 @@ extension InventoryClient {
         return try ScanReport(response, scanID: scanID)
     }
 
+    /// OverrideCheckIn: lets in the guest `code` was turned away for, on a supervisor's
+    /// PIN. `scanID` is the override's own (not the denied scan's); retried with it, the
+    /// server replays its first answer. A wrong PIN is `.permissionDenied`, a locked
+    /// door `.refused`, neither retried.
+    public func overrideCheckIn(
+        _ code: String, at door: Door, scanID: String, reason: String, supervisor: String, pin: String
+    ) async throws(InventoryClientError) -> ScanReport {
+        let request = Inventory_OverrideCheckInRequest.with {
+            $0.ticketCode = code
+            $0.hallID = door.hallID
+            $0.staffID = door.staffID
+            $0.terminalID = door.terminalID
+            $0.scanID = scanID
+            $0.eventID = door.eventID ?? ""
+            $0.reason = reason
+            $0.supervisor = supervisor
+            $0.pin = pin
+        }
+        let response = try await perform("OverrideCheckIn", kind: .idempotent, deadline: configuration.deadlines.write) { server, options in
+            try await server.inventory.overrideCheckIn(request: .init(message: request), options: options) { try $0.message }
+        }
+        return try ScanReport(response, scanID: scanID)
+    }
+
     /// AnnulCheckIn: undoes `admission` (a scan's, or a seat's current one).
     /// Retried with the same `annulID`: the server answers a repeat as a replay, so a
     /// lost reply never turns into "already annulled".

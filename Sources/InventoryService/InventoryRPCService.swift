@@ -271,6 +271,51 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         return response
     }
 
+    func overrideCheckIn(
+        request: Inventory_OverrideCheckInRequest, context: ServerContext
+    ) async throws -> Inventory_MarkCheckedInResponse {
+        let door = try scanDoor(.overrideCheckIn, hallID: request.hallID, terminalID: request.terminalID, context)
+        let override = try validate { () throws(InputError) in
+            guard !request.reason.isEmpty else { throw InputError(field: "reason", problem: "is required") }
+            guard request.reason.count <= OverridePolicy.reasonMaxLength else {
+                throw InputError(field: "reason", problem: "must be at most \(OverridePolicy.reasonMaxLength) characters")
+            }
+            return OverrideRequest(
+                scan: ScanRequest(
+                    ticketCode: try InputRules.ticketCode(request.ticketCode),
+                    doorHallID: try InputRules.identifier(door.hallID, field: "hall_id"),
+                    doorEventID: request.eventID.isEmpty ? nil : try InputRules.identifier(request.eventID, field: "event_id"),
+                    staffID: try InputRules.identifier(request.staffID, field: "staff_id"),
+                    terminalID: door.terminalID,
+                    scanID: try InputRules.identifier(request.scanID, field: "scan_id")),
+                reason: try InputRules.freeText(request.reason, field: "reason"),
+                supervisor: try InputRules.identifier(request.supervisor, field: "supervisor"),
+                pin: try OverridePolicy.pin(request.pin))
+        }
+        var log = requestLogger(context)
+        log[metadataKey: "scan_id"] = "\(override.scan.scanID ?? "")"
+        let outcome: ScanReport
+        do {
+            outcome = try await call(context) { () throws(StoreError) in try await store.overrideCheckIn(override) }
+        } catch {
+            // A wrong PIN is a security event: the operator's log names the door and supervisor.
+            log.warning(
+                "override refused",
+                metadata: ["terminal": "\(override.scan.terminalID)", "supervisor": "\(override.supervisor)", "error": "\(error)"])
+            throw error
+        }
+        countScan(outcome, action: .admit)
+        log.notice(
+            "override admission",
+            metadata: [
+                "terminal": "\(override.scan.terminalID)", "supervisor": "\(override.supervisor)",
+                "reason": "\(override.reason)", "replayed": "\(outcome.replayed)",
+            ])
+        var response = Inventory_MarkCheckedInResponse(outcome)
+        if response.hasSeat { Self.withholdOwners(&response.seat, result: outcome.verdict.result) }
+        return response
+    }
+
     /// The offline part of an upload, checked. What must be believable is the scan's
     /// time by the server's clock (the door's time less its skew): from the last
     /// ``offlineUploadAge`` up to now (a few minutes of slack). The skew itself may be

@@ -74,6 +74,7 @@ extension Inventory_ScanReason {
         case .holdNotPaid: self = .holdNotPaid
         case .alreadyCheckedIn: self = .alreadyCheckedIn
         case .offlineConflict: self = .offlineConflict
+        case .override: self = .override
         }
     }
 }
@@ -356,6 +357,9 @@ extension Inventory_ListDoorsResponse {
                     $0.terminalID = door.terminalID
                     $0.hallID = door.hallID
                     if let at = door.lastSyncAt { $0.lastSyncAt = Google_Protobuf_Timestamp(date: at) }
+                    if let until = door.overridesLockedUntil {
+                        $0.overridesLockedUntil = Google_Protobuf_Timestamp(date: until)
+                    }
                     if let report = door.report { $0.report = Inventory_DoorReport(report) }
                 }
             }

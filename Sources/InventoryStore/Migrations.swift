@@ -325,6 +325,44 @@ enum Migrations {
                 "CREATE INDEX seats_order ON seats (order_id) WHERE order_id IS NOT NULL",
                 "CREATE INDEX seats_owner ON seats (owner_user_id) WHERE owner_user_id IS NOT NULL",
             ]),
+        Migration(
+            version: 11, name: "supervised overrides",
+            statements: [
+                // A supervisor's PIN, as PBKDF2-SHA256 only (SupervisorPIN); a door may not have one.
+                """
+                ALTER TABLE devices ADD COLUMN pin_sha256 bytea CHECK (octet_length(pin_sha256) = 32),
+                                    ADD COLUMN pin_salt bytea,
+                                    ADD COLUMN pin_rounds integer,
+                                    ADD COLUMN pin_set_at timestamptz,
+                                    ADD CONSTRAINT devices_pin_complete
+                                        CHECK ((pin_sha256 IS NULL) = (pin_salt IS NULL) AND (pin_salt IS NULL) = (pin_rounds IS NULL)),
+                                    ADD CONSTRAINT devices_pin_supervisors_only
+                                        CHECK (pin_sha256 IS NULL OR role IN ('supervisor', 'admin'))
+                """,
+                // Wrong PINs per door, shared by every server (OverrideLock).
+                """
+                CREATE TABLE override_locks (
+                    terminal_id     text PRIMARY KEY,
+                    failures        integer NOT NULL DEFAULT 0 CHECK (failures >= 0),
+                    locked_until    timestamptz,
+                    last_failure_at timestamptz
+                )
+                """,
+                // Who let a guest in anyway, why, and what they overrode: one row per
+                // override admission, beside its entry_logs row.
+                """
+                CREATE TABLE overrides (
+                    log_id          bigint PRIMARY KEY REFERENCES entry_logs (log_id),
+                    supervisor      text NOT NULL,
+                    reason          text NOT NULL CHECK (reason <> ''),
+                    denied_result   text NOT NULL,
+                    denied_reason   text NOT NULL,
+                    denied_message  text NOT NULL,
+                    terminal_id     text NOT NULL,
+                    staff_id        text NOT NULL
+                )
+                """,
+            ]),
     ]
 }
 

@@ -31,7 +31,7 @@ extension TerminalState {
             case .online: style = .plain
             case .noContact, .offline:
                 style = color ? Style(foreground: .red, bold: true) : Style(bold: true)
-            case .neverSynced:
+            case .neverSynced, .overridesLocked:
                 style = color ? Style(foreground: .yellow, bold: true) : Style(bold: true)
             }
             screen.write(door.abbreviate(line, screen.width), x: 0, y: row, style: style)
@@ -59,9 +59,12 @@ extension TerminalState {
         case .offline(let forced):
             word = "OFFLINE"
             parts.append(forced ? "pinned by staff" : "checking locally")
-        case .online:
-            word = "ONLINE"
+        case .online, .overridesLocked:
+            word = status.overridesLockedUntil.map { $0 > now } == true ? "PIN LOCKED" : "ONLINE"
             if let at = status.lastSyncAt { parts.append("synced \(door.durationWords(now.timeIntervalSince(at))) ago") }
+        }
+        if let until = status.overridesLockedUntil, until > now {
+            parts.insert("overrides locked until \(door.clock(until))", at: 0)
         }
         if let report = status.report {
             if report.pendingUploads > 0 {

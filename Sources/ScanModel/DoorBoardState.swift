@@ -48,6 +48,9 @@ public enum DoorCondition: Sendable, Hashable {
     case noContact(lastSyncAt: Date)
     /// Reaching the server, but deciding scans locally (pinned by staff, or flapping).
     case offline(forced: Bool)
+    /// Online, but 5 wrong supervisor PINs locked its overrides until then: someone
+    /// may be guessing, and a guest who needs one waits for a supervisor.
+    case overridesLocked(until: Date)
     case online
 
     public init(_ door: DoorStatus, at serverTime: Date) {
@@ -59,6 +62,8 @@ public enum DoorCondition: Sendable, Hashable {
             self = .noContact(lastSyncAt: lastSyncAt)
         } else if let report = door.report, report.offline {
             self = .offline(forced: report.forced)
+        } else if let until = door.overridesLockedUntil, until > serverTime {
+            self = .overridesLocked(until: until)
         } else {
             self = .online
         }
@@ -68,8 +73,9 @@ public enum DoorCondition: Sendable, Hashable {
         switch self {
         case .noContact: 0
         case .offline: 1
-        case .neverSynced: 2
-        case .online: 3
+        case .overridesLocked: 2
+        case .neverSynced: 3
+        case .online: 4
         }
     }
 

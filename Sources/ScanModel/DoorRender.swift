@@ -73,8 +73,8 @@ extension DoorState {
         // The hint shrinks before the event's name does: staff must see which show they admit.
         let hints =
             settings.viewsEnabled
-            ? ["? help  c mode  o image  Tab views  q quit ", "? help  Tab views  q quit ", "? help "]
-            : ["? help  c mode  o image  q quit ", "? help  q quit ", "? help "]
+            ? ["? help  c mode  i image  Tab views  q quit ", "? help  Tab views  q quit ", "? help "]
+            : ["? help  c mode  i image  q quit ", "? help  q quit ", "? help "]
         if let keys = hints.first(where: { title.displayWidth + $0.displayWidth < width }) {
             screen.write(keys, x: width - keys.displayWidth, y: 0)
         }
@@ -160,6 +160,10 @@ extension DoorState {
             frame(&screen, top: top, height: height, style: .plain)
             screen.center(ascii ? "... UNDOING" : "… UNDOING", y: top + height / 2 - 1, style: Style(bold: true))
             screen.center(abbreviate("the admission of " + (seat.isEmpty ? "the last guest" : "seat \(seat)"), width - 4), y: top + height / 2 + 1)
+        case .overriding(_, let supervisor):
+            frame(&screen, top: top, height: height, style: .plain)
+            screen.center(ascii ? "... CHECKING THE PIN" : "… CHECKING THE PIN", y: top + height / 2 - 1, style: Style(bold: true))
+            screen.center(abbreviate("override by \(supervisor): the guest waits", width - 4), y: top + height / 2 + 1)
         case .notice(let message):
             frame(&screen, top: top, height: height, style: .plain)
             screen.center(abbreviate(message, width - 4), y: top + height / 2, style: Style(bold: true))
@@ -219,8 +223,13 @@ extension DoorState {
         case .malformed: lines.append("Reason: not a ticket code (damaged or misread)")
         case .holdNotPaid: lines.append("Reason: the seat is on hold and not paid")
         case .offlineConflict: lines.append("Reason: already admitted (an offline admission the server refused)")
+        case .override: lines.append(report.verdict.message)
         case .notSold: lines.append("Reason: the seat was never sold")
         case .valid: break
+        }
+        // What staff can do about it, where a supervisor may: said where the eye already is.
+        if case .verdict(_, false, _) = banner, report.offline == nil, OverridePolicy.mayOverride(report.verdict.reason) {
+            lines.append("o  let the guest in anyway, with a supervisor's PIN")
         }
         return lines
     }
@@ -346,6 +355,8 @@ extension DoorState {
             lines = draft.lines(clock: clock)
         case .search(let box):
             lines = box.lines(rows: height - 4, ascii: settings.ascii)
+        case .override(let draft):
+            lines = draft.lines()
         }
         box(&screen, lines: lines)
     }

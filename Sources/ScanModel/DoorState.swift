@@ -94,6 +94,8 @@ public enum DoorEvent: Sendable {
     case annulled(AnnulRequest.Admission, Result<AnnulOutcome, CallFailure>)
     /// A SearchSeats answer for `query`.
     case searched(query: String, Result<SeatSearchResult, CallFailure>)
+    /// An override of denied scan `scanID` finished (OverrideCheckIn).
+    case overridden(scanID: String, Result<ScanReport, CallFailure>)
 }
 
 /// What reading an image gave.
@@ -126,6 +128,9 @@ public enum DoorEffect: Sendable, Hashable {
     case annul(AnnulRequest.Admission, annulID: String, reason: String)
     /// Search the door's hall (SearchSeats).
     case search(query: String)
+    /// Let the guest of a denied scan in on a supervisor's PIN (OverrideCheckIn), under
+    /// the draft's ``OverrideDraft/overrideID``.
+    case override(OverrideDraft)
 }
 
 /// One line of the recent-scans list: one scan, in the order scans were read. Its
@@ -150,6 +155,12 @@ public struct ScanRecord: Sendable, Hashable {
     public var latency: Duration = .zero
     /// Decided by the door itself, offline.
     public var offline = false
+    /// The scan id of the admission this row's guest went in by, when not the row's
+    /// own: a supervisor's override is a scan of its own (``OverrideDraft/overrideID``).
+    public var admittedAs: String?
+
+    /// The scan id an annul of this row's admission names.
+    public var admissionID: String { admittedAs ?? scanID }
 
     /// The verdict, once there is one.
     public var result: ScanResult? {
@@ -175,6 +186,9 @@ public struct DoorState: Sendable {
         /// An annul (`u`) on its way to the server: its answer takes the banner only
         /// while this is still shown (a scan read since owns it).
         case annulling(AnnulRequest.Admission, seat: String)
+        /// An override (`o`) on its way to the server, for denied scan `scanID`: its
+        /// answer takes the banner only while this is still shown.
+        case overriding(scanID: String, supervisor: String)
     }
 
     public enum Overlay: Sendable, Hashable {
@@ -186,6 +200,8 @@ public struct DoorState: Sendable {
         case annul(AnnulDraft)
         /// `/`: finding a guest without a code.
         case search(SearchBox)
+        /// `o`: why the denied guest may go in, and the supervisor's PIN.
+        case override(OverrideDraft)
     }
 
     public var settings: DoorSettings
@@ -212,6 +228,11 @@ public struct DoorState: Sendable {
     var offlineChecks: Set<String> = []
     /// The newest scan: the one the guest in front of the door belongs to.
     public var current: Scan?
+    /// The newest scan's denial from the server, which `o` may override; nil once
+    /// another code is read (the guest it belongs to has left the door).
+    var lastDenial: OverrideDraft?
+    /// The supervisor of the last override, offered again (it is usually the same one).
+    var lastSupervisor = ""
     /// The hall's events, to name its current event; nil until the first answer.
     public var schedule: HallSchedule?
     /// Why the schedule is not known (an older server), shown in the header.

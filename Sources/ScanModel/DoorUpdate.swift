@@ -48,6 +48,8 @@ extension DoorState {
             return []
         case .annulled(let admission, let outcome):
             return annulled(admission, outcome)
+        case .overridden(let scanID, let outcome):
+            return overridden(scanID, outcome)
         case .searched(let query, let result):
             if case .search(var box) = overlay {
                 box.answer(query, result)
@@ -109,6 +111,7 @@ extension DoorState {
         }
         if case .annul(let draft) = overlay { return annulKey(key, draft) }
         if case .search(let box) = overlay { return searchKey(key, box) }
+        if case .override(let draft) = overlay { return overrideKey(key, draft) }
         // Keys still go through the scanner detector, so a scan that arrives while
         // help or a question is shown is captured whole.
         var effects: [DoorEffect] = []
@@ -137,7 +140,7 @@ extension DoorState {
         case .help:
             overlay = .none
             return []
-        case .none, .openImage, .annul, .search:
+        case .none, .openImage, .annul, .search, .override:
             break
         }
         // Any key without a binding acknowledges a verdict that waits for staff.
@@ -179,6 +182,8 @@ extension DoorState {
             dismiss()
         case .annul:
             startAnnul()
+        case .override:
+            startOverride()
         case .search:
             if link.isOffline {
                 banner = .notice("Search needs the server, and this door is offline: it holds no orders or owners")
@@ -194,13 +199,15 @@ extension DoorState {
     private mutating func dismiss() {
         switch banner {
         case .verdict, .unchecked, .notice, .pick, .preview: banner = .ready
-        case .ready, .checking, .annulling: break
+        case .ready, .checking, .annulling, .overriding: break
         }
     }
 
     /// A code was read: it becomes the newest scan (new, retried, or one already in
     /// flight), and the banner belongs to it from now on.
     private mutating func read(_ code: String) -> [DoorEffect] {
+        // A new code is a new guest: the denial before is no longer theirs to override.
+        lastDenial = nil
         switch scans.read(code, at: now) {
         case .alreadyInFlight(let scan):
             current = scan
@@ -299,6 +306,7 @@ extension DoorState {
             latencies.append(latency)
             if latencies.count > 100 { latencies.removeFirst(latencies.count - 100) }
             guard isNewest else { return [] }
+            if !success && report.offline == nil { lastDenial = OverrideDraft(scan: scan, denial: report) }
             let clearAfter = success ? settings.successClearsAfter : settings.denialClearsAfter
             banner = .verdict(report, admitted: admission && success, clearAt: clearAfter.map { instant + $0 })
             return settings.bell ? [.bell(VerdictLook.of(report.result, ascii: settings.ascii).bell)] : []
@@ -312,7 +320,7 @@ extension DoorState {
     /// by its own clock; this only keeps staff from asking for what it would refuse.
     private mutating func startAnnul() {
         switch banner {
-        case .preview, .pick, .annulling:
+        case .preview, .pick, .annulling, .overriding:
             // A guest waiting for Enter (or a pick) keeps the banner; one undo at a time.
             return
         case .ready, .checking, .verdict, .unchecked, .notice:
@@ -332,7 +340,9 @@ extension DoorState {
         // One annul per admission: asking again (a lost reply, `u` again) reuses the
         // id, and the server answers it as a replay.
         overlay = .annul(
-            AnnulDraft(admission: .scan(candidate.scanID), annulID: candidate.scanID + ".annul", seat: candidate.seat, at: candidate.at))
+            AnnulDraft(
+                admission: .scan(candidate.admissionID), annulID: candidate.admissionID + ".annul", seat: candidate.seat,
+                at: candidate.at))
     }
 
     /// A key while the annul question is open (``AnnulDraft/key(_:)``).
@@ -381,7 +391,7 @@ extension DoorState {
         if case .annulling(admission, _) = banner { showsBanner = true } else { showsBanner = false }
         switch outcome {
         case .success(let annul):
-            if case .scan(let scanID) = admission, let index = recent.firstIndex(where: { $0.scanID == scanID }),
+            if case .scan(let scanID) = admission, let index = recent.firstIndex(where: { $0.admissionID == scanID }),
                 recent[index].state == .verdict(.success)
             {
                 recent[index].state = .annulled
@@ -392,6 +402,81 @@ extension DoorState {
         case .failure(let failure):
             // Heard even when a scan has the banner: the admission still stands.
             if showsBanner { banner = .notice("Not undone: \(failure.message)") }
+            return settings.bell ? [.bell(.attention)] : []
+        }
+    }
+
+    // MARK: override (o)
+
+    /// `o`: asks why and for a supervisor's PIN, to let in the guest the newest scan
+    /// turned away. Only a server's denial that ``OverridePolicy`` allows: the server
+    /// decides again, so this only keeps staff from asking for what it would refuse.
+    private mutating func startOverride() {
+        switch banner {
+        case .checking, .preview, .pick, .annulling, .overriding:
+            return  // a guest being checked, or an answer on its way, keeps the banner
+        case .ready, .verdict, .unchecked, .notice:
+            break
+        }
+        guard !link.isOffline else {
+            banner = .notice("Letting a guest in anyway needs the server, and this door is offline")
+            return
+        }
+        guard let denial = lastDenial, denial.scan.id == current?.id else {
+            banner = .notice("Nothing to override: o follows a denial of the guest in front of the door")
+            return
+        }
+        guard OverridePolicy.mayOverride(denial.denial.verdict.reason) else {
+            banner = .notice("A \(denial.denial.result.rawValue) cannot be overridden: the ticket is forged, void or already used")
+            return
+        }
+        var draft = denial
+        draft.supervisor = lastSupervisor
+        overlay = .override(draft)
+    }
+
+    /// A key while the override questions are open (``OverrideDraft/key(_:)``).
+    private mutating func overrideKey(_ key: TerminalKey, _ draft: OverrideDraft) -> [DoorEffect] {
+        switch draft.key(key) {
+        case .asking(let draft):
+            overlay = .override(draft)
+            return []
+        case .cancel:
+            overlay = .none
+            return []
+        case .scan(let code):
+            overlay = .none
+            return read(code)
+        case .send(let draft):
+            overlay = .none
+            lastSupervisor = draft.supervisor
+            banner = .overriding(scanID: draft.scan.id, supervisor: draft.supervisor)
+            return [.override(draft)]
+        }
+    }
+
+    /// The server answered an override. Admitted: the guest's row and the counters
+    /// say so, and the banner shows SUCCESS while it still waits for this answer.
+    /// Refused (a wrong PIN, a locked door): the guest stays out; `o` asks again.
+    private mutating func overridden(_ scanID: String, _ outcome: Result<ScanReport, CallFailure>) -> [DoorEffect] {
+        let showsBanner: Bool
+        if case .overriding(scanID, _) = banner { showsBanner = true } else { showsBanner = false }
+        switch outcome {
+        case .success(let report):
+            if let index = recent.firstIndex(where: { $0.scanID == scanID }), case .verdict(let was) = recent[index].state,
+                was != .success
+            {
+                recent[index].state = .verdict(.success)
+                recent[index].admittedAs = report.scanID
+                denied[was] = max(0, denied[was, default: 0] - 1)
+                admitted += 1
+            }
+            if lastDenial?.scan.id == scanID { lastDenial = nil }
+            guard showsBanner else { return [] }
+            banner = .verdict(report, admitted: true, clearAt: nil)
+            return settings.bell ? [.bell(VerdictLook.of(.success, ascii: settings.ascii).bell)] : []
+        case .failure(let failure):
+            if showsBanner { banner = .notice("Not let in: \(failure.message)") }
             return settings.bell ? [.bell(.attention)] : []
         }
     }

@@ -30,6 +30,8 @@ public enum Keymap {
         case annul
         /// /: find a guest without a code.
         case search
+        /// o: let the guest just turned away in anyway, on a supervisor's PIN.
+        case override
     }
 
     /// A key as the help names it.
@@ -75,9 +77,10 @@ public enum Keymap {
         bind([.special(.enter)], .confirm, on: [.door], "Enter", "admit (confirm mode) / acknowledge"),
         bind([.special(.enter)], .confirm, on: supervisor, "Enter", "seat details (map) / open the hall's map (occupancy)"),
         bind(letter("c"), .toggleMode, on: [.door], "c", "switch auto / confirm mode"),
-        bind(letter("o"), .openImage, on: [.door], "o", "open an image file with a QR code"),
+        bind(letter("i"), .openImage, on: [.door], "i", "open an image file with a QR code"),
         bind(letter("f"), .forceLink, on: [.door], "f", "force offline (or online when offline); f again: automatic"),
         bind(letter("u"), .annul, on: [.door], "u", "undo this door's last admission (2 minutes), with a reason"),
+        bind(letter("o"), .override, on: [.door], "o", "let a denied guest in anyway (unpaid, expired, wrong hall): supervisor PIN"),
         bind([.character("/")], .search, on: [.door], "/", "find a guest without a code: seat (A 12), order or owner"),
         bind(letter("u"), .annul, on: [.seatMap], needsViews: true, "u", "undo the admission of the seat whose details are open"),
     ] + (1...9).map { n in

@@ -292,7 +292,7 @@ extension TerminalState {
             return enter()
         case .annul:
             startAnnul()
-        case .toggleMode, .openImage, .forceLink, .search:
+        case .toggleMode, .openImage, .forceLink, .search, .override:
             break  // door view only
         }
         return []

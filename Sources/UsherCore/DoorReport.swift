@@ -33,16 +33,21 @@ public struct DoorStatus: Sendable, Hashable {
     public var lastSyncAt: Date?
     /// What it said then; nil when it never synced.
     public var report: DoorReport?
+    /// Until when overrides are locked on the door (5 wrong supervisor PINs), while they are.
+    public var overridesLockedUntil: Date?
 
     /// A door syncs every few seconds while it reaches the server; one silent this
     /// long does not (it is offline, or switched off).
     public static let contactLostAfter: TimeInterval = 15
 
-    public init(terminalID: String, hallID: String, lastSyncAt: Date?, report: DoorReport?) {
+    public init(
+        terminalID: String, hallID: String, lastSyncAt: Date?, report: DoorReport?, overridesLockedUntil: Date? = nil
+    ) {
         self.terminalID = terminalID
         self.hallID = hallID
         self.lastSyncAt = lastSyncAt
         self.report = report
+        self.overridesLockedUntil = overridesLockedUntil
     }
 
     /// Whether the door reached the server lately, judged on the server's clock.

@@ -28,11 +28,13 @@ public enum ScanReason: String, Sendable, Hashable, CaseIterable, Codable {
     /// An uploaded offline admission of a ticket already admitted (elsewhere, or
     /// offline at another door): recorded as a ``ScanConflict``.
     case offlineConflict = "offline conflict"
+    /// A supervisor let the guest in despite a denial (``OverridePolicy``).
+    case override = "override"
 
     /// The verdict each reason belongs to; one owner for that mapping.
     public var result: ScanResult {
         switch self {
-        case .valid: .success
+        case .valid, .override: .success
         case .malformed, .unknownSeat, .badSignature, .unknownKey, .revokedByTransfer: .notFound
         case .wrongHall, .wrongEvent: .wrongHall
         case .notYetValid, .eventEnded: .expired

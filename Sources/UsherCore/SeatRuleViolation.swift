@@ -17,6 +17,8 @@ public enum SeatRuleViolation: Error, Sendable, Hashable, CustomStringConvertibl
     /// An annul of an admission the seat is no longer checked in by: `current` let
     /// the guest in since.
     case notThisAdmission(current: CheckIn)
+    /// An override of a denial decided on an earlier state of the seat.
+    case changedSince
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum SeatRuleViolation: Error, Sendable, Hashable, CustomStringConvertibl
         case .alreadyCheckedIn: "ticket has already been used to enter"
         case .sameOwner: "from_user_id and to_user_id are the same"
         case .notCheckedIn: "the ticket is not checked in"
+        case .changedSince: "the seat changed since the ticket was scanned; scan it again"
         case .notThisAdmission(let current):
             "the ticket was admitted again since, at \(Timestamps.utc(current.at)) by \(current.terminalID)"
         }

@@ -161,6 +161,24 @@ public enum SeatState: Sendable, Hashable {
         }
     }
 
+    /// → CHECKED_IN on a supervisor's word (``OverridePolicy``): a sold seat as a
+    /// check-in does; an unpaid one (never sold, or held) too, so the guest's seat is
+    /// taken from then on (nobody can buy it, and a second scan is DUPLICATE). Its
+    /// owner is then the holder, or ``OverridePolicy/unsoldOwner``.
+    public mutating func overrideCheckIn(_ checkIn: CheckIn) throws(SeatRuleViolation) -> Effect {
+        switch self {
+        case .sold(let owner, let orderID):
+            self = .checkedIn(owner: owner, orderID: orderID, checkIn: checkIn)
+        case .held(let holder, _):
+            self = .checkedIn(owner: holder, orderID: OverridePolicy.unsoldOrder, checkIn: checkIn)
+        case .available:
+            self = .checkedIn(owner: OverridePolicy.unsoldOwner, orderID: OverridePolicy.unsoldOrder, checkIn: checkIn)
+        case .checkedIn:
+            throw .alreadyCheckedIn
+        }
+        return .checkedIn(checkIn)
+    }
+
     /// CHECKED_IN → SOLD, undoing `admission` (a mistaken scan): the owner and order
     /// stay, and the ticket admits again. Only the admission the seat is checked in
     /// by can be annulled: one annulled already (the guest was let in again since) or

@@ -1,4 +1,5 @@
 import Foundation
+import ChildProcess
 import InventoryStore
 import PostgresNIO
 import Synchronization
@@ -138,6 +139,65 @@ extension ExternalPrograms {
                 try await door.scan(ticket)
                 let again = try await door.waitFor("SUCCESS")
                 #expect(!again.contains("DUPLICATE"), "\(again)")
+            }
+        }
+
+        /// A ticket for another hall, let in on a supervisor's PIN set by the operator
+        /// with `inventory-server devices set-pin` (the PIN piped in, as a script would):
+        /// a wrong PIN is told and counted, the right one admits, and the audit names
+        /// the supervisor, the reason and the denial.
+        @Test func aSupervisorLetsADeniedGuestInByPIN() async throws {
+            let (venue, keyring) = try Self.demo()
+            try await Self.withDoorServer(venue: venue, keyring: keyring) { server, credential in
+                _ = try await server.devices.token("sup-e2e", role: .supervisor)
+                let url = "postgres://usher@localhost/\(server.database.database!)?host=\(server.socketDirectory)"
+                let setPIN = try await Command(
+                    "/bin/bash",
+                    ["-c", "echo 4711 | \"$0\" devices set-pin sup-e2e --database-url \"$1\" --log-level warning",
+                     ProcessLifecycleTests.binary.path, url],
+                    environment: ProcessInfo.processInfo.environment
+                ).run(timeout: .seconds(60), allowFailure: true)
+                #expect(setPIN.status == 0 && setPIN.output.contains("set the override PIN of sup-e2e"), "\(setPIN.output)")
+
+                let door = try await Self.door(credential: credential)
+                defer { door.kill() }
+                try await door.waitFor("ONLINE")
+                try await door.scan(try await Self.code("wrong-hall.png"))
+                try await door.waitFor("with a supervisor's PIN")
+                try await Task.sleep(for: .milliseconds(400))  // typed alone, not part of the scan's burst
+                try await door.press("o")
+                try await door.waitFor("Let the guest in anyway?")
+                try await door.press("2")
+                try await door.press("Enter")
+                try await door.waitFor("Supervisor (device name):")
+                try await door.type("sup-e2e")
+                try await door.press("Enter")
+                try await door.waitFor("PIN: _")
+                try await door.type("1234")
+                try await door.press("Enter")
+                let wrong = try await door.waitFor("Not let in")
+                #expect(wrong.contains("wrong supervisor or PIN"), "\(wrong)")
+                #expect(!wrong.contains("1234"), "the PIN is never shown")
+
+                try await door.press("o")
+                try await door.waitFor("Let the guest in anyway?")
+                try await door.press("2")
+                try await door.press("Enter")
+                try await door.waitFor("Supervisor (device name): sup-e2e_")  // kept from the last try
+                try await door.press("Enter")
+                try await door.type("4711")
+                try await door.waitFor("PIN: ****_")
+                try await door.press("Enter")
+                let admitted = try await door.waitFor("Admitted by override")
+                #expect(admitted.contains("SUCCESS") && admitted.contains("sup-e2e"), "\(admitted)")
+                #expect(
+                    try await server.count(
+                        """
+                        SELECT count(*) FROM entry_logs l JOIN overrides o USING (log_id)
+                        WHERE l.terminal_id = 'door-e2e' AND l.result = 'SUCCESS' AND l.reason = 'override'
+                          AND o.supervisor = 'sup-e2e' AND o.reason = 'guest list' AND o.denied_result = 'WRONG_HALL'
+                        """) == 1)
+                #expect(try await server.count("SELECT count(*) FROM override_locks WHERE terminal_id = 'door-e2e' AND failures = 0") == 1)
             }
         }
 
@@ -297,7 +357,7 @@ extension ExternalPrograms {
                 let door = try await Self.door(credential: credential)
                 defer { door.kill() }
                 try await door.waitFor("READY")
-                try await door.type("o")
+                try await door.type("i")
                 try await door.waitFor("Open an image")
                 try await door.type(Self.repository.appendingPathComponent("assets/tickets/photo-success.jpg").path)
                 try await door.press("Enter")
@@ -308,7 +368,7 @@ extension ExternalPrograms {
                 try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4, 5]).write(to: corrupt)
                 defer { try? FileManager.default.removeItem(at: corrupt) }
                 try await door.press("Escape")
-                try await door.type("o")
+                try await door.type("i")
                 try await door.waitFor("Open an image")
                 try await door.type(corrupt.path)
                 try await door.press("Enter")

@@ -19,7 +19,7 @@ struct PermissionTests {
     /// One call per operation; `metadata` carries the credential under test.
     typealias Call = @Sendable (Inventory_InventoryService.Client<HTTP2ClientTransport.Posix>, Metadata) async throws -> Void
 
-    static func calls(code: String) -> [InventoryOperation: Call] {
+    static func calls(code: String, otherHall: String) -> [InventoryOperation: Call] {
         [
             .reserveSeat: { _ = try await $0.reserveSeat(.with { $0.seatID = "gala.stalls.B.1"; $0.userID = "bob" }, metadata: $1) },
             .releaseSeat: { _ = try await $0.releaseSeat(.with { $0.seatID = "gala.stalls.B.3"; $0.userID = "held-by" }, metadata: $1) },
@@ -56,6 +56,15 @@ struct PermissionTests {
             .annulCheckIn: {
                 _ = try await $0.annulCheckIn(
                     .with { $0.scanID = "p-annul"; $0.annulID = UUID().uuidString; $0.reason = "wrong ticket"; $0.staffID = "s" },
+                    metadata: $1)
+            },
+            // A ticket of another hall, let in on p-supervisor's PIN.
+            .overrideCheckIn: {
+                _ = try await $0.overrideCheckIn(
+                    .with {
+                        $0.ticketCode = otherHall; $0.hallID = "main"; $0.staffID = "s"; $0.scanID = UUID().uuidString
+                        $0.reason = "guest list"; $0.supervisor = "p-supervisor"; $0.pin = "2468"
+                    },
                     metadata: $1)
             },
         ]
@@ -96,7 +105,7 @@ struct PermissionTests {
             // For AnnulCheckIn: an admission by the door that will annul it.
             _ = try await server.devices.token("p-door", role: .door, hall: "main")
             _ = try await server.admit(try await server.sell("gala.stalls.A.5", to: "ann"), terminal: "p-door", scanID: "p-annul")
-            let calls = Self.calls(code: code)
+            let calls = Self.calls(code: code, otherHall: try await server.sell("jazz.floor.A.2", to: "jo"))
             #expect(Set(calls.keys) == Set(InventoryOperation.allCases).subtracting([.enrollDevice]), "a call for every RPC")
 
             // Credentials: one device per role (doors of main and of studio), and a revoked one.
@@ -108,6 +117,7 @@ struct PermissionTests {
                 tokens[name] = try await server.devices.token(name, role: role, hall: hall)
             }
             _ = try await server.withStore { try await $0.revokeDevice(named: "p-revoked") }
+            try await server.withStore { try await $0.setSupervisorPIN(named: "p-supervisor", pin: "2468") }
             let enrolled = tokens
             let nameFor: [DeviceRole: String] = [.door: "p-door", .supervisor: "p-supervisor", .boxOffice: "p-box", .admin: "p-admin"]
 
@@ -189,7 +199,8 @@ extension TestServer {
                     SELECT h::text AS t FROM halls h UNION ALL SELECT e::text FROM events e
                     UNION ALL SELECT s::text FROM seats s UNION ALL SELECT l::text FROM entry_logs l
                     UNION ALL SELECT x::text FROM seat_history x UNION ALL SELECT c::text FROM scan_conflicts c
-                    UNION ALL SELECT d::text FROM door_status d UNION ALL SELECT a::text FROM annulments a) rows
+                    UNION ALL SELECT d::text FROM door_status d UNION ALL SELECT a::text FROM annulments a
+                    UNION ALL SELECT o::text FROM overrides o UNION ALL SELECT k::text FROM override_locks k) rows
                 """, logger: TestCluster.logger
             ).collect()
             return try rows.first?.decode(String.self) ?? ""

@@ -11,7 +11,7 @@ struct DoorBoardTests {
         DoorReport(offline: offline, forced: forced, pendingUploads: pending, clockSkew: skew)
     }
 
-    /// Five doors of two halls, one of each condition, at the fixtures' now.
+    /// Six doors of two halls, one of each condition, at the fixtures' now.
     static let board = DoorBoard(
         doors: [
             DoorStatus(terminalID: "door-main-1", hallID: "main", lastSyncAt: Fixtures.now.addingTimeInterval(-2), report: report()),
@@ -23,6 +23,10 @@ struct DoorBoardTests {
                 report: report(offline: true, forced: true, pending: 3, skew: 125)),
             DoorStatus(terminalID: "door-studio", hallID: "studio", lastSyncAt: nil, report: nil),
             DoorStatus(terminalID: "door-main-4", hallID: "main", lastSyncAt: Fixtures.now.addingTimeInterval(-3), report: report()),
+            // 5 wrong supervisor PINs a minute ago.
+            DoorStatus(
+                terminalID: "door-main-5", hallID: "main", lastSyncAt: Fixtures.now.addingTimeInterval(-1), report: report(),
+                overridesLockedUntil: Fixtures.now.addingTimeInterval(240)),
         ],
         serverTime: Fixtures.now)
 
@@ -32,7 +36,12 @@ struct DoorBoardTests {
         #expect(
             conditions == [
                 .online, .noContact(lastSyncAt: now.addingTimeInterval(-40)), .offline(forced: true), .neverSynced, .online,
+                .overridesLocked(until: now.addingTimeInterval(240)),
             ])
+        // Once the lock has run out, the door is just online.
+        var later = Self.board.doors[5]
+        later.lastSyncAt = now.addingTimeInterval(239)
+        #expect(DoorCondition(later, at: now.addingTimeInterval(240)) == .online)
         // Silent for exactly the limit: no longer in contact.
         let quiet = DoorStatus(
             terminalID: "d", hallID: "main", lastSyncAt: now.addingTimeInterval(-DoorStatus.contactLostAfter), report: Self.report())
@@ -45,7 +54,8 @@ struct DoorBoardTests {
         #expect(state.doors.isEmpty)
         state.board = Self.board
         #expect(
-            state.doors.map(\.door.terminalID) == ["door-main-2", "door-main-3", "door-studio", "door-main-1", "door-main-4"])
+            state.doors.map(\.door.terminalID)
+                == ["door-main-2", "door-main-3", "door-main-5", "door-studio", "door-main-1", "door-main-4"])
     }
 
     @Test func polledWithTheOccupancyViewOnlyAndAnOlderServerIsNotAskedAgain() {
@@ -92,7 +102,7 @@ struct DoorBoardTests {
         terminal.wait()
         _ = terminal.send(.occupancy(.success(SupervisorFixtures.report), at: terminal.clock))
         let screen = terminal.screen
-        #expect(screen.contains("DOORS (5) · 3 need a look"), "\(screen)")
+        #expect(screen.contains("DOORS (6) · 4 need a look"), "\(screen)")
         #expect(screen.contains("door-main-2"), "problems first")
         #expect(screen.contains("more"), "\(screen)")
     }

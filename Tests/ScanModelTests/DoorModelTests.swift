@@ -130,7 +130,7 @@ struct DoorModelTests {
 
     @Test func openImagePrompt() {
         var door = Fixtures.newDoor(settings: Fixtures.settings(), width: 80, height: 24)
-        _ = door.update(.key(.character("o"), at: start))
+        _ = door.update(.key(.character("i"), at: start))
         _ = door.update(.tick(now: Fixtures.now, at: start + .seconds(1)))
         for character in "/tmp/t.png" { _ = door.update(.key(.character(character), at: start + .seconds(2))) }
         #expect(door.render().text.contains("> /tmp/t.png_"))

@@ -247,7 +247,7 @@ struct KeymapTests {
         var door = Fixtures.newDoor(settings: settings)
         _ = press(.character("c"), on: &door, at: 1)
         #expect(door.mode == .confirm)
-        _ = press(.character("o"), on: &door, at: 2)
+        _ = press(.character("i"), on: &door, at: 2)
         #expect(door.overlay == .openImage(path: ""))
         _ = press(.escape, on: &door, at: 3)
         #expect(door.overlay == .none)

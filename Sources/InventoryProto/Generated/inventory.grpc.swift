@@ -258,6 +258,19 @@ public enum Inventory_InventoryService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "OverrideCheckIn" metadata.
+        public enum OverrideCheckIn: Sendable {
+            /// Request type for "OverrideCheckIn".
+            public typealias Input = Inventory_OverrideCheckInRequest
+            /// Response type for "OverrideCheckIn".
+            public typealias Output = Inventory_MarkCheckedInResponse
+            /// Descriptor for "OverrideCheckIn".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "OverrideCheckIn",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "inventory.InventoryService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ReserveSeat.descriptor,
@@ -277,7 +290,8 @@ public enum Inventory_InventoryService: Sendable {
             ListConflicts.descriptor,
             AcknowledgeConflict.descriptor,
             AnnulCheckIn.descriptor,
-            SearchSeats.descriptor
+            SearchSeats.descriptor,
+            OverrideCheckIn.descriptor
         ]
     }
 }
@@ -663,6 +677,31 @@ extension Inventory_InventoryService {
             request: GRPCCore.StreamingServerRequest<Inventory_SearchSeatsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Inventory_SearchSeatsResponse>
+
+        /// Handle the "OverrideCheckIn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lets in a guest a scan turned away (UNPAID, EXPIRED, WRONG_HALL; never NOT_FOUND
+        /// > or DUPLICATE) on a supervisor's word: the supervisor types the PIN of their
+        /// > device (inventory-server devices set-pin) on the door. Decides the ticket again;
+        /// > a denial that may be overridden is admitted with result SUCCESS and reason
+        /// > OVERRIDE, logged with the supervisor, the reason and the denial it overrode.
+        /// > A wrong PIN is PERMISSION_DENIED; the 5th wrong PIN in a row locks overrides on
+        /// > that door for 5 minutes (FAILED_PRECONDITION until then; ListDoors shows it).
+        /// > A retry with the same scan_id is answered as a replay.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_OverrideCheckInRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_MarkCheckedInResponse` messages.
+        func overrideCheckIn(
+            request: GRPCCore.StreamingServerRequest<Inventory_OverrideCheckInRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_MarkCheckedInResponse>
     }
 
     /// Service protocol for the "inventory.InventoryService" service.
@@ -1032,6 +1071,31 @@ extension Inventory_InventoryService {
             request: GRPCCore.ServerRequest<Inventory_SearchSeatsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Inventory_SearchSeatsResponse>
+
+        /// Handle the "OverrideCheckIn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lets in a guest a scan turned away (UNPAID, EXPIRED, WRONG_HALL; never NOT_FOUND
+        /// > or DUPLICATE) on a supervisor's word: the supervisor types the PIN of their
+        /// > device (inventory-server devices set-pin) on the door. Decides the ticket again;
+        /// > a denial that may be overridden is admitted with result SUCCESS and reason
+        /// > OVERRIDE, logged with the supervisor, the reason and the denial it overrode.
+        /// > A wrong PIN is PERMISSION_DENIED; the 5th wrong PIN in a row locks overrides on
+        /// > that door for 5 minutes (FAILED_PRECONDITION until then; ListDoors shows it).
+        /// > A retry with the same scan_id is answered as a replay.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_OverrideCheckInRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_MarkCheckedInResponse` message.
+        func overrideCheckIn(
+            request: GRPCCore.ServerRequest<Inventory_OverrideCheckInRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_MarkCheckedInResponse>
     }
 
     /// Simple service protocol for the "inventory.InventoryService" service.
@@ -1399,6 +1463,31 @@ extension Inventory_InventoryService {
             request: Inventory_SearchSeatsRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Inventory_SearchSeatsResponse
+
+        /// Handle the "OverrideCheckIn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lets in a guest a scan turned away (UNPAID, EXPIRED, WRONG_HALL; never NOT_FOUND
+        /// > or DUPLICATE) on a supervisor's word: the supervisor types the PIN of their
+        /// > device (inventory-server devices set-pin) on the door. Decides the ticket again;
+        /// > a denial that may be overridden is admitted with result SUCCESS and reason
+        /// > OVERRIDE, logged with the supervisor, the reason and the denial it overrode.
+        /// > A wrong PIN is PERMISSION_DENIED; the 5th wrong PIN in a row locks overrides on
+        /// > that door for 5 minutes (FAILED_PRECONDITION until then; ListDoors shows it).
+        /// > A retry with the same scan_id is answered as a replay.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_OverrideCheckInRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_MarkCheckedInResponse` to respond with.
+        func overrideCheckIn(
+            request: Inventory_OverrideCheckInRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_MarkCheckedInResponse
     }
 }
 
@@ -1604,6 +1693,17 @@ extension Inventory_InventoryService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.OverrideCheckIn.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_OverrideCheckInRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_MarkCheckedInResponse>(),
+            handler: { request, context in
+                try await self.overrideCheckIn(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1802,6 +1902,17 @@ extension Inventory_InventoryService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Inventory_SearchSeatsResponse> {
         let response = try await self.searchSeats(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func overrideCheckIn(
+        request: GRPCCore.StreamingServerRequest<Inventory_OverrideCheckInRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_MarkCheckedInResponse> {
+        let response = try await self.overrideCheckIn(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2039,6 +2150,19 @@ extension Inventory_InventoryService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Inventory_SearchSeatsResponse> {
         return GRPCCore.ServerResponse<Inventory_SearchSeatsResponse>(
             message: try await self.searchSeats(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func overrideCheckIn(
+        request: GRPCCore.ServerRequest<Inventory_OverrideCheckInRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_MarkCheckedInResponse> {
+        return GRPCCore.ServerResponse<Inventory_MarkCheckedInResponse>(
+            message: try await self.overrideCheckIn(
                 request: request.message,
                 context: context
             ),
@@ -2504,6 +2628,36 @@ extension Inventory_InventoryService {
             deserializer: some GRPCCore.MessageDeserializer<Inventory_SearchSeatsResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_SearchSeatsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "OverrideCheckIn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lets in a guest a scan turned away (UNPAID, EXPIRED, WRONG_HALL; never NOT_FOUND
+        /// > or DUPLICATE) on a supervisor's word: the supervisor types the PIN of their
+        /// > device (inventory-server devices set-pin) on the door. Decides the ticket again;
+        /// > a denial that may be overridden is admitted with result SUCCESS and reason
+        /// > OVERRIDE, logged with the supervisor, the reason and the denial it overrode.
+        /// > A wrong PIN is PERMISSION_DENIED; the 5th wrong PIN in a row locks overrides on
+        /// > that door for 5 minutes (FAILED_PRECONDITION until then; ListDoors shows it).
+        /// > A retry with the same scan_id is answered as a replay.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_OverrideCheckInRequest` message.
+        ///   - serializer: A serializer for `Inventory_OverrideCheckInRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_MarkCheckedInResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func overrideCheckIn<Result>(
+            request: GRPCCore.ClientRequest<Inventory_OverrideCheckInRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_OverrideCheckInRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_MarkCheckedInResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_MarkCheckedInResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -3170,6 +3324,47 @@ extension Inventory_InventoryService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "OverrideCheckIn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lets in a guest a scan turned away (UNPAID, EXPIRED, WRONG_HALL; never NOT_FOUND
+        /// > or DUPLICATE) on a supervisor's word: the supervisor types the PIN of their
+        /// > device (inventory-server devices set-pin) on the door. Decides the ticket again;
+        /// > a denial that may be overridden is admitted with result SUCCESS and reason
+        /// > OVERRIDE, logged with the supervisor, the reason and the denial it overrode.
+        /// > A wrong PIN is PERMISSION_DENIED; the 5th wrong PIN in a row locks overrides on
+        /// > that door for 5 minutes (FAILED_PRECONDITION until then; ListDoors shows it).
+        /// > A retry with the same scan_id is answered as a replay.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_OverrideCheckInRequest` message.
+        ///   - serializer: A serializer for `Inventory_OverrideCheckInRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_MarkCheckedInResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func overrideCheckIn<Result>(
+            request: GRPCCore.ClientRequest<Inventory_OverrideCheckInRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_OverrideCheckInRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_MarkCheckedInResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_MarkCheckedInResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.OverrideCheckIn.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -3725,6 +3920,42 @@ extension Inventory_InventoryService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Inventory_SearchSeatsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_SearchSeatsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "OverrideCheckIn" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lets in a guest a scan turned away (UNPAID, EXPIRED, WRONG_HALL; never NOT_FOUND
+    /// > or DUPLICATE) on a supervisor's word: the supervisor types the PIN of their
+    /// > device (inventory-server devices set-pin) on the door. Decides the ticket again;
+    /// > a denial that may be overridden is admitted with result SUCCESS and reason
+    /// > OVERRIDE, logged with the supervisor, the reason and the denial it overrode.
+    /// > A wrong PIN is PERMISSION_DENIED; the 5th wrong PIN in a row locks overrides on
+    /// > that door for 5 minutes (FAILED_PRECONDITION until then; ListDoors shows it).
+    /// > A retry with the same scan_id is answered as a replay.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_OverrideCheckInRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func overrideCheckIn<Result>(
+        request: GRPCCore.ClientRequest<Inventory_OverrideCheckInRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_MarkCheckedInResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.overrideCheckIn(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_OverrideCheckInRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_MarkCheckedInResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -4354,6 +4585,46 @@ extension Inventory_InventoryService.ClientProtocol {
             metadata: metadata
         )
         return try await self.searchSeats(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "OverrideCheckIn" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lets in a guest a scan turned away (UNPAID, EXPIRED, WRONG_HALL; never NOT_FOUND
+    /// > or DUPLICATE) on a supervisor's word: the supervisor types the PIN of their
+    /// > device (inventory-server devices set-pin) on the door. Decides the ticket again;
+    /// > a denial that may be overridden is admitted with result SUCCESS and reason
+    /// > OVERRIDE, logged with the supervisor, the reason and the denial it overrode.
+    /// > A wrong PIN is PERMISSION_DENIED; the 5th wrong PIN in a row locks overrides on
+    /// > that door for 5 minutes (FAILED_PRECONDITION until then; ListDoors shows it).
+    /// > A retry with the same scan_id is answered as a replay.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func overrideCheckIn<Result>(
+        _ message: Inventory_OverrideCheckInRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_MarkCheckedInResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_OverrideCheckInRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.overrideCheckIn(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -232,6 +232,9 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
   /// DUPLICATE: an uploaded offline admission of a ticket that had already been
   /// admitted (elsewhere, or offline at another door). Recorded as a conflict.
   case offlineConflict // = 14
+
+  /// SUCCESS: a supervisor let the guest in despite a denial (OverrideCheckIn).
+  case override // = 15
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -255,6 +258,7 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
     case 12: self = .wrongEvent
     case 13: self = .notYetValid
     case 14: self = .offlineConflict
+    case 15: self = .override
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -276,6 +280,7 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
     case .wrongEvent: return 12
     case .notYetValid: return 13
     case .offlineConflict: return 14
+    case .override: return 15
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -297,6 +302,7 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
     .wrongEvent,
     .notYetValid,
     .offlineConflict,
+    .override,
   ]
 
 }
@@ -1555,12 +1561,23 @@ public nonisolated struct Inventory_DoorStatus: Sendable {
   /// Clears the value of `report`. Subsequent reads from it will return its default value.
   public mutating func clearReport() {self._report = nil}
 
+  /// Set while overrides are locked on this door (5 wrong supervisor PINs): until when.
+  public var overridesLockedUntil: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_overridesLockedUntil ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_overridesLockedUntil = newValue}
+  }
+  /// Returns true if `overridesLockedUntil` has been explicitly set.
+  public var hasOverridesLockedUntil: Bool {self._overridesLockedUntil != nil}
+  /// Clears the value of `overridesLockedUntil`. Subsequent reads from it will return its default value.
+  public mutating func clearOverridesLockedUntil() {self._overridesLockedUntil = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _lastSyncAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
   fileprivate var _report: Inventory_DoorReport? = nil
+  fileprivate var _overridesLockedUntil: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 public nonisolated struct Inventory_ListDoorsResponse: Sendable {
@@ -1705,6 +1722,38 @@ public nonisolated struct Inventory_SearchSeatsResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Inventory_OverrideCheckInRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// As in MarkCheckedInRequest: the code that was turned away, and the door.
+  public var ticketCode: String = String()
+
+  public var hallID: String = String()
+
+  public var staffID: String = String()
+
+  public var terminalID: String = String()
+
+  /// The override's own idempotency key (a UUID), not the denied scan's.
+  public var scanID: String = String()
+
+  public var eventID: String = String()
+
+  /// Why the guest may go in, in staff's words; required, at most 200 characters.
+  public var reason: String = String()
+
+  /// The supervisor's device name and its PIN (4 to 8 digits).
+  public var supervisor: String = String()
+
+  public var pin: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "inventory"
@@ -1722,7 +1771,7 @@ nonisolated extension Inventory_ScanResult: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Inventory_ScanReason: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCAN_REASON_UNSPECIFIED\0\u{1}SCAN_REASON_VALID\0\u{1}SCAN_REASON_MALFORMED\0\u{1}SCAN_REASON_UNKNOWN_SEAT\0\u{1}SCAN_REASON_BAD_SIGNATURE\0\u{1}SCAN_REASON_UNKNOWN_KEY\0\u{1}SCAN_REASON_REVOKED_BY_TRANSFER\0\u{1}SCAN_REASON_WRONG_HALL\0\u{1}SCAN_REASON_EVENT_ENDED\0\u{1}SCAN_REASON_NOT_SOLD\0\u{1}SCAN_REASON_HOLD_NOT_PAID\0\u{1}SCAN_REASON_ALREADY_CHECKED_IN\0\u{1}SCAN_REASON_WRONG_EVENT\0\u{1}SCAN_REASON_NOT_YET_VALID\0\u{1}SCAN_REASON_OFFLINE_CONFLICT\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCAN_REASON_UNSPECIFIED\0\u{1}SCAN_REASON_VALID\0\u{1}SCAN_REASON_MALFORMED\0\u{1}SCAN_REASON_UNKNOWN_SEAT\0\u{1}SCAN_REASON_BAD_SIGNATURE\0\u{1}SCAN_REASON_UNKNOWN_KEY\0\u{1}SCAN_REASON_REVOKED_BY_TRANSFER\0\u{1}SCAN_REASON_WRONG_HALL\0\u{1}SCAN_REASON_EVENT_ENDED\0\u{1}SCAN_REASON_NOT_SOLD\0\u{1}SCAN_REASON_HOLD_NOT_PAID\0\u{1}SCAN_REASON_ALREADY_CHECKED_IN\0\u{1}SCAN_REASON_WRONG_EVENT\0\u{1}SCAN_REASON_NOT_YET_VALID\0\u{1}SCAN_REASON_OFFLINE_CONFLICT\0\u{1}SCAN_REASON_OVERRIDE\0")
 }
 
 nonisolated extension Inventory_Seat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -3827,7 +3876,7 @@ nonisolated extension Inventory_ListDoorsRequest: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Inventory_DoorStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DoorStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}terminal_id\0\u{3}hall_id\0\u{3}last_sync_at\0\u{1}report\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}terminal_id\0\u{3}hall_id\0\u{3}last_sync_at\0\u{1}report\0\u{3}overrides_locked_until\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3839,6 +3888,7 @@ nonisolated extension Inventory_DoorStatus: SwiftProtobuf.Message, SwiftProtobuf
       case 2: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._lastSyncAt) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._report) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._overridesLockedUntil) }()
       default: break
       }
     }
@@ -3861,6 +3911,9 @@ nonisolated extension Inventory_DoorStatus: SwiftProtobuf.Message, SwiftProtobuf
     try { if let v = self._report {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
+    try { if let v = self._overridesLockedUntil {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3869,6 +3922,7 @@ nonisolated extension Inventory_DoorStatus: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.hallID != rhs.hallID {return false}
     if lhs._lastSyncAt != rhs._lastSyncAt {return false}
     if lhs._report != rhs._report {return false}
+    if lhs._overridesLockedUntil != rhs._overridesLockedUntil {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4102,6 +4156,76 @@ nonisolated extension Inventory_SearchSeatsResponse: SwiftProtobuf.Message, Swif
   public static func ==(lhs: Inventory_SearchSeatsResponse, rhs: Inventory_SearchSeatsResponse) -> Bool {
     if lhs.seats != rhs.seats {return false}
     if lhs.tooMany != rhs.tooMany {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_OverrideCheckInRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OverrideCheckInRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_code\0\u{3}hall_id\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}scan_id\0\u{3}event_id\0\u{1}reason\0\u{1}supervisor\0\u{1}pin\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.ticketCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.staffID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.terminalID) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.scanID) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.supervisor) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.pin) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ticketCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.ticketCode, fieldNumber: 1)
+    }
+    if !self.hallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 2)
+    }
+    if !self.staffID.isEmpty {
+      try visitor.visitSingularStringField(value: self.staffID, fieldNumber: 3)
+    }
+    if !self.terminalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.terminalID, fieldNumber: 4)
+    }
+    if !self.scanID.isEmpty {
+      try visitor.visitSingularStringField(value: self.scanID, fieldNumber: 5)
+    }
+    if !self.eventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 6)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 7)
+    }
+    if !self.supervisor.isEmpty {
+      try visitor.visitSingularStringField(value: self.supervisor, fieldNumber: 8)
+    }
+    if !self.pin.isEmpty {
+      try visitor.visitSingularStringField(value: self.pin, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_OverrideCheckInRequest, rhs: Inventory_OverrideCheckInRequest) -> Bool {
+    if lhs.ticketCode != rhs.ticketCode {return false}
+    if lhs.hallID != rhs.hallID {return false}
+    if lhs.staffID != rhs.staffID {return false}
+    if lhs.terminalID != rhs.terminalID {return false}
+    if lhs.scanID != rhs.scanID {return false}
+    if lhs.eventID != rhs.eventID {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.supervisor != rhs.supervisor {return false}
+    if lhs.pin != rhs.pin {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -11,7 +11,7 @@ import UsherCore
 struct Devices: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add, list, revoke and roll the devices (door terminals, supervisors, box office) that may call the server.",
-        subcommands: [Add.self, List.self, Revoke.self, Roll.self])
+        subcommands: [Add.self, List.self, Revoke.self, Roll.self, SetPIN.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

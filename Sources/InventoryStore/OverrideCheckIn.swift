@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+import PostgresNIO
+import UsherCore
+
+/// An override as a door asks for it: the scan that was turned away, under a scan id
+/// of its own, and the supervisor's word.
+public struct OverrideRequest: Sendable, Hashable {
+    public var scan: ScanRequest
+    public var reason: String
+    /// The supervisor's device name, and the PIN they typed.
+    public var supervisor: String
+    public var pin: String
+
+    public init(scan: ScanRequest, reason: String, supervisor: String, pin: String) {
+        self.scan = scan
+        self.reason = reason
+        self.supervisor = supervisor
+        self.pin = pin
+    }
+}
+
+extension InventoryStore {
+    /// OverrideCheckIn: lets in a guest a scan turned away, on a supervisor's PIN.
+    ///
+    /// - The PIN first, in a transaction of its own, so that a wrong one is counted
+    ///   even though the call fails (``OverrideLock``, per door, in `override_locks`:
+    ///   every server counts the same). While the door is locked, nothing else is
+    ///   looked at, the PIN included: a lockout that still answered "right" would not
+    ///   stop a guesser.
+    /// - The scan id is the override's own. An original under it (the reply was lost)
+    ///   is replayed by MarkCheckedIn, the one owner of replays; the PIN was checked
+    ///   again first.
+    /// - The ticket is decided again, now (UsherCore): only a denial that
+    ///   ``OverridePolicy/mayOverride(_:)`` is admitted; a ticket that admits by
+    ///   itself now is told to scan again, and a forged or used one is refused.
+    /// - The admission is one transaction: the seat (locked NOWAIT, and only in the
+    ///   state the verdict was decided on), `seat_history`, the `entry_logs` row
+    ///   (ADMIT, SUCCESS, reason override, under the scan id) and the `overrides` row
+    ///   with the supervisor, the reason and the denial. A refusal writes nothing.
+    public func overrideCheckIn(_ request: OverrideRequest) async throws(StoreError) -> ScanReport {
+        guard let scanID = request.scan.scanID else {
+            throw .invalidInput(InputError(field: "scan_id", problem: "is required"))
+        }
+        try await checkSupervisorPIN(request)
+        let verified = TicketCode.verify(request.scan.ticketCode, keyring: keyring)
+        let (lookup, read) = try await scanCall { batches in
+            try await ScanRead.run(verified, scanID: scanID, through: batches)
+        }
+        if read.original != nil { return try await markCheckedIn(request.scan) }
+        let denial = ScanVerdict.decide(lookup, at: request.scan.door, now: read.now, action: .admit)
+        guard denial.reason != .valid else {
+            throw .refused("the ticket admits without an override now; scan it again")
+        }
+        guard OverridePolicy.mayOverride(denial.reason), let found = read.found else {
+            throw .refused("a \(denial.result.rawValue) (\(denial.reason.rawValue)) cannot be overridden: \(denial.message)")
+        }
+        let logger = self.logger
+        let keyring = self.keyring
+        let scan = request.scan
+        let seen = found.seat.revision
+        return try await transaction(seatID: found.seat.seatID) { connection in
+            let change = try await Self.applySeatEvent(
+                found.seat.seatID, action: "OVERRIDE", userID: scan.staffID,
+                detail: "terminal \(scan.terminalID), staff \(scan.staffID), supervisor \(request.supervisor): "
+                    + "\(request.reason) (was \(denial.result.rawValue): \(denial.reason.rawValue))",
+                transferID: nil,
+                event: { state, now, seat throws(SeatRuleViolation) in
+                    // The denial was decided on this revision; anything since is another story.
+                    guard seat.revision == seen else { throw .changedSince }
+                    return try state.overrideCheckIn(CheckIn(at: now, terminalID: scan.terminalID, staffID: scan.staffID))
+                },
+                keyring: keyring, on: connection, logger: logger)
+            guard case .checkedIn(let checkIn) = change.effect else { throw StoreError.internalError("the override admitted no one") }
+            let message = "Admitted by override (\(request.supervisor)): \(request.reason). "
+                + "Was \(denial.result.rawValue): \(denial.message)"
+            let logged = try await connection.query(
+                """
+                INSERT INTO entry_logs (seat_id, scanned_by_staff_id, terminal_id, action, result, reason, message,
+                                        hall_id_presented, hall_id_expected, scan_id, code_sha256, event_id_presented,
+                                        scanned_at)
+                VALUES (\(change.seat.seatID), \(scan.staffID), \(scan.terminalID), 'ADMIT', 'SUCCESS',
+                        \(ScanReason.override.rawValue), \(message), \(scan.doorHallID), \(change.seat.hallID),
+                        \(scanID), \(scan.codeDigest), \(scan.doorEventID), \(checkIn.at))
+                RETURNING log_id
+                """, logger: logger
+            ).collect()
+            guard let logID = try logged.first?.decode(Int64.self) else {
+                throw StoreError.internalError("the override's log row was not written")
+            }
+            try await connection.query(
+                """
+                INSERT INTO overrides (log_id, supervisor, reason, denied_result, denied_reason, denied_message,
+                                       terminal_id, staff_id)
+                VALUES (\(logID), \(request.supervisor), \(request.reason), \(denial.result.rawValue),
+                        \(denial.reason.rawValue), \(denial.message), \(scan.terminalID), \(scan.staffID))
+                """, logger: logger)
+            let verdict = ScanVerdict(reason: .override, firstCheckIn: checkIn, message: message)
+            return ScanReport(
+                verdict: verdict, seat: change.seat, hallName: found.hallName, eventName: found.eventName,
+                checkedInAt: checkIn.at, replayed: false, scanID: scanID, logID: logID)
+        }
+    }
+
+    /// Checks the supervisor's PIN against their device, and counts a wrong one
+    /// against the door (committed, then thrown). Any name that is not an enrolled
+    /// supervisor's or admin's device with a PIN is a wrong PIN too, told the same
+    /// way: the door learns nothing about which part was wrong.
+    private func checkSupervisorPIN(_ request: OverrideRequest) async throws(StoreError) {
+        let logger = self.logger
+        let terminalID = request.scan.terminalID
+        enum Check: Sendable {
+            case right
+            case locked(until: Date)
+            case wrong(OverrideLock.Outcome)
+        }
+        let check = try await transaction { connection -> Check in
+            // One door's PIN checks in turn, on every server, whether or not it has a row yet.
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtext('usher.override_locks'), hashtext(\(terminalID)))", logger: logger)
+            let row = try await connection.query(
+                """
+                SELECT now(), l.failures, l.locked_until
+                FROM (SELECT 1) one LEFT JOIN override_locks l ON l.terminal_id = \(terminalID)
+                """, logger: logger
+            ).collect().first
+            guard let (now, failures, lockedUntil) = try row?.decode((Date, Int32?, Date?).self) else {
+                throw StoreError.internalError("no clock for the PIN check")
+            }
+            let before = OverrideLock(failures: Int(failures ?? 0), lockedUntil: lockedUntil)
+            var lock = before
+            if let until = lock.locked(at: now) { return .locked(until: until) }
+            let stored = try await connection.query(
+                """
+                SELECT pin_sha256, pin_salt, pin_rounds FROM devices
+                WHERE name = \(request.supervisor) AND role IN ('supervisor', 'admin') AND revoked_at IS NULL
+                  AND pin_sha256 IS NOT NULL
+                """, logger: logger
+            ).collect().first
+            var right = false
+            if let (hash, salt, rounds) = try stored?.decode((Data, Data, Int32).self) {
+                right = try SupervisorPIN(hash: hash, salt: salt, rounds: Int(rounds)).matches(request.pin)
+            }
+            let check: Check
+            if right {
+                lock.rightPIN()
+                check = .right
+            } else {
+                check = .wrong(lock.wrongPIN(at: now))
+            }
+            // Written only when it changed: a right PIN on a clean door writes nothing.
+            if lock != before {
+                try await connection.query(
+                    """
+                    INSERT INTO override_locks (terminal_id, failures, locked_until, last_failure_at)
+                    VALUES (\(terminalID), \(Int32(lock.failures)), \(lock.lockedUntil), CASE WHEN \(right) THEN NULL ELSE now() END)
+                    ON CONFLICT (terminal_id) DO UPDATE
+                    SET failures = excluded.failures, locked_until = excluded.locked_until,
+                        last_failure_at = coalesce(excluded.last_failure_at, override_locks.last_failure_at)
+                    """, logger: logger)
+            }
+            return check
+        }
+        switch check {
+        case .right:
+            return
+        case .locked(let until):
+            throw .refused(
+                "overrides are locked on this door until \(Timestamps.utc(until)) after "
+                    + "\(OverridePolicy.maximumFailures) wrong PINs")
+        case .wrong(.wrong(let left)):
+            throw .permissionDenied(
+                "wrong supervisor or PIN; \(left) more wrong \(left == 1 ? "PIN locks" : "PINs lock") overrides on this door "
+                    + "for \(Int(OverridePolicy.lockout / 60)) minutes")
+        case .wrong(.lockedNow(let until)):
+            throw .permissionDenied(
+                "wrong supervisor or PIN; overrides are now locked on this door until \(Timestamps.utc(until))")
+        }
+    }
+}
