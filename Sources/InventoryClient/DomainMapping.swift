@@ -25,7 +25,7 @@ extension Seat {
         self.init(
             seatID: proto.seatID, eventID: proto.eventID, hallID: proto.hallID, section: proto.section, row: proto.row,
             number: Int(proto.number), state: state, updatedAt: proto.updatedAt.date, revision: proto.revision,
-            ticketSerial: 0)
+            ticketSerial: 0, outsideSince: proto.hasOutsideSince ? proto.outsideSince.date : nil)
     }
 }
 
@@ -47,6 +47,8 @@ extension ScanReason {
         case .alreadyCheckedIn: self = .alreadyCheckedIn
         case .offlineConflict: self = .offlineConflict
         case .override: self = .override
+        case .reentry: self = .reentry
+        case .exit: self = .exit
         case .unspecified, .UNRECOGNIZED:
             throw InventoryClientError(kind: .serverError, userMessage: "the server sent a verdict without a known reason")
         }
@@ -250,7 +252,9 @@ extension OccupancyReport {
                     doorsAt: hall.hasDoorsAt ? hall.doorsAt.date : hall.startsAt.date.addingTimeInterval(-EventWindow.defaultDoorsBeforeStart),
                     startsAt: hall.startsAt.date, endsAt: hall.endsAt.date, capacity: Int(hall.capacity),
                     available: Int(hall.available), held: Int(hall.held), sold: Int(hall.sold),
-                    checkedIn: Int(hall.checkedIn), admissionsPerMinute: hall.admissionsPerMinute.map { Int($0) })
+                    checkedIn: Int(hall.checkedIn), admissionsPerMinute: hall.admissionsPerMinute.map { Int($0) },
+                    insideNow: Int(hall.insideNow),
+                    doorFlows: hall.doorFlows.map { DoorFlow(terminalID: $0.terminalID, entries: Int($0.entries), exits: Int($0.exits)) })
             },
             asOf: proto.asOf.date, databaseWarning: proto.databaseWarning.isEmpty ? nil : proto.databaseWarning)
     }

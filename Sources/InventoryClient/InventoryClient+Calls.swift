@@ -117,7 +117,7 @@ extension InventoryClient {
     /// OverrideCheckIn: lets in the guest `code` was turned away for, on a supervisor's
     /// PIN. `scanID` is the override's own (not the denied scan's); retried with it, the
     /// server replays its first answer. A wrong PIN is `.permissionDenied`, a locked
-    /// door `.refused`, neither retried.
+    /// door `.rejected`, neither retried.
     public func overrideCheckIn(
         _ code: String, at door: Door, scanID: String, reason: String, supervisor: String, pin: String
     ) async throws(InventoryClientError) -> ScanReport {

@@ -312,7 +312,8 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 "reason": "\(override.reason)", "replayed": "\(outcome.replayed)",
             ])
         var response = Inventory_MarkCheckedInResponse(outcome)
-        if response.hasSeat { Self.withholdOwners(&response.seat, result: outcome.verdict.result) }
+        // The seat may be another hall's, or a hold's: a door is told no owner ids here.
+        if response.hasSeat { Self.withholdOwners(&response.seat, result: .unpaid) }
         return response
     }
 

@@ -28,6 +28,7 @@ extension Inventory_Seat {
         case .available, .sold:
             break
         }
+        if let out = seat.outsideSince { outsideSince = Google_Protobuf_Timestamp(date: out) }
         updatedAt = Google_Protobuf_Timestamp(date: seat.updatedAt)
         revision = seat.revision
     }
@@ -75,6 +76,8 @@ extension Inventory_ScanReason {
         case .alreadyCheckedIn: self = .alreadyCheckedIn
         case .offlineConflict: self = .offlineConflict
         case .override: self = .override
+        case .reentry: self = .reentry
+        case .exit: self = .exit
         }
     }
 }
@@ -303,6 +306,14 @@ extension Inventory_GetHallOccupancyResponse {
                 $0.sold = UInt32(clamping: hall.sold)
                 $0.checkedIn = UInt32(clamping: hall.checkedIn)
                 $0.admissionsPerMinute = hall.admissionsPerMinute.map { UInt32(clamping: $0) }
+                $0.insideNow = UInt32(clamping: hall.insideNow)
+                $0.doorFlows = hall.doorFlows.map { flow in
+                    .with {
+                        $0.terminalID = flow.terminalID
+                        $0.entries = UInt32(clamping: flow.entries)
+                        $0.exits = UInt32(clamping: flow.exits)
+                    }
+                }
             }
         }
         asOf = Google_Protobuf_Timestamp(date: report.asOf)

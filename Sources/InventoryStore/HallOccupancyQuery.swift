@@ -5,8 +5,9 @@ import UsherCore
 
 extension InventoryStore {
     /// GetHallOccupancy: per event (every event, or only `eventID`), the hall's
-    /// capacity, its seats by stored status, and successful admissions in each of the
-    /// last ``HallOccupancy/window`` minutes.
+    /// capacity, its seats by stored status, who is inside now (admitted and not
+    /// scanned out), successful admissions in each of the last ``HallOccupancy/window``
+    /// minutes, and each door's entries and exits over them.
     ///
     /// - One REPEATABLE READ READ ONLY transaction: counts, arrivals and `asOf` (the
     ///   database's now()) describe one moment. It may run on a standby (`--read-url`).
@@ -30,7 +31,8 @@ extension InventoryStore {
                            count(*) FILTER (WHERE status = 'AVAILABLE') AS available,
                            count(*) FILTER (WHERE status = 'HELD') AS held,
                            count(*) FILTER (WHERE status = 'SOLD') AS sold,
-                           count(*) FILTER (WHERE status = 'CHECKED_IN') AS checked_in
+                           count(*) FILTER (WHERE status = 'CHECKED_IN') AS checked_in,
+                           count(*) FILTER (WHERE status = 'CHECKED_IN' AND outside_since IS NULL) AS inside_now
                     FROM seats
                     WHERE \(eventID)::text IS NULL OR event_id = \(eventID)
                     GROUP BY event_id
@@ -39,7 +41,7 @@ extension InventoryStore {
                        e.ends_at,
                        coalesce(c.capacity, 0) AS capacity, coalesce(c.available, 0) AS available,
                        coalesce(c.held, 0) AS held, coalesce(c.sold, 0) AS sold,
-                       coalesce(c.checked_in, 0) AS checked_in, now() AS as_of
+                       coalesce(c.checked_in, 0) AS checked_in, coalesce(c.inside_now, 0) AS inside_now, now() AS as_of
                 FROM events e
                 JOIN halls h ON h.hall_id = e.hall_id
                 LEFT JOIN counts c ON c.event_id = e.event_id
@@ -67,7 +69,8 @@ extension InventoryStore {
                         held: Int(try r["held"].decode(Int64.self)),
                         sold: Int(try r["sold"].decode(Int64.self)),
                         checkedIn: Int(try r["checked_in"].decode(Int64.self)),
-                        admissionsPerMinute: Array(repeating: 0, count: window)))
+                        admissionsPerMinute: Array(repeating: 0, count: window),
+                        insideNow: Int(try r["inside_now"].decode(Int64.self))))
             }
 
             // Sliding one-minute buckets ending at now(): minute 0 is (now-1m, now].
@@ -82,7 +85,7 @@ extension InventoryStore {
                 FROM entry_logs l
                 JOIN seats s ON s.seat_id = l.seat_id
                 WHERE l.scanned_at > now() - make_interval(mins => \(Int32(window)))
-                  AND l.action = 'ADMIT' AND l.result = 'SUCCESS' AND l.replay_of IS NULL
+                  AND l.action = 'ADMIT' AND l.result = 'SUCCESS' AND l.replay_of IS NULL AND l.reason <> 're-entry'
                   AND NOT EXISTS (SELECT 1 FROM annulments a WHERE a.admission_log_id = l.log_id)
                   AND (\(eventID)::text IS NULL OR s.event_id = \(eventID))
                 GROUP BY 1, 2
@@ -90,6 +93,26 @@ extension InventoryStore {
             for try await (event, minutesAgo, admissions) in arrivals.decode((String, Int32, Int64).self) {
                 guard let i = index[event] else { continue }  // cannot happen: seats reference events
                 halls[i].admissionsPerMinute[window - 1 - Int(minutesAgo)] += Int(admissions)
+            }
+            // Per door: who came in (admissions, re-entries, overrides; not undone ones)
+            // and who went out, over the same window, through `entry_logs_flow`.
+            let flows = try await connection.query(
+                """
+                SELECT s.event_id, l.terminal_id,
+                       count(*) FILTER (WHERE l.action = 'ADMIT') AS entries,
+                       count(*) FILTER (WHERE l.action = 'EXIT') AS exits
+                FROM entry_logs l
+                JOIN seats s ON s.seat_id = l.seat_id
+                WHERE l.scanned_at > now() - make_interval(mins => \(Int32(window)))
+                  AND l.action IN ('ADMIT', 'EXIT') AND l.result = 'SUCCESS' AND l.replay_of IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM annulments a WHERE a.admission_log_id = l.log_id)
+                  AND (\(eventID)::text IS NULL OR s.event_id = \(eventID))
+                GROUP BY 1, 2
+                ORDER BY count(*) DESC, l.terminal_id
+                """, logger: logger)
+            for try await (event, terminal, entries, exits) in flows.decode((String, String, Int64, Int64).self) {
+                guard let i = index[event] else { continue }
+                halls[i].doorFlows.append(DoorFlow(terminalID: terminal, entries: Int(entries), exits: Int(exits)))
             }
             if asOf == nil { asOf = try await databaseNow(on: connection, logger: logger) }
             return OccupancyReport(halls: halls, asOf: asOf ?? Date())

@@ -149,6 +149,6 @@ extension InventoryStore {
             through: batches)
         return ScanReport(
             verdict: verdict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
-            checkedInAt: original.reason == .valid ? original.scannedAt : nil, replayed: true, scanID: request.scanID, logID: log.logID)
+            checkedInAt: original.reason.result == .success ? original.scannedAt : nil, replayed: true, scanID: request.scanID, logID: log.logID)
     }
 }

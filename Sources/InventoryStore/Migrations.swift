@@ -363,6 +363,29 @@ enum Migrations {
                 )
                 """,
             ]),
+        Migration(
+            version: 12, name: "entry and exit",
+            statements: [
+                // Whether a show lets guests step out and back in (the venue's `reentry`).
+                "ALTER TABLE events ADD COLUMN reentry boolean NOT NULL DEFAULT false",
+                // Set while a checked-in guest is out (an exit scan); only a checked-in seat.
+                """
+                ALTER TABLE seats ADD COLUMN outside_since timestamptz,
+                                  ADD CONSTRAINT seats_outside_only_checked_in
+                                      CHECK (outside_since IS NULL OR status = 'CHECKED_IN')
+                """,
+                "ALTER TABLE entry_logs DROP CONSTRAINT entry_logs_action_check",
+                "ALTER TABLE entry_logs ADD CONSTRAINT entry_logs_action_check CHECK (action IN ('VERIFY', 'ADMIT', 'ANNUL', 'EXIT'))",
+                // An exit that was not recorded is logged with its reason and no verdict.
+                "ALTER TABLE entry_logs DROP CONSTRAINT entry_logs_refusal",
+                """
+                ALTER TABLE entry_logs ADD CONSTRAINT entry_logs_refusal
+                    CHECK ((result IS NULL) = (reason IN ('scan id reused', 'scan annulled', 'not inside', 'no re-entry',
+                                                          'already outside')))
+                """,
+                // Entries and exits per door over the last minutes (GetHallOccupancy).
+                "CREATE INDEX entry_logs_flow ON entry_logs (scanned_at, terminal_id) WHERE action IN ('ADMIT', 'EXIT') AND result = 'SUCCESS'",
+            ]),
     ]
 }
 

@@ -23,31 +23,34 @@ public struct OverrideRequest: Sendable, Hashable {
 extension InventoryStore {
     /// OverrideCheckIn: lets in a guest a scan turned away, on a supervisor's PIN.
     ///
-    /// - The PIN first, in a transaction of its own, so that a wrong one is counted
-    ///   even though the call fails (``OverrideLock``, per door, in `override_locks`:
-    ///   every server counts the same). While the door is locked, nothing else is
-    ///   looked at, the PIN included: a lockout that still answered "right" would not
-    ///   stop a guesser.
-    /// - The scan id is the override's own. An original under it (the reply was lost)
-    ///   is replayed by MarkCheckedIn, the one owner of replays; the PIN was checked
-    ///   again first.
+    /// - The scan id is the override's own. An original under it (a retry after a lost
+    ///   reply) is replayed by MarkCheckedIn, the one owner of replays, before anything
+    ///   else: a guest let in is never turned away by a retry, not even on a door
+    ///   locked out since. The id is bound to this terminal and code, so a replay
+    ///   tells the door nothing it was not told.
+    /// - Then the PIN (``checkSupervisorPIN(_:)``): a wrong one is counted against the
+    ///   door, committed, even though the call fails.
     /// - The ticket is decided again, now (UsherCore): only a denial that
-    ///   ``OverridePolicy/mayOverride(_:)`` is admitted; a ticket that admits by
-    ///   itself now is told to scan again, and a forged or used one is refused.
-    /// - The admission is one transaction: the seat (locked NOWAIT, and only in the
-    ///   state the verdict was decided on), `seat_history`, the `entry_logs` row
-    ///   (ADMIT, SUCCESS, reason override, under the scan id) and the `overrides` row
-    ///   with the supervisor, the reason and the denial. A refusal writes nothing.
+    ///   ``OverridePolicy/mayOverride(_:)`` is admitted; a ticket that admits by itself
+    ///   now is told to scan again, a forged or used one is refused. The first denial
+    ///   is the one overridden; an unsold seat behind it is written down too.
+    /// - The admission is one transaction: the seat (locked NOWAIT, only in the state
+    ///   the verdict was decided on), `seat_history`, the `entry_logs` row (ADMIT,
+    ///   SUCCESS, reason override, under the scan id) and the `overrides` row with the
+    ///   supervisor, the reason and the denial. A refusal writes nothing.
+    /// - A racing retry of the same override (the unique scan id) or a busy seat makes
+    ///   the transaction fail as a whole; then the original, if one committed, is
+    ///   replayed, and otherwise a busy seat is UNAVAILABLE (retry the same override).
     public func overrideCheckIn(_ request: OverrideRequest) async throws(StoreError) -> ScanReport {
         guard let scanID = request.scan.scanID else {
             throw .invalidInput(InputError(field: "scan_id", problem: "is required"))
         }
-        try await checkSupervisorPIN(request)
         let verified = TicketCode.verify(request.scan.ticketCode, keyring: keyring)
         let (lookup, read) = try await scanCall { batches in
             try await ScanRead.run(verified, scanID: scanID, through: batches)
         }
         if read.original != nil { return try await markCheckedIn(request.scan) }
+        try await checkSupervisorPIN(request)
         let denial = ScanVerdict.decide(lookup, at: request.scan.door, now: read.now, action: .admit)
         guard denial.reason != .valid else {
             throw .refused("the ticket admits without an override now; scan it again")
@@ -55,10 +58,26 @@ extension InventoryStore {
         guard OverridePolicy.mayOverride(denial.reason), let found = read.found else {
             throw .refused("a \(denial.result.rawValue) (\(denial.reason.rawValue)) cannot be overridden: \(denial.message)")
         }
+        do {
+            return try await admitOverride(request, scanID: scanID, denial: denial, found: found)
+        } catch {
+            // A retry of this override may have won the race: its answer is ours.
+            let again = try await scanCall { batches in try await ScanRead.run(verified, scanID: scanID, through: batches) }
+            if again.row.original != nil { return try await markCheckedIn(request.scan) }
+            if case .seatBusy = error { throw .unavailable("the seat is being changed; try the same override again") }
+            throw error
+        }
+    }
+
+    private func admitOverride(
+        _ request: OverrideRequest, scanID: String, denial: ScanVerdict, found: ScanRead.Found
+    ) async throws(StoreError) -> ScanReport {
         let logger = self.logger
         let keyring = self.keyring
         let scan = request.scan
         let seen = found.seat.revision
+        // Hall or time is the denial said; an unpaid seat behind it is let in too, and said.
+        let deniedMessage = denial.message + (found.seat.status == .sold ? "" : "; the seat was \(found.seat.status.rawValue)")
         return try await transaction(seatID: found.seat.seatID) { connection in
             let change = try await Self.applySeatEvent(
                 found.seat.seatID, action: "OVERRIDE", userID: scan.staffID,
@@ -73,7 +92,7 @@ extension InventoryStore {
                 keyring: keyring, on: connection, logger: logger)
             guard case .checkedIn(let checkIn) = change.effect else { throw StoreError.internalError("the override admitted no one") }
             let message = "Admitted by override (\(request.supervisor)): \(request.reason). "
-                + "Was \(denial.result.rawValue): \(denial.message)"
+                + "Was \(denial.result.rawValue): \(deniedMessage)"
             let logged = try await connection.query(
                 """
                 INSERT INTO entry_logs (seat_id, scanned_by_staff_id, terminal_id, action, result, reason, message,
@@ -93,7 +112,7 @@ extension InventoryStore {
                 INSERT INTO overrides (log_id, supervisor, reason, denied_result, denied_reason, denied_message,
                                        terminal_id, staff_id)
                 VALUES (\(logID), \(request.supervisor), \(request.reason), \(denial.result.rawValue),
-                        \(denial.reason.rawValue), \(denial.message), \(scan.terminalID), \(scan.staffID))
+                        \(denial.reason.rawValue), \(deniedMessage), \(scan.terminalID), \(scan.staffID))
                 """, logger: logger)
             let verdict = ScanVerdict(reason: .override, firstCheckIn: checkIn, message: message)
             return ScanReport(
@@ -105,10 +124,30 @@ extension InventoryStore {
     /// Checks the supervisor's PIN against their device, and counts a wrong one
     /// against the door (committed, then thrown). Any name that is not an enrolled
     /// supervisor's or admin's device with a PIN is a wrong PIN too, told the same
-    /// way: the door learns nothing about which part was wrong.
+    /// way and hashed the same way (against a stand-in), so neither the answer nor
+    /// its time says which part was wrong. The hash (about 0.1 s of CPU) runs outside
+    /// any transaction: no connection or lock waits on it.
     private func checkSupervisorPIN(_ request: OverrideRequest) async throws(StoreError) {
         let logger = self.logger
         let terminalID = request.scan.terminalID
+        let supervisor = request.supervisor
+        let stored = try await transaction { connection -> SupervisorPIN? in
+            let row = try await connection.query(
+                """
+                SELECT pin_sha256, pin_salt, pin_rounds FROM devices
+                WHERE name = \(supervisor) AND role IN ('supervisor', 'admin') AND revoked_at IS NULL
+                  AND pin_sha256 IS NOT NULL
+                """, logger: logger
+            ).collect().first
+            guard let (hash, salt, rounds) = try row?.decode((Data, Data, Int32).self) else { return nil }
+            return SupervisorPIN(hash: hash, salt: salt, rounds: Int(rounds))
+        }
+        let right: Bool
+        do {
+            right = try (stored ?? SupervisorPIN.standIn).matches(request.pin) && stored != nil
+        } catch {
+            throw .internalError("could not check the PIN: \(error)")
+        }
         enum Check: Sendable {
             case right
             case locked(until: Date)
@@ -128,19 +167,10 @@ extension InventoryStore {
                 throw StoreError.internalError("no clock for the PIN check")
             }
             let before = OverrideLock(failures: Int(failures ?? 0), lockedUntil: lockedUntil)
+            // While locked, the PIN's answer is not given, right or wrong: a lockout
+            // that still said "right" would not stop a guesser.
+            if let until = before.locked(at: now) { return .locked(until: until) }
             var lock = before
-            if let until = lock.locked(at: now) { return .locked(until: until) }
-            let stored = try await connection.query(
-                """
-                SELECT pin_sha256, pin_salt, pin_rounds FROM devices
-                WHERE name = \(request.supervisor) AND role IN ('supervisor', 'admin') AND revoked_at IS NULL
-                  AND pin_sha256 IS NOT NULL
-                """, logger: logger
-            ).collect().first
-            var right = false
-            if let (hash, salt, rounds) = try stored?.decode((Data, Data, Int32).self) {
-                right = try SupervisorPIN(hash: hash, salt: salt, rounds: Int(rounds)).matches(request.pin)
-            }
             let check: Check
             if right {
                 lock.rightPIN()

@@ -11,6 +11,8 @@ import PostgresNIO
 final class ScanBatches: Sendable {
     let reads: BatchQueue<ScanRead, ScanRead.Row>
     let admissions: BatchQueue<AdmissionWrite, AdmissionWrite.Row?>
+    /// Exits and re-entries (``PresenceWrite``).
+    let presence: BatchQueue<PresenceWrite, PresenceWrite.Row?>
     private let synchronousLogs: BatchQueue<EntryLog.Insert, EntryLog.Written>
     private let relaxedLogs: BatchQueue<EntryLog.Insert, EntryLog.Written>
 
@@ -20,6 +22,9 @@ final class ScanBatches: Sendable {
         }
         admissions = BatchQueue(nodes: nodes, logger: logger, leaseBound: leaseBound, conflictKeys: \.conflictKeys) { writes, connection, logger in
             try await AdmissionWrite.batch(writes, on: connection, logger: logger)
+        }
+        presence = BatchQueue(nodes: nodes, logger: logger, leaseBound: leaseBound, conflictKeys: \.conflictKeys) { writes, connection, logger in
+            try await PresenceWrite.batch(writes, on: connection, logger: logger)
         }
         synchronousLogs = BatchQueue(nodes: nodes, logger: logger, leaseBound: leaseBound) { rows, connection, logger in
             try await EntryLog.batch(rows, durability: .synchronous, on: connection, logger: logger)

@@ -48,7 +48,7 @@ struct ScanRead: Sendable {
         static let sql = """
             SELECT r.ordinal, now() AS db_now, \(SeatRow.columns(of: "s")),
                    e.doors_at AS event_doors_at, e.starts_at AS event_starts_at, e.ends_at AS event_ends_at,
-                   e.name AS event_name, h.name AS hall_name, \(EntryLog.Original.columns(of: "o"))
+                   e.name AS event_name, e.reentry AS event_reentry, h.name AS hall_name, \(EntryLog.Original.columns(of: "o"))
             FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(seat_id, scan_id, ordinal)
             LEFT JOIN LATERAL (SELECT * FROM seats WHERE seat_id = r.seat_id LIMIT 1) s ON true
             LEFT JOIN events e ON e.event_id = s.event_id
@@ -78,7 +78,8 @@ struct ScanRead: Sendable {
                         eventID: seat.eventID, hallID: seat.hallID, name: try r["event_name"].decode(String.self),
                         doorsAt: try r["event_doors_at"].decode(Date.self),
                         startsAt: try r["event_starts_at"].decode(Date.self),
-                        endsAt: try r["event_ends_at"].decode(Date.self)),
+                        endsAt: try r["event_ends_at"].decode(Date.self),
+                        reentry: try r["event_reentry"].decode(Bool.self)),
                     hallName: try r["hall_name"].decode(String.self))
             }
             return (
@@ -115,7 +116,8 @@ extension ScanRead {
         if case .failure(let error) = verified { return (.unreadable(error.reason), row) }
         guard let claims, let found = row.found else { return (.unknownSeat, row) }
         let subject = ScanSubject(
-            seatID: found.seat.seatID, event: found.event, state: found.seat.state, ticketSerial: found.seat.ticketSerial)
+            seatID: found.seat.seatID, event: found.event, state: found.seat.state, ticketSerial: found.seat.ticketSerial,
+            outsideSince: found.seat.outsideSince)
         return (.found(subject, codeSerial: claims.serial), row)
     }
 }

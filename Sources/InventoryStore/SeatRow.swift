@@ -18,7 +18,7 @@ enum SeatRow {
     static let columns = """
         seat_id, event_id, hall_id, section, row_label, seat_number, status, owner_user_id, \
         held_by_user_id, held_until, order_id, checked_in_at, checked_in_terminal_id, \
-        checked_in_staff_id, revision, ticket_serial, updated_at, last_transfer_id
+        checked_in_staff_id, revision, ticket_serial, updated_at, last_transfer_id, outside_since
         """
 
     /// ``columns`` qualified by a table alias, for queries that join seats to tables
@@ -69,7 +69,8 @@ enum SeatRow {
             updatedAt: try r["updated_at"].decode(Date.self),
             revision: try r["revision"].decode(Int64.self),
             ticketSerial: try r["ticket_serial"].decode(Int64.self),
-            lastTransferID: try r["last_transfer_id"].decode(String?.self))
+            lastTransferID: try r["last_transfer_id"].decode(String?.self),
+            outsideSince: try r["outside_since"].decode(Date?.self))
     }
 
     /// Reads one seat, optionally locking it. `NOWAIT`: a busy seat fails fast with
@@ -113,6 +114,7 @@ enum SeatRow {
                 held_by_user_id = \(holder), held_until = \(heldUntil), order_id = \(orderID),
                 checked_in_at = \(checkIn?.at), checked_in_terminal_id = \(checkIn?.terminalID),
                 checked_in_staff_id = \(checkIn?.staffID),
+                outside_since = NULL,
                 ticket_serial = ticket_serial + \(serialStep),
                 last_transfer_id = CASE WHEN \(transfer.isTransfer) THEN \(transfer.id) ELSE last_transfer_id END,
                 revision = revision + 1, updated_at = now()

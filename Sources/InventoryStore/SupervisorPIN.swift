@@ -14,6 +14,10 @@ struct SupervisorPIN: Sendable, Hashable {
 
     static let defaultRounds = 210_000
 
+    /// Hashed against when the named supervisor has no PIN, so that a wrong name
+    /// costs the same time as a wrong PIN. Matches nothing the caller is told of.
+    static let standIn = SupervisorPIN(hash: Data(count: 32), salt: Data("usher.stand-in".utf8), rounds: defaultRounds)
+
     /// Hashes `pin` with a fresh salt.
     static func make(_ pin: String) throws -> SupervisorPIN {
         var salt = Data(count: 16)

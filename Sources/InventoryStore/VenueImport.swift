@@ -87,12 +87,12 @@ extension InventoryStore {
                 }
                 try await connection.query(
                     """
-                    INSERT INTO events (event_id, hall_id, name, doors_at, starts_at, ends_at)
+                    INSERT INTO events (event_id, hall_id, name, doors_at, starts_at, ends_at, reentry)
                     VALUES (\(event.id), \(event.hallID), \(event.name), \(event.doorsAt), \(event.startsAt),
-                            \(event.endsAt))
+                            \(event.endsAt), \(event.reentry))
                     ON CONFLICT (event_id) DO UPDATE
                     SET name = EXCLUDED.name, doors_at = EXCLUDED.doors_at, starts_at = EXCLUDED.starts_at,
-                        ends_at = EXCLUDED.ends_at
+                        ends_at = EXCLUDED.ends_at, reentry = EXCLUDED.reentry
                     """, logger: logger)
             }
             // One statement for all seats: arrays bound as parameters, unnested server-side.

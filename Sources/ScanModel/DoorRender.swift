@@ -223,7 +223,7 @@ extension DoorState {
         case .malformed: lines.append("Reason: not a ticket code (damaged or misread)")
         case .holdNotPaid: lines.append("Reason: the seat is on hold and not paid")
         case .offlineConflict: lines.append("Reason: already admitted (an offline admission the server refused)")
-        case .override: lines.append(report.verdict.message)
+        case .override, .reentry, .exit: lines.append(report.verdict.message)
         case .notSold: lines.append("Reason: the seat was never sold")
         case .valid: break
         }

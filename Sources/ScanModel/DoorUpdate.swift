@@ -468,6 +468,8 @@ extension DoorState {
             {
                 recent[index].state = .verdict(.success)
                 recent[index].admittedAs = report.scanID
+                // The row is the admission now: `u` counts its 2 minutes from here.
+                recent[index].at = report.checkedInAt ?? now
                 denied[was] = max(0, denied[was, default: 0] - 1)
                 admitted += 1
             }
@@ -476,7 +478,13 @@ extension DoorState {
             banner = .verdict(report, admitted: true, clearAt: nil)
             return settings.bell ? [.bell(VerdictLook.of(.success, ascii: settings.ascii).bell)] : []
         case .failure(let failure):
-            if showsBanner { banner = .notice("Not let in: \(failure.message)") }
+            // No answer is not a no: the server may have let the guest in, and `o`
+            // again is the same override (replayed if it was).
+            let said =
+                failure.mayHaveActed
+                ? "No answer for the override: \(failure.message). Press o to try the same override again"
+                : "Not let in: \(failure.message)"
+            if showsBanner { banner = .notice(said) }
             return settings.bell ? [.bell(.attention)] : []
         }
     }

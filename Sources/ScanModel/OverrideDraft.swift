@@ -39,7 +39,7 @@ public struct OverrideDraft: Sendable, Hashable {
     }
 
     /// Reason: 1–4 pick one when none is typed, or type one. Supervisor: type the
-    /// device name (kept from the last override). PIN: digits only. Enter goes on
+    /// device name (kept from the last override). PIN: 4 to 8 digits. Enter goes on
     /// (not without an answer); Backspace deletes; Esc gives up.
     public func key(_ key: TerminalKey) -> Outcome {
         var draft = self
@@ -47,9 +47,11 @@ public struct OverrideDraft: Sendable, Hashable {
         case .escape:
             return .cancel
         case .enter:
+            // Keys reach the questions as typed: a scanner firing into any of them is a
+            // scan (the next guest), never a reason, a name or a PIN.
+            if let code = ScannerInput.ticketCode(in: typed) { return .scan(code) }
             switch step {
             case .reason:
-                if let code = ScannerInput.ticketCode(in: reason) { return .scan(code) }
                 draft.reason = reason.trimmingCharacters(in: .whitespaces)
                 guard !draft.reason.isEmpty else { return .asking(self) }
                 draft.step = .supervisor
@@ -77,12 +79,22 @@ public struct OverrideDraft: Sendable, Hashable {
             case .supervisor:
                 if supervisor.count < 64 { draft.supervisor.append(c) }
             case .pin:
-                if c.isASCII, c.isNumber, pin.count < 8 { draft.pin.append(c) }
+                // Kept whole until Enter (a scan is told by its text); only digits are a PIN.
+                if pin.count < ScannerInput.maximumLength { draft.pin.append(c) }
             }
         case .tab, .interrupt, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end:
             break
         }
         return .asking(draft)
+    }
+
+    /// What is being typed now.
+    private var typed: String {
+        switch step {
+        case .reason: reason
+        case .supervisor: supervisor
+        case .pin: pin
+        }
     }
 
     /// The questions as lines for a box.

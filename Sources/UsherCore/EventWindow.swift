@@ -13,14 +13,19 @@ public struct EventWindow: Sendable, Hashable {
     public var startsAt: Date
     /// The first moment a ticket no longer admits.
     public var endsAt: Date
+    /// Guests may step out and come back in (the venue's `reentry`); default no.
+    public var reentry: Bool
 
-    public init(eventID: String, hallID: String, name: String, doorsAt: Date, startsAt: Date, endsAt: Date) {
+    public init(
+        eventID: String, hallID: String, name: String, doorsAt: Date, startsAt: Date, endsAt: Date, reentry: Bool = false
+    ) {
         self.eventID = eventID
         self.hallID = hallID
         self.name = name
         self.doorsAt = doorsAt
         self.startsAt = startsAt
         self.endsAt = endsAt
+        self.reentry = reentry
     }
 
     /// Doors open this long before the start unless the venue says otherwise.

@@ -79,15 +79,20 @@ public struct HallOccupancy: Sendable, Hashable {
     public var held: Int
     /// Sold and not yet inside.
     public var sold: Int
-    /// Admitted: inside now (Usher does not record exits).
+    /// Admitted (checked in), inside now or stepped out.
     public var checkedIn: Int
     /// Successful admissions in each of the last 15 minutes, oldest first; the
-    /// last entry is the minute that ends now.
+    /// last entry is the minute that ends now. Re-entries are not admissions.
     public var admissionsPerMinute: [Int]
+    /// Admitted and not stepped out (exit scans, on events with re-entry).
+    public var insideNow: Int
+    /// Per door, entries and exits over the last ``window`` minutes; busiest first.
+    public var doorFlows: [DoorFlow]
 
     public init(
         hallID: String, hallName: String, eventID: String, eventName: String, doorsAt: Date, startsAt: Date,
-        endsAt: Date, capacity: Int, available: Int, held: Int, sold: Int, checkedIn: Int, admissionsPerMinute: [Int]
+        endsAt: Date, capacity: Int, available: Int, held: Int, sold: Int, checkedIn: Int, admissionsPerMinute: [Int],
+        insideNow: Int? = nil, doorFlows: [DoorFlow] = []
     ) {
         self.hallID = hallID
         self.hallName = hallName
@@ -102,6 +107,8 @@ public struct HallOccupancy: Sendable, Hashable {
         self.sold = sold
         self.checkedIn = checkedIn
         self.admissionsPerMinute = admissionsPerMinute
+        self.insideNow = insideNow ?? checkedIn
+        self.doorFlows = doorFlows
     }
 
     /// The event's admission window.
@@ -127,5 +134,19 @@ public struct OccupancyReport: Sendable, Hashable {
         self.halls = halls
         self.asOf = asOf
         self.databaseWarning = databaseWarning
+    }
+}
+
+/// One door's traffic over the occupancy window: entries (admissions, re-entries and
+/// overrides, less undone ones) and exits.
+public struct DoorFlow: Sendable, Hashable {
+    public var terminalID: String
+    public var entries: Int
+    public var exits: Int
+
+    public init(terminalID: String, entries: Int, exits: Int) {
+        self.terminalID = terminalID
+        self.entries = entries
+        self.exits = exits
     }
 }

@@ -12,7 +12,7 @@ public enum OverridePolicy {
     public static func mayOverride(_ reason: ScanReason) -> Bool {
         switch reason {
         case .notSold, .holdNotPaid, .notYetValid, .eventEnded, .wrongHall, .wrongEvent: true
-        case .valid, .override, .malformed, .unknownSeat, .badSignature, .unknownKey, .revokedByTransfer,
+        case .valid, .override, .reentry, .exit, .malformed, .unknownSeat, .badSignature, .unknownKey, .revokedByTransfer,
             .alreadyCheckedIn, .offlineConflict:
             false
         }

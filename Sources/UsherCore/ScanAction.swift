@@ -4,4 +4,6 @@ public enum ScanAction: String, Sendable, Hashable, CaseIterable {
     case verify = "VERIFY"
     /// MarkCheckedIn: admit the guest on SUCCESS.
     case admit = "ADMIT"
+    /// MarkCheckedIn with direction EXIT: the guest steps out.
+    case exit = "EXIT"
 }

@@ -30,11 +30,15 @@ public enum ScanReason: String, Sendable, Hashable, CaseIterable, Codable {
     case offlineConflict = "offline conflict"
     /// A supervisor let the guest in despite a denial (``OverridePolicy``).
     case override = "override"
+    /// A guest who stepped out (an exit scan) came back in, on an event with re-entry.
+    case reentry = "re-entry"
+    /// An exit scan: the guest stepped out, and may come back in.
+    case exit = "exit"
 
     /// The verdict each reason belongs to; one owner for that mapping.
     public var result: ScanResult {
         switch self {
-        case .valid, .override: .success
+        case .valid, .override, .reentry, .exit: .success
         case .malformed, .unknownSeat, .badSignature, .unknownKey, .revokedByTransfer: .notFound
         case .wrongHall, .wrongEvent: .wrongHall
         case .notYetValid, .eventEnded: .expired

@@ -8,14 +8,17 @@ public struct ScanSubject: Sendable, Hashable {
     public var state: SeatState
     /// The seat's current ticket serial; codes carrying another serial are void.
     public var ticketSerial: Int64
+    /// Set while the checked-in guest has stepped out (``Seat/outsideSince``).
+    public var outsideSince: Date?
 
     public var hallID: String { event.hallID }
 
-    public init(seatID: String, event: EventWindow, state: SeatState, ticketSerial: Int64) {
+    public init(seatID: String, event: EventWindow, state: SeatState, ticketSerial: Int64, outsideSince: Date? = nil) {
         self.seatID = seatID
         self.event = event
         self.state = state
         self.ticketSerial = ticketSerial
+        self.outsideSince = outsideSince
     }
 }
 

@@ -68,6 +68,10 @@ public struct ScanVerdict: Sendable, Hashable {
             return ScanVerdict(reason: .notSold, message: "Unpaid: the hold on seat \(subject.seatID) lapsed unpaid")
         case .held:
             return ScanVerdict(reason: .holdNotPaid, message: "Unpaid: seat \(subject.seatID) is on hold, not paid")
+        case .checkedIn(_, _, let checkIn) where subject.outsideSince != nil:
+            return ScanVerdict(
+                reason: .reentry, firstCheckIn: checkIn,
+                message: "Re-entry: seat \(subject.seatID), out since \(Timestamps.clock(subject.outsideSince ?? now, in: zone))")
         case .checkedIn(_, _, let checkIn):
             return ScanVerdict(
                 reason: .alreadyCheckedIn, firstCheckIn: checkIn,

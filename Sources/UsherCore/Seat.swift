@@ -17,10 +17,14 @@ public struct Seat: Sendable, Hashable {
     /// The caller's id for the transfer that made the current owner the owner, if it
     /// gave one: a retry of that transfer is recognised by it.
     public var lastTransferID: String?
+    /// Set while a checked-in guest has stepped out (an exit scan, on an event with
+    /// re-entry): since when. Their next entry scan is a re-entry, not a DUPLICATE.
+    public var outsideSince: Date?
 
     public init(
         seatID: String, eventID: String, hallID: String, section: String, row: String, number: Int,
-        state: SeatState, updatedAt: Date, revision: Int64, ticketSerial: Int64, lastTransferID: String? = nil
+        state: SeatState, updatedAt: Date, revision: Int64, ticketSerial: Int64, lastTransferID: String? = nil,
+        outsideSince: Date? = nil
     ) {
         self.seatID = seatID
         self.eventID = eventID
@@ -33,7 +37,11 @@ public struct Seat: Sendable, Hashable {
         self.revision = revision
         self.ticketSerial = ticketSerial
         self.lastTransferID = lastTransferID
+        self.outsideSince = outsideSince
     }
+
+    /// Checked in and not stepped out.
+    public var isInside: Bool { status == .checkedIn && outsideSince == nil }
 
     public var status: SeatStatus { state.status }
 }

@@ -180,7 +180,8 @@ public enum SeatState: Sendable, Hashable {
     }
 
     /// CHECKED_IN → SOLD, undoing `admission` (a mistaken scan): the owner and order
-    /// stay, and the ticket admits again. Only the admission the seat is checked in
+    /// stay, and the ticket admits again (an unsold seat an override let in goes back
+    /// to AVAILABLE, and its ticket is UNPAID again). Only the admission the seat is checked in
     /// by can be annulled: one annulled already (the guest was let in again since) or
     /// another door's is refused, so an annul never undoes a later admission.
     public mutating func annul(_ admission: CheckIn) throws(SeatRuleViolation) -> Effect {
@@ -189,7 +190,9 @@ public enum SeatState: Sendable, Hashable {
             guard checkIn.terminalID == admission.terminalID, checkIn.at == admission.at else {
                 throw .notThisAdmission(current: checkIn)
             }
-            self = .sold(owner: owner, orderID: orderID)
+            // An unsold seat an override let in goes back to unsold: undoing the
+            // override must not leave a paid-looking ticket behind.
+            self = orderID == OverridePolicy.unsoldOrder ? .available : .sold(owner: owner, orderID: orderID)
             return .checkInAnnulled(checkIn)
         case .available, .held, .sold:
             throw .notCheckedIn

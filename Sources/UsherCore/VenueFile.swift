@@ -17,10 +17,13 @@ public struct VenueFile: Sendable {
         public var doorsAt: Date
         public var startsAt: Date
         public var endsAt: Date
+        /// Guests may step out and come back in (`"reentry": true`); default false.
+        public var reentry = false
 
         /// The event's admission window.
         public var window: EventWindow {
-            EventWindow(eventID: id, hallID: hallID, name: name, doorsAt: doorsAt, startsAt: startsAt, endsAt: endsAt)
+            EventWindow(
+                eventID: id, hallID: hallID, name: name, doorsAt: doorsAt, startsAt: startsAt, endsAt: endsAt, reentry: reentry)
         }
     }
 
@@ -91,7 +94,7 @@ public struct VenueFile: Sendable {
             guard doorsAt < endsAt else { throw InputError(field: "event \(id) doors", problem: "must be before ends") }
             events.append(
                 Event(id: id, hallID: event.hall, name: try name(event.name, field: "event \(id) name"),
-                      doorsAt: doorsAt, startsAt: startsAt, endsAt: endsAt))
+                      doorsAt: doorsAt, startsAt: startsAt, endsAt: endsAt, reentry: event.reentry ?? false))
             var sectionIDs = Set<String>()
             var sectionNames = Set<String>()
             for (sectionPosition, section) in event.sections.enumerated() {
@@ -233,6 +236,7 @@ private struct RawVenue: Decodable {
         var doors: String?
         var starts: String
         var ends: String
+        var reentry: Bool?
         var sections: [Section]
     }
     struct Preset: Decodable {

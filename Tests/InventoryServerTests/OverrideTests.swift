@@ -51,6 +51,40 @@ struct OverrideTests {
         }
     }
 
+    /// A retry sent while the first attempt is still on its way (the door gave up
+    /// waiting): both are told SUCCESS, one admission is made, one is a replay.
+    @Test func overlappingRetriesAdmitOnce() async throws {
+        try await withTestServer { server in
+            _ = try await server.devices.token("door-a", role: .door, hall: "main")
+            _ = try await server.devices.token("sup-kim", role: .supervisor)
+            try await server.withStore { try await $0.setSupervisorPIN(named: "sup-kim", pin: "4711") }
+            let code = try await server.sell("jazz.floor.A.5", to: "carol")
+            let answers = try await withThrowingTaskGroup(of: Inventory_MarkCheckedInResponse.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        // A busy seat is UNAVAILABLE: the door retries the same override.
+                        let deadline = ContinuousClock.now + .seconds(20)
+                        while true {
+                            do {
+                                return try await server.override(
+                                    code, scanID: "ovr-race", reason: "guest list", supervisor: "sup-kim", pin: "4711")
+                            } catch let error as RPCError where error.code == .unavailable && ContinuousClock.now < deadline {
+                                try await Task.sleep(for: .milliseconds(50))
+                            }
+                        }
+                    }
+                }
+                var answers: [Inventory_MarkCheckedInResponse] = []
+                for try await answer in group { answers.append(answer) }
+                return answers
+            }
+            #expect(answers.allSatisfy { $0.result == .success }, "\(answers.map(\.message))")
+            #expect(answers.filter { !$0.replayed }.count == 1)
+            #expect(try await server.count("SELECT count(*) FROM overrides") == 1)
+            #expect(try await server.count("SELECT count(*) FROM seat_history WHERE action = 'OVERRIDE'") == 1)
+        }
+    }
+
     /// An unpaid seat (sold, then refunded): admitted, and the seat is taken from then on.
     @Test func anUnpaidTicketLetInTakesTheSeat() async throws {
         try await withTestServer { server in
@@ -69,9 +103,15 @@ struct OverrideTests {
             #expect(admitted.result == .success)
             let seat = try await server.seat("gala.stalls.B.4")
             #expect(seat.status == .checkedIn && seat.ownerUserID == OverridePolicy.unsoldOwner)
+            #expect(admitted.seat.ownerUserID.isEmpty, "a door is not told who holds or owns the seat")
             // Nobody can buy the seat of a guest who is sitting in it.
             let reserve = await rpcCode { try await server.reserve("gala.stalls.B.4", by: "eve") }
             #expect(reserve == .failedPrecondition)
+            // Undone (the guest did not go in after all): the seat is unsold again and
+            // the code is UNPAID again, not a free ticket.
+            _ = try await server.annul("ovr-u", annulID: "undo-u", reason: "guest did not go in", by: "door-a")
+            #expect(try await server.seat("gala.stalls.B.4").status == .available)
+            #expect(try await server.admit(code, terminal: "door-a").result == .unpaid)
         }
     }
 
@@ -117,7 +157,8 @@ struct OverrideTests {
             _ = try await server.withStore { try await $0.revokeDevice(named: "sup-old") }
             let code = try await server.sell("jazz.floor.A.3", to: "carol")
 
-            // Wrong in every way there is: a wrong PIN, a door's name, a revoked supervisor's right PIN.
+            // Wrong in every way there is: a wrong PIN, a door's name (a door has no PIN: the
+            // database refuses one), a revoked supervisor's right PIN, a name nobody has.
             let tries: [(String, String)] = [("sup-kim", "1111"), ("door-b", "4711"), ("sup-old", "2222"), ("nobody", "4711")]
             for (supervisor, pin) in tries {
                 let wrong = await rpcCode {

@@ -63,10 +63,13 @@ struct DoorOverrideTests {
             Issue.record("no PIN question: \(door.overlay)")
             return
         }
-        #expect(atPIN.step == .pin && atPIN.pin == "471", "a PIN is digits")
-        #expect(!door.render().text.contains("471"), "the PIN is never drawn")
-        #expect(enter(&door, at: 15) == [], "3 digits are not a PIN")
-        type("1", on: &door, at: 15)
+        #expect(atPIN.step == .pin && atPIN.pin == "47x1")
+        #expect(!door.render().text.contains("47x1"), "the PIN is never drawn")
+        #expect(enter(&door, at: 15) == [], "a PIN is digits")
+        _ = door.update(.key(.backspace, at: start + .seconds(15)))
+        _ = door.update(.key(.backspace, at: start + .seconds(15)))
+        #expect(enter(&door, at: 15) == [], "2 digits are not a PIN")
+        type("11", on: &door, at: 15)
         let effects = enter(&door, at: 16)
         guard case .override(let sent)? = effects.first, effects.count == 1 else {
             Issue.record("effects \(effects)")
@@ -117,6 +120,39 @@ struct DoorOverrideTests {
             return
         }
         #expect(again.supervisor == "sup-kim" && again.pin.isEmpty && again.step == .reason)
+    }
+
+    /// The next guest's code fired into the name or PIN question is their scan: never
+    /// a PIN sent (and counted wrong against the door).
+    @Test func aScanIntoThePINQuestionIsTheNextGuest() {
+        var door = Fixtures.door(showing: Fixtures.report(.wrongHall))
+        _ = Fixtures.type("o", on: &door, at: 10)
+        type("1", on: &door, at: 11)
+        _ = enter(&door, at: 12)
+        type("sup-kim", on: &door, at: 13)
+        _ = enter(&door, at: 14)
+        type("U1.NEXT", on: &door, at: 15)
+        let effects = enter(&door, at: 15)
+        #expect(Fixtures.checks(effects) == ["admit U1.NEXT"], "\(effects)")
+        #expect(door.overlay == .none)
+    }
+
+    @Test func noAnswerIsNotANo() throws {
+        var door = Fixtures.door(showing: Fixtures.report(.wrongHall))
+        let denied = try #require(door.recent.first?.scanID)
+        _ = askedToOverride(&door)
+        _ = door.update(.overridden(scanID: denied, .failure(CallFailure(.unanswered, "no answer from the server"))))
+        guard case .notice(let message) = door.banner else {
+            Issue.record("banner \(door.banner)")
+            return
+        }
+        #expect(message.contains("No answer") && message.contains("o to try the same override again"), "\(message)")
+        _ = Fixtures.type("o", on: &door, at: 30)
+        guard case .override(let again) = door.overlay else {
+            Issue.record("o does not ask again: \(door.overlay)")
+            return
+        }
+        #expect(again.overrideID == denied + ".override", "the same override, replayed if it was made")
     }
 
     @Test(arguments: [ScanReason.alreadyCheckedIn, .badSignature, .revokedByTransfer])

@@ -235,6 +235,12 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
 
   /// SUCCESS: a supervisor let the guest in despite a denial (OverrideCheckIn).
   case override // = 15
+
+  /// SUCCESS: a guest who stepped out came back in (an event with re-entry).
+  case reentry // = 16
+
+  /// SUCCESS (an exit scan): the guest stepped out, and may come back in.
+  case exit // = 17
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -259,6 +265,8 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
     case 13: self = .notYetValid
     case 14: self = .offlineConflict
     case 15: self = .override
+    case 16: self = .reentry
+    case 17: self = .exit
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -281,6 +289,8 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
     case .notYetValid: return 13
     case .offlineConflict: return 14
     case .override: return 15
+    case .reentry: return 16
+    case .exit: return 17
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -303,6 +313,47 @@ public nonisolated enum Inventory_ScanReason: SwiftProtobuf.Enum, Swift.CaseIter
     .notYetValid,
     .offlineConflict,
     .override,
+    .reentry,
+    .exit,
+  ]
+
+}
+
+/// Which way a door scans: in (the default) or out.
+public nonisolated enum Inventory_ScanDirection: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case entry // = 0
+
+  /// An exit scan: a guest inside steps out, on an event with re-entry. Refused
+  /// (FAILED_PRECONDITION, nothing changed, the refusal logged) when the ticket is
+  /// not inside, is out already, or its event has no re-entry.
+  case exit // = 1
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .entry
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .entry
+    case 1: self = .exit
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .entry: return 0
+    case .exit: return 1
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Inventory_ScanDirection] = [
+    .entry,
+    .exit,
   ]
 
 }
@@ -397,6 +448,16 @@ public nonisolated struct Inventory_Seat: @unchecked Sendable {
     get {_storage._checkedInTerminalID}
     set {_uniqueStorage()._checkedInTerminalID = newValue}
   }
+
+  /// Set while a checked-in guest has stepped out (an exit scan): since when.
+  public var outsideSince: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._outsideSince ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._outsideSince = newValue}
+  }
+  /// Returns true if `outsideSince` has been explicitly set.
+  public var hasOutsideSince: Bool {_storage._outsideSince != nil}
+  /// Clears the value of `outsideSince`. Subsequent reads from it will return its default value.
+  public mutating func clearOutsideSince() {_uniqueStorage()._outsideSince = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -772,6 +833,9 @@ public nonisolated struct Inventory_MarkCheckedInRequest: Sendable {
   /// server only logs the scan.
   public var offlineResult: Inventory_ScanResult = .unspecified
 
+  /// EXIT: the guest steps out (not with offline_scanned_at).
+  public var direction: Inventory_ScanDirection = .entry
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1059,71 +1123,128 @@ public nonisolated struct Inventory_GetHallOccupancyRequest: Sendable {
 }
 
 /// One hall during one event.
-public nonisolated struct Inventory_HallOccupancy: Sendable {
+public nonisolated struct Inventory_HallOccupancy: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var hallID: String = String()
+  public var hallID: String {
+    get {_storage._hallID}
+    set {_uniqueStorage()._hallID = newValue}
+  }
 
-  public var hallName: String = String()
+  public var hallName: String {
+    get {_storage._hallName}
+    set {_uniqueStorage()._hallName = newValue}
+  }
 
-  public var eventID: String = String()
+  public var eventID: String {
+    get {_storage._eventID}
+    set {_uniqueStorage()._eventID = newValue}
+  }
 
-  public var eventName: String = String()
+  public var eventName: String {
+    get {_storage._eventName}
+    set {_uniqueStorage()._eventName = newValue}
+  }
 
   public var startsAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_startsAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_startsAt = newValue}
+    get {_storage._startsAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._startsAt = newValue}
   }
   /// Returns true if `startsAt` has been explicitly set.
-  public var hasStartsAt: Bool {self._startsAt != nil}
+  public var hasStartsAt: Bool {_storage._startsAt != nil}
   /// Clears the value of `startsAt`. Subsequent reads from it will return its default value.
-  public mutating func clearStartsAt() {self._startsAt = nil}
+  public mutating func clearStartsAt() {_uniqueStorage()._startsAt = nil}
 
   public var endsAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_endsAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_endsAt = newValue}
+    get {_storage._endsAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._endsAt = newValue}
   }
   /// Returns true if `endsAt` has been explicitly set.
-  public var hasEndsAt: Bool {self._endsAt != nil}
+  public var hasEndsAt: Bool {_storage._endsAt != nil}
   /// Clears the value of `endsAt`. Subsequent reads from it will return its default value.
-  public mutating func clearEndsAt() {self._endsAt = nil}
+  public mutating func clearEndsAt() {_uniqueStorage()._endsAt = nil}
 
   /// Every seat of the event; available + held + sold + checked_in.
-  public var capacity: UInt32 = 0
+  public var capacity: UInt32 {
+    get {_storage._capacity}
+    set {_uniqueStorage()._capacity = newValue}
+  }
 
-  public var available: UInt32 = 0
+  public var available: UInt32 {
+    get {_storage._available}
+    set {_uniqueStorage()._available = newValue}
+  }
 
-  public var held: UInt32 = 0
+  public var held: UInt32 {
+    get {_storage._held}
+    set {_uniqueStorage()._held = newValue}
+  }
 
   /// Sold, not yet inside.
-  public var sold: UInt32 = 0
+  public var sold: UInt32 {
+    get {_storage._sold}
+    set {_uniqueStorage()._sold = newValue}
+  }
 
-  /// Admitted: inside now (exits are not recorded).
-  public var checkedIn: UInt32 = 0
+  /// Admitted (checked in), inside now or stepped out.
+  public var checkedIn: UInt32 {
+    get {_storage._checkedIn}
+    set {_uniqueStorage()._checkedIn = newValue}
+  }
 
   /// Successful admissions (replays not counted) in each of the last 15 minutes:
   /// 15 entries, oldest first; the last is the minute ending at as_of.
-  public var admissionsPerMinute: [UInt32] = []
+  public var admissionsPerMinute: [UInt32] {
+    get {_storage._admissionsPerMinute}
+    set {_uniqueStorage()._admissionsPerMinute = newValue}
+  }
 
   /// When doors open: the event's window is doors_at -> ends_at.
   public var doorsAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_doorsAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_doorsAt = newValue}
+    get {_storage._doorsAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._doorsAt = newValue}
   }
   /// Returns true if `doorsAt` has been explicitly set.
-  public var hasDoorsAt: Bool {self._doorsAt != nil}
+  public var hasDoorsAt: Bool {_storage._doorsAt != nil}
   /// Clears the value of `doorsAt`. Subsequent reads from it will return its default value.
-  public mutating func clearDoorsAt() {self._doorsAt = nil}
+  public mutating func clearDoorsAt() {_uniqueStorage()._doorsAt = nil}
+
+  /// Admitted and not stepped out: checked_in less those scanned out.
+  public var insideNow: UInt32 {
+    get {_storage._insideNow}
+    set {_uniqueStorage()._insideNow = newValue}
+  }
+
+  /// Each door that let people in or out in the last 15 minutes, by terminal id.
+  public var doorFlows: [Inventory_DoorFlow] {
+    get {_storage._doorFlows}
+    set {_uniqueStorage()._doorFlows = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _startsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-  fileprivate var _endsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-  fileprivate var _doorsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// One door's entries (admissions and re-entries) and exits over the last 15 minutes.
+public nonisolated struct Inventory_DoorFlow: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var terminalID: String = String()
+
+  public var entries: UInt32 = 0
+
+  public var exits: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Inventory_GetHallOccupancyResponse: Sendable {
@@ -1771,12 +1892,16 @@ nonisolated extension Inventory_ScanResult: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Inventory_ScanReason: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCAN_REASON_UNSPECIFIED\0\u{1}SCAN_REASON_VALID\0\u{1}SCAN_REASON_MALFORMED\0\u{1}SCAN_REASON_UNKNOWN_SEAT\0\u{1}SCAN_REASON_BAD_SIGNATURE\0\u{1}SCAN_REASON_UNKNOWN_KEY\0\u{1}SCAN_REASON_REVOKED_BY_TRANSFER\0\u{1}SCAN_REASON_WRONG_HALL\0\u{1}SCAN_REASON_EVENT_ENDED\0\u{1}SCAN_REASON_NOT_SOLD\0\u{1}SCAN_REASON_HOLD_NOT_PAID\0\u{1}SCAN_REASON_ALREADY_CHECKED_IN\0\u{1}SCAN_REASON_WRONG_EVENT\0\u{1}SCAN_REASON_NOT_YET_VALID\0\u{1}SCAN_REASON_OFFLINE_CONFLICT\0\u{1}SCAN_REASON_OVERRIDE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCAN_REASON_UNSPECIFIED\0\u{1}SCAN_REASON_VALID\0\u{1}SCAN_REASON_MALFORMED\0\u{1}SCAN_REASON_UNKNOWN_SEAT\0\u{1}SCAN_REASON_BAD_SIGNATURE\0\u{1}SCAN_REASON_UNKNOWN_KEY\0\u{1}SCAN_REASON_REVOKED_BY_TRANSFER\0\u{1}SCAN_REASON_WRONG_HALL\0\u{1}SCAN_REASON_EVENT_ENDED\0\u{1}SCAN_REASON_NOT_SOLD\0\u{1}SCAN_REASON_HOLD_NOT_PAID\0\u{1}SCAN_REASON_ALREADY_CHECKED_IN\0\u{1}SCAN_REASON_WRONG_EVENT\0\u{1}SCAN_REASON_NOT_YET_VALID\0\u{1}SCAN_REASON_OFFLINE_CONFLICT\0\u{1}SCAN_REASON_OVERRIDE\0\u{1}SCAN_REASON_REENTRY\0\u{1}SCAN_REASON_EXIT\0")
+}
+
+nonisolated extension Inventory_ScanDirection: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ENTRY\0\u{1}EXIT\0")
 }
 
 nonisolated extension Inventory_Seat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Seat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}seat_id\0\u{3}event_id\0\u{3}hall_id\0\u{1}section\0\u{1}row\0\u{1}number\0\u{1}status\0\u{3}owner_user_id\0\u{3}held_by_user_id\0\u{3}held_until\0\u{3}updated_at\0\u{1}revision\0\u{3}checked_in_at\0\u{3}checked_in_terminal_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}seat_id\0\u{3}event_id\0\u{3}hall_id\0\u{1}section\0\u{1}row\0\u{1}number\0\u{1}status\0\u{3}owner_user_id\0\u{3}held_by_user_id\0\u{3}held_until\0\u{3}updated_at\0\u{1}revision\0\u{3}checked_in_at\0\u{3}checked_in_terminal_id\0\u{3}outside_since\0")
 
   fileprivate class _StorageClass {
     var _seatID: String = String()
@@ -1793,6 +1918,7 @@ nonisolated extension Inventory_Seat: SwiftProtobuf.Message, SwiftProtobuf._Mess
     var _revision: Int64 = 0
     var _checkedInAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _checkedInTerminalID: String = String()
+    var _outsideSince: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1817,6 +1943,7 @@ nonisolated extension Inventory_Seat: SwiftProtobuf.Message, SwiftProtobuf._Mess
       _revision = source._revision
       _checkedInAt = source._checkedInAt
       _checkedInTerminalID = source._checkedInTerminalID
+      _outsideSince = source._outsideSince
     }
   }
 
@@ -1849,6 +1976,7 @@ nonisolated extension Inventory_Seat: SwiftProtobuf.Message, SwiftProtobuf._Mess
         case 12: try { try decoder.decodeSingularInt64Field(value: &_storage._revision) }()
         case 13: try { try decoder.decodeSingularMessageField(value: &_storage._checkedInAt) }()
         case 14: try { try decoder.decodeSingularStringField(value: &_storage._checkedInTerminalID) }()
+        case 15: try { try decoder.decodeSingularMessageField(value: &_storage._outsideSince) }()
         default: break
         }
       }
@@ -1903,6 +2031,9 @@ nonisolated extension Inventory_Seat: SwiftProtobuf.Message, SwiftProtobuf._Mess
       if !_storage._checkedInTerminalID.isEmpty {
         try visitor.visitSingularStringField(value: _storage._checkedInTerminalID, fieldNumber: 14)
       }
+      try { if let v = _storage._outsideSince {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1926,6 +2057,7 @@ nonisolated extension Inventory_Seat: SwiftProtobuf.Message, SwiftProtobuf._Mess
         if _storage._revision != rhs_storage._revision {return false}
         if _storage._checkedInAt != rhs_storage._checkedInAt {return false}
         if _storage._checkedInTerminalID != rhs_storage._checkedInTerminalID {return false}
+        if _storage._outsideSince != rhs_storage._outsideSince {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -2540,7 +2672,7 @@ nonisolated extension Inventory_VerifyTicketResponse: SwiftProtobuf.Message, Swi
 
 nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MarkCheckedInRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_code\0\u{3}hall_id\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}scan_id\0\u{3}event_id\0\u{3}offline_scanned_at\0\u{3}clock_skew_ms\0\u{3}offline_result\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_code\0\u{3}hall_id\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}scan_id\0\u{3}event_id\0\u{3}offline_scanned_at\0\u{3}clock_skew_ms\0\u{3}offline_result\0\u{1}direction\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2557,6 +2689,7 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
       case 7: try { try decoder.decodeSingularMessageField(value: &self._offlineScannedAt) }()
       case 8: try { try decoder.decodeSingularInt64Field(value: &self.clockSkewMs) }()
       case 9: try { try decoder.decodeSingularEnumField(value: &self.offlineResult) }()
+      case 10: try { try decoder.decodeSingularEnumField(value: &self.direction) }()
       default: break
       }
     }
@@ -2594,6 +2727,9 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
     if self.offlineResult != .unspecified {
       try visitor.visitSingularEnumField(value: self.offlineResult, fieldNumber: 9)
     }
+    if self.direction != .entry {
+      try visitor.visitSingularEnumField(value: self.direction, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2607,6 +2743,7 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
     if lhs._offlineScannedAt != rhs._offlineScannedAt {return false}
     if lhs.clockSkewMs != rhs.clockSkewMs {return false}
     if lhs.offlineResult != rhs.offlineResult {return false}
+    if lhs.direction != rhs.direction {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3085,7 +3222,175 @@ nonisolated extension Inventory_GetHallOccupancyRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Inventory_HallOccupancy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HallOccupancy"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0\u{3}hall_name\0\u{3}event_id\0\u{3}event_name\0\u{3}starts_at\0\u{3}ends_at\0\u{1}capacity\0\u{1}available\0\u{1}held\0\u{1}sold\0\u{3}checked_in\0\u{3}admissions_per_minute\0\u{3}doors_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hall_id\0\u{3}hall_name\0\u{3}event_id\0\u{3}event_name\0\u{3}starts_at\0\u{3}ends_at\0\u{1}capacity\0\u{1}available\0\u{1}held\0\u{1}sold\0\u{3}checked_in\0\u{3}admissions_per_minute\0\u{3}doors_at\0\u{3}inside_now\0\u{3}door_flows\0")
+
+  fileprivate class _StorageClass {
+    var _hallID: String = String()
+    var _hallName: String = String()
+    var _eventID: String = String()
+    var _eventName: String = String()
+    var _startsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _endsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _capacity: UInt32 = 0
+    var _available: UInt32 = 0
+    var _held: UInt32 = 0
+    var _sold: UInt32 = 0
+    var _checkedIn: UInt32 = 0
+    var _admissionsPerMinute: [UInt32] = []
+    var _doorsAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _insideNow: UInt32 = 0
+    var _doorFlows: [Inventory_DoorFlow] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _hallID = source._hallID
+      _hallName = source._hallName
+      _eventID = source._eventID
+      _eventName = source._eventName
+      _startsAt = source._startsAt
+      _endsAt = source._endsAt
+      _capacity = source._capacity
+      _available = source._available
+      _held = source._held
+      _sold = source._sold
+      _checkedIn = source._checkedIn
+      _admissionsPerMinute = source._admissionsPerMinute
+      _doorsAt = source._doorsAt
+      _insideNow = source._insideNow
+      _doorFlows = source._doorFlows
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._hallID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._hallName) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._eventID) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._eventName) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._startsAt) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._endsAt) }()
+        case 7: try { try decoder.decodeSingularUInt32Field(value: &_storage._capacity) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._available) }()
+        case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._held) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._sold) }()
+        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._checkedIn) }()
+        case 12: try { try decoder.decodeRepeatedUInt32Field(value: &_storage._admissionsPerMinute) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._doorsAt) }()
+        case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._insideNow) }()
+        case 15: try { try decoder.decodeRepeatedMessageField(value: &_storage._doorFlows) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._hallID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._hallID, fieldNumber: 1)
+      }
+      if !_storage._hallName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._hallName, fieldNumber: 2)
+      }
+      if !_storage._eventID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._eventID, fieldNumber: 3)
+      }
+      if !_storage._eventName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._eventName, fieldNumber: 4)
+      }
+      try { if let v = _storage._startsAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      try { if let v = _storage._endsAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      if _storage._capacity != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._capacity, fieldNumber: 7)
+      }
+      if _storage._available != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._available, fieldNumber: 8)
+      }
+      if _storage._held != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._held, fieldNumber: 9)
+      }
+      if _storage._sold != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._sold, fieldNumber: 10)
+      }
+      if _storage._checkedIn != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._checkedIn, fieldNumber: 11)
+      }
+      if !_storage._admissionsPerMinute.isEmpty {
+        try visitor.visitPackedUInt32Field(value: _storage._admissionsPerMinute, fieldNumber: 12)
+      }
+      try { if let v = _storage._doorsAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
+      if _storage._insideNow != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._insideNow, fieldNumber: 14)
+      }
+      if !_storage._doorFlows.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._doorFlows, fieldNumber: 15)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_HallOccupancy, rhs: Inventory_HallOccupancy) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._hallID != rhs_storage._hallID {return false}
+        if _storage._hallName != rhs_storage._hallName {return false}
+        if _storage._eventID != rhs_storage._eventID {return false}
+        if _storage._eventName != rhs_storage._eventName {return false}
+        if _storage._startsAt != rhs_storage._startsAt {return false}
+        if _storage._endsAt != rhs_storage._endsAt {return false}
+        if _storage._capacity != rhs_storage._capacity {return false}
+        if _storage._available != rhs_storage._available {return false}
+        if _storage._held != rhs_storage._held {return false}
+        if _storage._sold != rhs_storage._sold {return false}
+        if _storage._checkedIn != rhs_storage._checkedIn {return false}
+        if _storage._admissionsPerMinute != rhs_storage._admissionsPerMinute {return false}
+        if _storage._doorsAt != rhs_storage._doorsAt {return false}
+        if _storage._insideNow != rhs_storage._insideNow {return false}
+        if _storage._doorFlows != rhs_storage._doorFlows {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_DoorFlow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DoorFlow"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}terminal_id\0\u{1}entries\0\u{1}exits\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3093,85 +3398,31 @@ nonisolated extension Inventory_HallOccupancy: SwiftProtobuf.Message, SwiftProto
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.hallID) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.hallName) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.eventName) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._startsAt) }()
-      case 6: try { try decoder.decodeSingularMessageField(value: &self._endsAt) }()
-      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.capacity) }()
-      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.available) }()
-      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.held) }()
-      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.sold) }()
-      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.checkedIn) }()
-      case 12: try { try decoder.decodeRepeatedUInt32Field(value: &self.admissionsPerMinute) }()
-      case 13: try { try decoder.decodeSingularMessageField(value: &self._doorsAt) }()
+      case 1: try { try decoder.decodeSingularStringField(value: &self.terminalID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.entries) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.exits) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.hallID.isEmpty {
-      try visitor.visitSingularStringField(value: self.hallID, fieldNumber: 1)
+    if !self.terminalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.terminalID, fieldNumber: 1)
     }
-    if !self.hallName.isEmpty {
-      try visitor.visitSingularStringField(value: self.hallName, fieldNumber: 2)
+    if self.entries != 0 {
+      try visitor.visitSingularUInt32Field(value: self.entries, fieldNumber: 2)
     }
-    if !self.eventID.isEmpty {
-      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 3)
+    if self.exits != 0 {
+      try visitor.visitSingularUInt32Field(value: self.exits, fieldNumber: 3)
     }
-    if !self.eventName.isEmpty {
-      try visitor.visitSingularStringField(value: self.eventName, fieldNumber: 4)
-    }
-    try { if let v = self._startsAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
-    try { if let v = self._endsAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-    } }()
-    if self.capacity != 0 {
-      try visitor.visitSingularUInt32Field(value: self.capacity, fieldNumber: 7)
-    }
-    if self.available != 0 {
-      try visitor.visitSingularUInt32Field(value: self.available, fieldNumber: 8)
-    }
-    if self.held != 0 {
-      try visitor.visitSingularUInt32Field(value: self.held, fieldNumber: 9)
-    }
-    if self.sold != 0 {
-      try visitor.visitSingularUInt32Field(value: self.sold, fieldNumber: 10)
-    }
-    if self.checkedIn != 0 {
-      try visitor.visitSingularUInt32Field(value: self.checkedIn, fieldNumber: 11)
-    }
-    if !self.admissionsPerMinute.isEmpty {
-      try visitor.visitPackedUInt32Field(value: self.admissionsPerMinute, fieldNumber: 12)
-    }
-    try { if let v = self._doorsAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Inventory_HallOccupancy, rhs: Inventory_HallOccupancy) -> Bool {
-    if lhs.hallID != rhs.hallID {return false}
-    if lhs.hallName != rhs.hallName {return false}
-    if lhs.eventID != rhs.eventID {return false}
-    if lhs.eventName != rhs.eventName {return false}
-    if lhs._startsAt != rhs._startsAt {return false}
-    if lhs._endsAt != rhs._endsAt {return false}
-    if lhs.capacity != rhs.capacity {return false}
-    if lhs.available != rhs.available {return false}
-    if lhs.held != rhs.held {return false}
-    if lhs.sold != rhs.sold {return false}
-    if lhs.checkedIn != rhs.checkedIn {return false}
-    if lhs.admissionsPerMinute != rhs.admissionsPerMinute {return false}
-    if lhs._doorsAt != rhs._doorsAt {return false}
+  public static func ==(lhs: Inventory_DoorFlow, rhs: Inventory_DoorFlow) -> Bool {
+    if lhs.terminalID != rhs.terminalID {return false}
+    if lhs.entries != rhs.entries {return false}
+    if lhs.exits != rhs.exits {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
