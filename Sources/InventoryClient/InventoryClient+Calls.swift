@@ -99,8 +99,11 @@ extension InventoryClient {
 
     /// MarkCheckedIn with `scanID`, retried with the same id: the server replays
     /// its first answer, so a lost reply never turns into DUPLICATE.
-    public func markCheckedIn(_ code: String, at door: Door, scanID: String) async throws(InventoryClientError) -> ScanReport {
+    public func markCheckedIn(
+        _ code: String, at door: Door, scanID: String, direction: ScanDirection = .entry
+    ) async throws(InventoryClientError) -> ScanReport {
         let request = Inventory_MarkCheckedInRequest.with {
+            $0.direction = direction == .exit ? .exit : .entry
             $0.ticketCode = code
             $0.hallID = door.hallID
             $0.staffID = door.staffID

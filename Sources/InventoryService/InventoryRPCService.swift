@@ -242,7 +242,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         request: Inventory_MarkCheckedInRequest, context: ServerContext
     ) async throws -> Inventory_MarkCheckedInResponse {
         let door = try scanDoor(.markCheckedIn, hallID: request.hallID, terminalID: request.terminalID, context)
-        let scan = try validate { () throws(InputError) in
+        var scan = try validate { () throws(InputError) in
             ScanRequest(
                 ticketCode: try InputRules.ticketCode(request.ticketCode),
                 doorHallID: try InputRules.identifier(door.hallID, field: "hall_id"),
@@ -251,7 +251,16 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 terminalID: door.terminalID,
                 scanID: try InputRules.identifier(request.scanID, field: "scan_id"))
         }
+        switch request.direction {
+        case .entry: scan.direction = .entry
+        case .exit: scan.direction = .exit
+        case .UNRECOGNIZED(let value):
+            throw RPCError(code: .invalidArgument, message: "direction \(value) is not ENTRY or EXIT")
+        }
         let offline = try validate { () throws(InputError) in try Self.offlineScan(request, now: Date()) }
+        if offline != nil, scan.direction == .exit {
+            throw RPCError(code: .invalidArgument, message: "an exit is not uploaded from offline (offline_scanned_at with EXIT)")
+        }
         let outcome = try await call(context) { () throws(StoreError) in
             if let offline { return try await store.uploadOfflineScan(scan, offline: offline) }
             return try await store.markCheckedIn(scan)
@@ -263,7 +272,7 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
             "admission",
             metadata: [
                 "result": "\(outcome.verdict.result.rawValue)", "terminal": "\(scan.terminalID)",
-                "replayed": "\(outcome.replayed)", "offline": "\(offline != nil)",
+                "replayed": "\(outcome.replayed)", "offline": "\(offline != nil)", "direction": "\(scan.direction.rawValue)",
                 "conflict": "\(outcome.conflictID.map(String.init) ?? "")",
             ])
         var response = Inventory_MarkCheckedInResponse(outcome)

@@ -35,6 +35,7 @@ extension InventoryStore {
     ///   in the same statement as the state change it reports, if any. Admissions commit
     ///   synchronously (`synchronous_commit` as configured, on by default).
     public func markCheckedIn(_ request: ScanRequest) async throws(StoreError) -> ScanReport {
+        if request.direction == .exit { return try await recordExit(request) }
         let verified = TicketCode.verify(request.ticketCode, keyring: keyring)
         // A refusal is returned, not thrown, so its log row commits; it is thrown after.
         let attempt = try await scanCall { batches -> CheckInAttempt in
@@ -68,6 +69,15 @@ extension InventoryStore {
                 let found = read.found
                 let verdict = ScanVerdict.decide(lookup, at: request.door, now: read.now, action: .admit)
                 do {
+                    // Back in after stepping out: the seat stays checked in by its first
+                    // admission; only `outside_since` is cleared (``PresenceWrite``).
+                    if verdict.reason == .reentry, let found {
+                        let write = PresenceWrite(request: request, seat: found.seat, out: false, verdict: verdict)
+                        guard let (seat, log) = try await batches.presence.submit(write) else { continue }
+                        return .answered(ScanReport(
+                            verdict: verdict, seat: seat, hallName: found.hallName, eventName: found.eventName,
+                            checkedInAt: log.scannedAt, replayed: false, scanID: request.scanID, logID: log.logID))
+                    }
                     guard verdict.result == .success, let found else {
                         let log = try await EntryLog.append(
                             request, action: .admit, verdict: verdict, seat: found?.seat, through: batches)
@@ -137,15 +147,16 @@ extension InventoryStore {
     }
 
     /// Answers a repeated scan id with the original verdict, and logs the repeat.
-    private static func replay(
-        _ original: EntryLog.Original, _ request: ScanRequest, read: ScanRead.Row, through batches: ScanBatches
+    static func replay(
+        _ original: EntryLog.Original, _ request: ScanRequest, read: ScanRead.Row, action: ScanAction = .admit,
+        through batches: ScanBatches
     ) async throws -> ScanReport {
         let found = read.found
         var firstCheckIn: CheckIn?
         if case .checkedIn(_, _, let checkIn)? = found?.seat.state { firstCheckIn = checkIn }
         let verdict = ScanVerdict(reason: original.reason, firstCheckIn: firstCheckIn, message: original.message)
         let log = try await EntryLog.append(
-            request, action: .admit, verdict: verdict, seat: found?.seat, replayOf: original.logID,
+            request, action: action, verdict: verdict, seat: found?.seat, replayOf: original.logID,
             through: batches)
         return ScanReport(
             verdict: verdict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,

@@ -12,6 +12,8 @@ public struct ScanRequest: Sendable, Hashable {
     public var terminalID: String
     /// The terminal's idempotency key (MarkCheckedIn only), bound to the code on first use.
     public var scanID: String?
+    /// In (an admission, or a re-entry) or out (an exit scan; MarkCheckedIn only).
+    public var direction: ScanDirection = .entry
 
     public init(
         ticketCode: String, doorHallID: String, doorEventID: String? = nil, staffID: String, terminalID: String,

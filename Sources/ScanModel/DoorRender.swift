@@ -39,6 +39,7 @@ extension DoorState {
                 case .checking: word = ascii ? "... CHECKING" : "… CHECKING"
                 case .notChecked: word = ascii ? "!! NOT CHECKED" : "⚠ NOT CHECKED"
                 case .annulled: word = ascii ? "<- ANNULLED" : "↶ ANNULLED"
+                case .exited: word = ascii ? "-> OUT" : "→ OUT"
                 }
                 let seat = record.seat.isEmpty ? (ascii ? "-" : "—") : record.seat
                 let latency = record.state == .checking ? "" : milliseconds(record.latency)
@@ -68,7 +69,9 @@ extension DoorState {
         let dot = settings.ascii ? "-" : "·"
         let modeWord =
             mode == .auto ? "AUTO" : link.isOffline ? "CONFIRM paused offline: scans admit at once" : "CONFIRM: Enter admits"
-        let title = " USHER door \(dot) hall \(settings.hallID) \(dot) \(eventWords) \(dot) \(modeWord)"
+        // A door that can count people out says which way it counts now.
+        let way = settings.directions == .entry ? "" : " \(dot) \(direction == .entry ? "ENTRY" : "EXIT")"
+        let title = " USHER door \(dot) hall \(settings.hallID) \(dot) \(eventWords)\(way) \(dot) \(modeWord)"
         screen.write(abbreviate(title, width), x: 0, y: 0, style: Style(bold: true))
         // The hint shrinks before the event's name does: staff must see which show they admit.
         let hints =
@@ -110,8 +113,11 @@ extension DoorState {
         switch banner {
         case .ready:
             frame(&screen, top: top, height: height, style: .plain)
-            screen.center("READY", y: top + height / 2 - 1, style: Style(bold: true))
-            screen.center("scan a ticket, or press o to open an image", y: top + height / 2 + 1)
+            let ready =
+                settings.directions == .entry ? "READY" : direction == .entry ? "READY: ENTRY" : "READY: EXIT (scans let guests out)"
+            screen.center(ready, y: top + height / 2 - 1, style: Style(bold: true))
+            let switchHint = settings.directions == .both ? (ascii ? " - x switches entry / exit" : " · x switches entry / exit") : ""
+            screen.center("scan a ticket, or press i to open an image" + switchHint, y: top + height / 2 + 1)
         case .checking(let scan):
             frame(&screen, top: top, height: height, style: .plain)
             screen.center(ascii ? "... CHECKING" : "… CHECKING", y: top + height / 2 - 1, style: Style(bold: true))
@@ -124,8 +130,12 @@ extension DoorState {
             screen.center(pattern.prefix(columns: width - 2), y: top, style: style)
             screen.center("\(look.glyph)  \(look.word)  \(look.glyph)", y: top + height / 2 - 1, style: style)
             let subtitle =
-                admitted
-                ? (report.replayed ? "ADMIT (this scan was admitted before its answer was lost)" : "ADMIT")
+                report.verdict.reason == .exit
+                ? "OUT: the guest may leave and come back"
+                : admitted
+                ? (report.replayed
+                    ? "ADMIT (this scan was admitted before its answer was lost)"
+                    : report.verdict.reason == .reentry ? "ADMIT (re-entry)" : "ADMIT")
                 : (report.result == .success ? "valid ticket (not admitted)" : "DO NOT ADMIT")
             screen.center(subtitle, y: top + height / 2, style: style)
             screen.center(abbreviate(report.verdict.message, width - 4), y: top + height / 2 + 1, style: style)
@@ -223,7 +233,8 @@ extension DoorState {
         case .malformed: lines.append("Reason: not a ticket code (damaged or misread)")
         case .holdNotPaid: lines.append("Reason: the seat is on hold and not paid")
         case .offlineConflict: lines.append("Reason: already admitted (an offline admission the server refused)")
-        case .override, .reentry, .exit: lines.append(report.verdict.message)
+        case .override: lines.append(report.verdict.message)
+        case .reentry, .exit: break  // the banner says it whole
         case .notSold: lines.append("Reason: the seat was never sold")
         case .valid: break
         }
@@ -240,7 +251,8 @@ extension DoorState {
             .map { "\(VerdictLook.of($0, ascii: settings.ascii).short) \(denied[$0, default: 0])" }
             .joined(separator: " ")
         let p95 = p95Latency.map(milliseconds) ?? "–"
-        let line = "In \(admitted)\(separator)Denied \(denials)\(separator)\(scansPerMinute)/min\(separator)p95 \(p95)"
+        let out = settings.directions == .entry ? "" : "\(separator)Out \(exited)"
+        let line = "In \(admitted)\(out)\(separator)Denied \(denials)\(separator)\(scansPerMinute)/min\(separator)p95 \(p95)"
         return settings.ascii ? line.replacingOccurrences(of: "·", with: ",").replacingOccurrences(of: "–", with: "-") : line
     }
 

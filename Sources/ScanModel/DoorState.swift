@@ -9,6 +9,13 @@ public enum ScanMode: Sendable, Hashable {
     case confirm
 }
 
+/// Which ways a door scans (`--direction`): one, or both with a key to switch.
+public enum DoorDirections: String, Sendable, Hashable, CaseIterable {
+    case entry
+    case exit
+    case both
+}
+
 /// Settings a door starts with (flags and environment).
 public struct DoorSettings: Sendable, Hashable {
     public var server: String
@@ -31,13 +38,16 @@ public struct DoorSettings: Sendable, Hashable {
     public var timeZone: TimeZone
     /// This terminal may switch to the supervisor views (Tab, 1, 2, 3).
     public var viewsEnabled: Bool
+    /// In, out, or both (`x` switches).
+    public var directions: DoorDirections = .entry
 
     public init(
         server: String, hallID: String, eventID: String? = nil, staffID: String, terminalID: String,
         mode: ScanMode = .auto,
         ascii: Bool = false, color: Bool = true, bell: Bool = true,
         successClearsAfter: Duration? = .seconds(3), denialClearsAfter: Duration? = nil,
-        scanner: ScannerInput.Configuration = .init(), timeZone: TimeZone = .current, viewsEnabled: Bool = false
+        scanner: ScannerInput.Configuration = .init(), timeZone: TimeZone = .current, viewsEnabled: Bool = false,
+        directions: DoorDirections = .entry
     ) {
         self.server = server
         self.hallID = hallID
@@ -53,6 +63,7 @@ public struct DoorSettings: Sendable, Hashable {
         self.scanner = scanner
         self.timeZone = timeZone
         self.viewsEnabled = viewsEnabled
+        self.directions = directions
     }
 }
 
@@ -145,6 +156,8 @@ public struct ScanRecord: Sendable, Hashable {
         case notChecked
         /// Admitted, then annulled (`u`): the guest did not go in after all.
         case annulled
+        /// An exit scan recorded: the guest stepped out.
+        case exited
     }
 
     public var scanID: String
@@ -220,6 +233,10 @@ public struct DoorState: Sendable {
     public var journal = JournalStatus(pending: 0, conflicts: 0)
     public var recent: [ScanRecord] = []
     public var admitted = 0
+    /// Exit scans recorded.
+    public var exited = 0
+    /// Which way scans count now: the setting's, or the one `x` switched to.
+    public var direction: ScanDirection
     public var denied: [ScanResult: Int] = [:]
     /// Every scan's identity; the banner shows only ``current``.
     public var scans: ScanBook
@@ -252,6 +269,7 @@ public struct DoorState: Sendable {
         self.height = height
         self.now = now
         self.mode = settings.mode
+        self.direction = settings.directions == .exit ? .exit : .entry
         self.scanner = ScannerInput(configuration: settings.scanner)
     }
 

@@ -184,6 +184,13 @@ extension DoorState {
             startAnnul()
         case .override:
             startOverride()
+        case .toggleDirection:
+            guard settings.directions == .both else {
+                banner = .notice("This door scans \(settings.directions == .exit ? "exits" : "entries") only (--direction)")
+                return []
+            }
+            direction = direction == .entry ? .exit : .entry
+            if case .preview = banner { banner = .ready }
         case .search:
             if link.isOffline {
                 banner = .notice("Search needs the server, and this door is offline: it holds no orders or owners")
@@ -208,7 +215,13 @@ extension DoorState {
     private mutating func read(_ code: String) -> [DoorEffect] {
         // A new code is a new guest: the denial before is no longer theirs to override.
         lastDenial = nil
-        switch scans.read(code, at: now) {
+        // Out needs the server: the door keeps no one's whereabouts, and a guest is
+        // never stopped from leaving. Said, not recorded.
+        if direction == .exit && link.isOffline {
+            banner = .notice("Exits need the server, and this door is offline: let the guest out (not recorded)")
+            return settings.bell ? [.bell(.attention)] : []
+        }
+        switch scans.read(code, at: now, direction: direction) {
         case .alreadyInFlight(let scan):
             current = scan
             banner = .checking(scan)
@@ -223,7 +236,8 @@ extension DoorState {
             // Offline there is no preview: a local preview then a local admission
             // would be two decisions of one scan (confirm mode pauses; the header says so).
             if link.isOffline { return [admit(scan)] }
-            return [.check(scan, admit: mode == .auto || retryAdmission)]
+            // An exit has no preview: there is nothing to confirm about someone leaving.
+            return [.check(scan, admit: mode == .auto || retryAdmission || scan.direction == .exit)]
         }
     }
 
@@ -262,7 +276,8 @@ extension DoorState {
                 // The guest in front of the door is decided offline at once, as the
                 // same scan: if the server did admit them, the upload is replayed
                 // under this id, never a DUPLICATE against their own door.
-                if isNewest && link.isOffline {
+                // (An exit is never decided offline: the door keeps no whereabouts.)
+                if isNewest && link.isOffline && scan.direction == .entry {
                     scans.redecide(scan)
                     record(scan.id) { $0.state = .checking }
                     banner = .checking(scan)
@@ -271,6 +286,12 @@ extension DoorState {
             }
             record(scan.id) { $0.state = .notChecked; $0.latency = latency }
             guard isNewest else { return [] }
+            // An exit the server would not record (not inside, out already, no
+            // re-entry): its sentence, not "could not be checked".
+            if scan.direction == .exit && failure.kind == .failed {
+                banner = .notice(failure.message)
+                return settings.bell ? [.bell(.attention)] : []
+            }
             // Never a success that was not confirmed: say plainly it was not checked.
             let retry = failure.mayHaveActed ? " (scan again to retry this same scan)" : ""
             banner = .unchecked(message: failure.message + retry)
@@ -290,14 +311,17 @@ extension DoorState {
                 banner = .preview(report, scan: scan)
                 return settings.bell ? [.bell(.attention)] : []
             }
-            if success {
+            let exit = success && report.verdict.reason == .exit
+            if exit {
+                exited += 1
+            } else if success {
                 admitted += 1
             } else {
                 denied[report.result, default: 0] += 1
             }
             record(scan.id) {
                 $0.seat = report.seat?.seatID ?? ""
-                $0.state = .verdict(report.result)
+                $0.state = exit ? .exited : .verdict(report.result)
                 $0.latency = latency
                 $0.offline = report.offline != nil
             }
@@ -306,7 +330,9 @@ extension DoorState {
             latencies.append(latency)
             if latencies.count > 100 { latencies.removeFirst(latencies.count - 100) }
             guard isNewest else { return [] }
-            if !success && report.offline == nil { lastDenial = OverrideDraft(scan: scan, denial: report) }
+            if !success && report.offline == nil && scan.direction == .entry {
+                lastDenial = OverrideDraft(scan: scan, denial: report)
+            }
             let clearAfter = success ? settings.successClearsAfter : settings.denialClearsAfter
             banner = .verdict(report, admitted: admission && success, clearAt: clearAfter.map { instant + $0 })
             return settings.bell ? [.bell(VerdictLook.of(report.result, ascii: settings.ascii).bell)] : []

@@ -32,6 +32,8 @@ public enum Keymap {
         case search
         /// o: let the guest just turned away in anyway, on a supervisor's PIN.
         case override
+        /// x: switch entry / exit, on a door set to both.
+        case toggleDirection
     }
 
     /// A key as the help names it.
@@ -80,6 +82,7 @@ public enum Keymap {
         bind(letter("i"), .openImage, on: [.door], "i", "open an image file with a QR code"),
         bind(letter("f"), .forceLink, on: [.door], "f", "force offline (or online when offline); f again: automatic"),
         bind(letter("u"), .annul, on: [.door], "u", "undo this door's last admission (2 minutes), with a reason"),
+        bind(letter("x"), .toggleDirection, on: [.door], "x", "switch entry / exit (a door set to --direction both)"),
         bind(letter("o"), .override, on: [.door], "o", "let a denied guest in anyway (unpaid, expired, wrong hall): supervisor PIN"),
         bind([.character("/")], .search, on: [.door], "/", "find a guest without a code: seat (A 12), order or owner"),
         bind(letter("u"), .annul, on: [.seatMap], needsViews: true, "u", "undo the admission of the seat whose details are open"),

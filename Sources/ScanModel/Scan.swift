@@ -8,11 +8,15 @@ public struct Scan: Sendable, Hashable, Identifiable {
     public var id: String
     public var code: String
     public var readAt: Date
+    /// In or out: the door's direction when the code was read. A retry is the same
+    /// scan, in the same direction, whatever the door is set to by then.
+    public var direction: ScanDirection
 
-    public init(id: String, code: String, readAt: Date) {
+    public init(id: String, code: String, readAt: Date, direction: ScanDirection = .entry) {
         self.id = id
         self.code = code
         self.readAt = readAt
+        self.direction = direction
     }
 }
 
@@ -60,7 +64,7 @@ public struct ScanBook: Sendable, Hashable {
     }
 
     /// A code was read at `now`: which scan it is.
-    public mutating func read(_ code: String, at now: Date) -> Read {
+    public mutating func read(_ code: String, at now: Date, direction: ScanDirection = .entry) -> Read {
         if let pending = inFlight.values.first(where: { $0.code == code }) { return .alreadyInFlight(pending) }
         forgetOld(now: now)
         var scan: Scan
@@ -71,7 +75,7 @@ public struct ScanBook: Sendable, Hashable {
             retryAdmission = earlier.wasAdmission
         } else {
             counter += 1
-            scan = Scan(id: "\(session)-\(counter)", code: code, readAt: now)
+            scan = Scan(id: "\(session)-\(counter)", code: code, readAt: now, direction: direction)
         }
         inFlight[scan.id] = scan
         return .send(scan, retryAdmission: retryAdmission)

@@ -292,7 +292,7 @@ extension TerminalState {
             return enter()
         case .annul:
             startAnnul()
-        case .toggleMode, .openImage, .forceLink, .search, .override:
+        case .toggleMode, .openImage, .forceLink, .search, .override, .toggleDirection:
             break  // door view only
         }
         return []

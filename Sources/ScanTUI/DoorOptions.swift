@@ -86,4 +86,6 @@ extension ScanMode: ExpressibleByArgument {
 
 extension TerminalRole: ExpressibleByArgument {}
 
+extension DoorDirections: ExpressibleByArgument {}
+
 extension TerminalView: ExpressibleByArgument {}

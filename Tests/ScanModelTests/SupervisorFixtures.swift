@@ -48,7 +48,14 @@ enum SupervisorFixtures {
                 doorsAt: Fixtures.now.addingTimeInterval(-5400), startsAt: Fixtures.now.addingTimeInterval(-3600),
                 endsAt: Fixtures.now.addingTimeInterval(7200),
                 capacity: 300, available: 150, held: 10, sold: 80, checkedIn: 60,
-                admissionsPerMinute: [0, 0, 1, 2, 4, 8, 12, 9, 6, 3, 2, 1, 0, 5, 7]),
+                admissionsPerMinute: [0, 0, 1, 2, 4, 8, 12, 9, 6, 3, 2, 1, 0, 5, 7],
+                // 6 of the 60 stepped out (an exit door); the side door lets them back in.
+                insideNow: 54,
+                doorFlows: [
+                    DoorFlow(terminalID: "door-main-1", entries: 38, exits: 0),
+                    DoorFlow(terminalID: "door-main-exit", entries: 0, exits: 6),
+                    DoorFlow(terminalID: "door-main-2", entries: 22, exits: 0),
+                ]),
             HallOccupancy(
                 hallID: "studio", hallName: "Studio", eventID: "jazz", eventName: "Late Jazz",
                 doorsAt: Fixtures.now.addingTimeInterval(1800), startsAt: Fixtures.now.addingTimeInterval(1800),

@@ -17,6 +17,9 @@ extension ScanTUICommand {
         @Option(help: ArgumentHelp("auto: a scan admits; confirm: Enter admits after the verdict (env USHER_MODE).", valueName: "auto|confirm"))
         var mode: ScanMode = ScanMode(argument: ProcessInfo.processInfo.environment["USHER_MODE"] ?? "auto") ?? .auto
 
+        @Option(help: "entry, exit or both (x switches): which way this door counts people (env USHER_DIRECTION).")
+        var direction: DoorDirections = DoorDirections(rawValue: ProcessInfo.processInfo.environment["USHER_DIRECTION"] ?? "entry") ?? .entry
+
         @Option(help: ArgumentHelp("Decode images dropped into this folder (env USHER_WATCH).", valueName: "dir"))
         var watch: String?
 
@@ -129,7 +132,7 @@ extension ScanTUICommand {
                 bell: !(noBell || environment["USHER_NO_BELL"] == "1"),
                 successClearsAfter: successSeconds > 0 ? .milliseconds(Int(successSeconds * 1000)) : nil,
                 denialClearsAfter: denialSeconds > 0 ? .milliseconds(Int(denialSeconds * 1000)) : nil,
-                scanner: scanner)
+                scanner: scanner, directions: direction)
             // Opened before the screen starts, so a damaged journal is a plain message
             // (and the file is kept aside, never deleted), not a broken screen.
             let offline =
