@@ -74,7 +74,7 @@ extension ExternalPrograms {
 
                 // The occupancy view: the same hall's counts, and they follow too.
                 try await screen.type("3")
-                let table = try await screen.waitFor("CAPACITY")
+                let table = try await screen.waitFor("SEATS    SOLD  ADMIT  INSIDE")
                 let numbers = try Self.hallRow("Main Hall", in: table)
                 #expect(numbers.prefix(3) == [300, numbers[1], inside + 3], "capacity, sold, inside:\n\(table)")
                 let code = try await server.sell("main-tonight.stalls.E.1", to: "guest-e1")
