@@ -141,6 +141,19 @@ extension InventoryClient {
         return try ScanReport(response, scanID: scanID)
     }
 
+    /// UnlockKiosk: a supervisor's PIN for `action` on this (kiosk) door. A wrong PIN
+    /// is `.permissionDenied`; a door locked by wrong PINs `.rejected`.
+    public func unlockKiosk(supervisor: String, pin: String, action: String) async throws(InventoryClientError) {
+        let request = Inventory_UnlockKioskRequest.with {
+            $0.supervisor = supervisor
+            $0.pin = pin
+            $0.action = action
+        }
+        _ = try await perform("UnlockKiosk", kind: .idempotent, deadline: configuration.deadlines.write) { server, options in
+            try await server.inventory.unlockKiosk(request: .init(message: request), options: options) { try $0.message }
+        }
+    }
+
     /// AnnulCheckIn: undoes `admission` (a scan's, or a seat's current one).
     /// Retried with the same `annulID`: the server answers a repeat as a replay, so a
     /// lost reply never turns into "already annulled".

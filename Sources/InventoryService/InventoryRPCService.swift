@@ -326,6 +326,34 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
         return response
     }
 
+    func unlockKiosk(
+        request: Inventory_UnlockKioskRequest, context: ServerContext
+    ) async throws -> Inventory_UnlockKioskResponse {
+        let door = try scanDoor(.unlockKiosk, hallID: "", terminalID: request.terminalID, context)
+        let (supervisor, pin, action) = try validate { () throws(InputError) in
+            guard request.action.count <= OverridePolicy.reasonMaxLength else {
+                throw InputError(field: "action", problem: "must be at most \(OverridePolicy.reasonMaxLength) characters")
+            }
+            return (
+                try InputRules.identifier(request.supervisor, field: "supervisor"), try OverridePolicy.pin(request.pin),
+                try InputRules.freeText(request.action, field: "action")
+            )
+        }
+        var log = requestLogger(context)
+        log[metadataKey: "terminal"] = "\(door.terminalID)"
+        let at: Date
+        do {
+            at = try await call(context) { () throws(StoreError) in
+                try await store.unlockKiosk(terminalID: door.terminalID, supervisor: supervisor, pin: pin, action: action)
+            }
+        } catch {
+            log.warning("kiosk unlock refused", metadata: ["supervisor": "\(supervisor)", "error": "\(error)"])
+            throw error
+        }
+        log.notice("kiosk unlocked", metadata: ["supervisor": "\(supervisor)", "action": "\(action)"])
+        return .with { $0.unlockedAt = Google_Protobuf_Timestamp(date: at) }
+    }
+
     /// The offline part of an upload, checked. What must be believable is the scan's
     /// time by the server's clock (the door's time less its skew): from the last
     /// ``offlineUploadAge`` up to now (a few minutes of slack). The skew itself may be

@@ -386,6 +386,20 @@ enum Migrations {
                 // Entries and exits per door over the last minutes (GetHallOccupancy).
                 "CREATE INDEX entry_logs_flow ON entry_logs (scanned_at, terminal_id) WHERE action IN ('ADMIT', 'EXIT') AND result = 'SUCCESS'",
             ]),
+        Migration(
+            version: 13, name: "kiosk unlocks",
+            statements: [
+                // Who unlocked a kiosk door, when, and for what (UnlockKiosk).
+                """
+                CREATE TABLE kiosk_unlocks (
+                    unlock_id    bigserial PRIMARY KEY,
+                    terminal_id  text NOT NULL,
+                    supervisor   text NOT NULL,
+                    action       text NOT NULL,
+                    unlocked_at  timestamptz NOT NULL DEFAULT now()
+                )
+                """
+            ]),
     ]
 }
 

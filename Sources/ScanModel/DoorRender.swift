@@ -71,7 +71,8 @@ extension DoorState {
             mode == .auto ? "AUTO" : link.isOffline ? "CONFIRM paused offline: scans admit at once" : "CONFIRM: Enter admits"
         // A door that can count people out says which way it counts now.
         let way = settings.directions == .entry ? "" : " \(dot) \(direction == .entry ? "ENTRY" : "EXIT")"
-        let title = " USHER door \(dot) hall \(settings.hallID) \(dot) \(eventWords)\(way) \(dot) \(modeWord)"
+        let kioskWord = !settings.kiosk ? "" : kioskLocked ? " \(dot) KIOSK" : " \(dot) KIOSK UNLOCKED"
+        let title = " USHER door \(dot) hall \(settings.hallID) \(dot) \(eventWords)\(way) \(dot) \(modeWord)\(kioskWord)"
         screen.write(abbreviate(title, width), x: 0, y: 0, style: Style(bold: true))
         // The hint shrinks before the event's name does: staff must see which show they admit.
         let hints =
@@ -369,6 +370,8 @@ extension DoorState {
             lines = box.lines(rows: height - 4, ascii: settings.ascii)
         case .override(let draft):
             lines = draft.lines()
+        case .unlock(let unlock):
+            lines = unlock.lines()
         }
         box(&screen, lines: lines)
     }

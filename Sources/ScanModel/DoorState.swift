@@ -40,6 +40,8 @@ public struct DoorSettings: Sendable, Hashable {
     public var viewsEnabled: Bool
     /// In, out, or both (`x` switches).
     public var directions: DoorDirections = .entry
+    /// Nobody stands at this door (`--kiosk`): only scanning works without a supervisor's PIN.
+    public var kiosk = false
 
     public init(
         server: String, hallID: String, eventID: String? = nil, staffID: String, terminalID: String,
@@ -47,7 +49,7 @@ public struct DoorSettings: Sendable, Hashable {
         ascii: Bool = false, color: Bool = true, bell: Bool = true,
         successClearsAfter: Duration? = .seconds(3), denialClearsAfter: Duration? = nil,
         scanner: ScannerInput.Configuration = .init(), timeZone: TimeZone = .current, viewsEnabled: Bool = false,
-        directions: DoorDirections = .entry
+        directions: DoorDirections = .entry, kiosk: Bool = false
     ) {
         self.server = server
         self.hallID = hallID
@@ -64,6 +66,7 @@ public struct DoorSettings: Sendable, Hashable {
         self.timeZone = timeZone
         self.viewsEnabled = viewsEnabled
         self.directions = directions
+        self.kiosk = kiosk
     }
 }
 
@@ -107,6 +110,8 @@ public enum DoorEvent: Sendable {
     case searched(query: String, Result<SeatSearchResult, CallFailure>)
     /// An override of denied scan `scanID` finished (OverrideCheckIn).
     case overridden(scanID: String, Result<ScanReport, CallFailure>)
+    /// A kiosk unlock for `then` finished (UnlockKiosk).
+    case unlocked(then: Keymap.Command, Result<Date, CallFailure>)
 }
 
 /// What reading an image gave.
@@ -142,6 +147,8 @@ public enum DoorEffect: Sendable, Hashable {
     /// Let the guest of a denied scan in on a supervisor's PIN (OverrideCheckIn), under
     /// the draft's ``OverrideDraft/overrideID``.
     case override(OverrideDraft)
+    /// A supervisor's PIN unlocks a kiosk (UnlockKiosk) for `action`; then `then` is done.
+    case unlock(supervisor: String, pin: String, action: String, then: Keymap.Command)
 }
 
 /// One line of the recent-scans list: one scan, in the order scans were read. Its
@@ -215,6 +222,8 @@ public struct DoorState: Sendable {
         case search(SearchBox)
         /// `o`: why the denied guest may go in, and the supervisor's PIN.
         case override(OverrideDraft)
+        /// A locked kiosk asks a supervisor's PIN before a command.
+        case unlock(KioskUnlock)
     }
 
     public var settings: DoorSettings
@@ -248,8 +257,10 @@ public struct DoorState: Sendable {
     /// The newest scan's denial from the server, which `o` may override; nil once
     /// another code is read (the guest it belongs to has left the door).
     var lastDenial: OverrideDraft?
-    /// The supervisor of the last override, offered again (it is usually the same one).
+    /// The supervisor of the last override or unlock, offered again (usually the same one).
     var lastSupervisor = ""
+    /// A kiosk is unlocked until then (``KioskLock``).
+    var unlockedUntil: Date?
     /// The hall's events, to name its current event; nil until the first answer.
     public var schedule: HallSchedule?
     /// Why the schedule is not known (an older server), shown in the header.

@@ -50,6 +50,8 @@ extension DoorState {
             return annulled(admission, outcome)
         case .overridden(let scanID, let outcome):
             return overridden(scanID, outcome)
+        case .unlocked(let command, let outcome):
+            return unlocked(then: command, outcome)
         case .searched(let query, let result):
             if case .search(var box) = overlay {
                 box.answer(query, result)
@@ -93,7 +95,7 @@ extension DoorState {
     }
 
     private mutating func handle(_ key: TerminalKey, at instant: ContinuousClock.Instant) -> [DoorEffect] {
-        if key == .interrupt { return [.quit] }
+        if key == .interrupt { return kioskRefusal(.quitNow) ?? [.quit] }
         if case .openImage(let path) = overlay {
             switch key {
             case .enter:
@@ -112,6 +114,7 @@ extension DoorState {
         if case .annul(let draft) = overlay { return annulKey(key, draft) }
         if case .search(let box) = overlay { return searchKey(key, box) }
         if case .override(let draft) = overlay { return overrideKey(key, draft) }
+        if case .unlock(let unlock) = overlay { return unlockKey(key, unlock) }
         // Keys still go through the scanner detector, so a scan that arrives while
         // help or a question is shown is captured whole.
         var effects: [DoorEffect] = []
@@ -140,14 +143,15 @@ extension DoorState {
         case .help:
             overlay = .none
             return []
-        case .none, .openImage, .annul, .search, .override:
+        case .none, .openImage, .annul, .search, .override, .unlock:
             break
         }
         // Any key without a binding acknowledges a verdict that waits for staff.
         return perform(Keymap.command(for: .character(c), in: .door, viewsEnabled: settings.viewsEnabled) ?? .confirm, key: c)
     }
 
-    private mutating func perform(_ command: Keymap.Command, key: Character? = nil) -> [DoorEffect] {
+    mutating func perform(_ command: Keymap.Command, key: Character? = nil) -> [DoorEffect] {
+        if let refused = kioskRefusal(effective(command)) { return refused }
         switch command {
         case .help:
             overlay = .help
@@ -456,9 +460,7 @@ extension DoorState {
             banner = .notice("A \(denial.denial.result.rawValue) cannot be overridden: the ticket is forged, void or already used")
             return
         }
-        var draft = denial
-        draft.supervisor = lastSupervisor
-        overlay = .override(draft)
+        overlay = .override(OverrideDraft(scan: denial.scan, denial: denial.denial, supervisor: lastSupervisor))
     }
 
     /// A key while the override questions are open (``OverrideDraft/key(_:)``).

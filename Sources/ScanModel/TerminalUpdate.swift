@@ -239,6 +239,12 @@ extension TerminalState {
 
     /// What a key asks for, in a supervisor view.
     private mutating func perform(_ command: Keymap.Command) -> [TerminalEffect] {
+        // A locked kiosk: moving between views is fine (back to the door is the point);
+        // anything else that needs a PIN asks for it on the door view.
+        if door.kioskLocked, KioskLock.action(command) != nil, command != .nextView {
+            show(.door)
+            return route(door.kioskRefusal(command) ?? [])
+        }
         switch command {
         case .quitNow:
             return [.door(.quit)]

@@ -175,6 +175,21 @@ struct TerminalApp {
                     ])
                 sink.yield(.door(.overridden(scanID: draft.scan.id, outcome)))
             }
+        case .door(.unlock(let supervisor, let pin, let action, let command)):
+            let logger = self.logger
+            tasks.addTask {
+                let outcome = await Result.of { () async throws(InventoryClientError) -> Date in
+                    try await client.unlockKiosk(supervisor: supervisor, pin: pin, action: action)
+                    return Date()
+                }
+                // The PIN stays out of the log.
+                logger.notice(
+                    "kiosk unlock", metadata: [
+                        "supervisor": "\(supervisor)", "action": "\(action)",
+                        "result": "\((try? outcome.get()) == nil ? "refused" : "unlocked")",
+                    ])
+                sink.yield(.door(.unlocked(then: command, outcome)))
+            }
         case .door(.search(let query)):
             let hallID = door.hallID
             tasks.addTask {

@@ -21,6 +21,7 @@ public enum InventoryOperation: String, CaseIterable, Sendable, Hashable {
     case annulCheckIn = "AnnulCheckIn"
     case searchSeats = "SearchSeats"
     case overrideCheckIn = "OverrideCheckIn"
+    case unlockKiosk = "UnlockKiosk"
 }
 
 /// The permission table: which roles may make which call, and over which halls.
@@ -77,6 +78,8 @@ public enum AccessPolicy {
         // word is the PIN in the request, checked by the store (a door with a stolen
         // token still needs a supervisor's PIN).
         .overrideCheckIn: .roles([.door: .ownHall, .admin: .everyHall]),
+        // A kiosk is a door; its lock is opened by a supervisor's PIN, checked by the store.
+        .unlockKiosk: .roles([.door: .ownHall, .admin: .everyHall]),
     ]
 
     /// The decision for `caller` making `operation`, about `hallID` when the request

@@ -201,6 +201,36 @@ extension ExternalPrograms {
             }
         }
 
+        /// A kiosk (`--kiosk`): Ctrl-C, Ctrl-Z and Ctrl-\\ do nothing, scanning works, and
+        /// `q` quits only after a supervisor's PIN, which the server writes down.
+        @Test func aKioskQuitsOnlyOnASupervisorsPIN() async throws {
+            let (venue, keyring) = try Self.demo()
+            try await Self.withDoorServer(venue: venue, keyring: keyring) { server, credential in
+                _ = try await server.devices.token("sup-e2e", role: .supervisor)
+                try await server.withStore { try await $0.setSupervisorPIN(named: "sup-e2e", pin: "2580") }
+                let door = try await Self.door(credential: credential, extra: "--kiosk")
+                defer { door.kill() }
+                try await door.waitFor("KIOSK")
+                for key in ["C-c", "C-z", "C-\\"] { try await door.press(key) }
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(!(try await door.capture()).contains("EXIT_CODE"), "still running")
+                try await door.scan(try await Self.code("success.png"))
+                try await door.waitFor("SUCCESS")
+                try await Task.sleep(for: .milliseconds(400))  // typed alone, not part of the scan's burst
+                try await door.press("q")
+                try await door.waitFor("This terminal is locked (kiosk).")
+                try await door.type("sup-e2e")
+                try await door.press("Enter")
+                try await door.type("2580")
+                try await door.press("Enter")
+                try await door.waitFor("EXIT_CODE=0")
+                #expect(
+                    try await server.count(
+                        "SELECT count(*) FROM kiosk_unlocks WHERE terminal_id = 'door-e2e' AND supervisor = 'sup-e2e' AND action = 'quit'")
+                        == 1)
+            }
+        }
+
         /// The server admits the guest but the door never hears it: the commit is slow,
         /// the door's deadline passes, and the server is killed before it could answer;
         /// the COMMIT it had sent still lands. Either way the guest gets their own

@@ -201,6 +201,43 @@ struct OverrideTests {
         }
     }
 
+    /// A kiosk unlock checks the same PIN, counts against the same per-door lockout,
+    /// and is written down with what it was for.
+    @Test func aKioskUnlockIsASupervisorsPINToo() async throws {
+        try await withTestServer { server in
+            _ = try await server.devices.token("door-a", role: .door, hall: "main")
+            _ = try await server.devices.token("sup-kim", role: .supervisor)
+            try await server.withStore { try await $0.setSupervisorPIN(named: "sup-kim", pin: "4711") }
+            let door = try await server.devices.metadata("door-a")
+            let unlocked = try await server.inventory.unlockKiosk(
+                .with { $0.supervisor = "sup-kim"; $0.pin = "4711"; $0.action = "quit" }, metadata: door)
+            #expect(unlocked.hasUnlockedAt)
+            #expect(
+                try await server.count(
+                    "SELECT count(*) FROM kiosk_unlocks WHERE terminal_id = 'door-a' AND supervisor = 'sup-kim' AND action = 'quit'") == 1)
+            for _ in 0..<3 {
+                let wrong = await rpcCode {
+                    _ = try await server.inventory.unlockKiosk(.with { $0.supervisor = "sup-kim"; $0.pin = "0000"; $0.action = "quit" }, metadata: door)
+                }
+                #expect(wrong == .permissionDenied)
+            }
+            // Two more wrong PINs at an override lock the door for both.
+            let code = try await server.sell("jazz.floor.A.1", to: "carol")
+            for _ in 0..<2 {
+                _ = await rpcCode { _ = try await server.override(code, scanID: UUID().uuidString, reason: "r", supervisor: "sup-kim", pin: "9999") }
+            }
+            let locked = await rpcCode {
+                _ = try await server.inventory.unlockKiosk(.with { $0.supervisor = "sup-kim"; $0.pin = "4711"; $0.action = "quit" }, metadata: door)
+            }
+            #expect(locked == .failedPrecondition)
+            #expect(try await server.count("SELECT count(*) FROM kiosk_unlocks") == 1)
+            let garbage = await rpcCode {
+                _ = try await server.inventory.unlockKiosk(.with { $0.supervisor = "sup-kim"; $0.pin = "47"; $0.action = "quit" }, metadata: door)
+            }
+            #expect(garbage == .invalidArgument)
+        }
+    }
+
     /// PINs belong to supervisors and admins, and only the operator sets them.
     @Test func onlySupervisorsAndAdminsHavePINs() async throws {
         try await withTestServer { server in

@@ -58,6 +58,9 @@ struct PermissionTests {
                     .with { $0.scanID = "p-annul"; $0.annulID = UUID().uuidString; $0.reason = "wrong ticket"; $0.staffID = "s" },
                     metadata: $1)
             },
+            .unlockKiosk: {
+                _ = try await $0.unlockKiosk(.with { $0.supervisor = "p-supervisor"; $0.pin = "2468"; $0.action = "quit" }, metadata: $1)
+            },
             // A ticket of another hall, let in on p-supervisor's PIN.
             .overrideCheckIn: {
                 _ = try await $0.overrideCheckIn(
@@ -135,7 +138,8 @@ struct PermissionTests {
                         cases.append(("role \(role.rawValue)", TestDevices.bearer(tokens[nameFor[role]!]!), .permissionDenied))
                     }
                     if case .roles(let roles) = AccessPolicy.table[operation], roles[.door] == .ownHall,
-                        operation != .getHallOccupancy  // names no hall: answered for the door's own hall instead
+                        // Name no hall: answered for the door's own hall (its kiosk) instead.
+                        operation != .getHallOccupancy, operation != .unlockKiosk
                     {
                         cases.append(("a door of another hall", TestDevices.bearer(tokens["p-door-studio"]!), .permissionDenied))
                     }
@@ -200,7 +204,8 @@ extension TestServer {
                     UNION ALL SELECT s::text FROM seats s UNION ALL SELECT l::text FROM entry_logs l
                     UNION ALL SELECT x::text FROM seat_history x UNION ALL SELECT c::text FROM scan_conflicts c
                     UNION ALL SELECT d::text FROM door_status d UNION ALL SELECT a::text FROM annulments a
-                    UNION ALL SELECT o::text FROM overrides o UNION ALL SELECT k::text FROM override_locks k) rows
+                    UNION ALL SELECT o::text FROM overrides o UNION ALL SELECT k::text FROM override_locks k
+                    UNION ALL SELECT u::text FROM kiosk_unlocks u) rows
                 """, logger: TestCluster.logger
             ).collect()
             return try rows.first?.decode(String.self) ?? ""

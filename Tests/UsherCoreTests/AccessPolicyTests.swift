@@ -27,6 +27,7 @@ struct AccessPolicyTests {
         .searchSeats: [.door, .boxOffice, .supervisor, .admin],
         // Letting a guest in anyway happens at a door; the supervisor's word is a PIN.
         .overrideCheckIn: [.door, .admin],
+        .unlockKiosk: [.door, .admin],
         .enrollDevice: [],
     ]
 

@@ -271,6 +271,19 @@ public enum Inventory_InventoryService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "UnlockKiosk" metadata.
+        public enum UnlockKiosk: Sendable {
+            /// Request type for "UnlockKiosk".
+            public typealias Input = Inventory_UnlockKioskRequest
+            /// Response type for "UnlockKiosk".
+            public typealias Output = Inventory_UnlockKioskResponse
+            /// Descriptor for "UnlockKiosk".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "inventory.InventoryService"),
+                method: "UnlockKiosk",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "inventory.InventoryService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ReserveSeat.descriptor,
@@ -291,7 +304,8 @@ public enum Inventory_InventoryService: Sendable {
             AcknowledgeConflict.descriptor,
             AnnulCheckIn.descriptor,
             SearchSeats.descriptor,
-            OverrideCheckIn.descriptor
+            OverrideCheckIn.descriptor,
+            UnlockKiosk.descriptor
         ]
     }
 }
@@ -702,6 +716,27 @@ extension Inventory_InventoryService {
             request: GRPCCore.StreamingServerRequest<Inventory_OverrideCheckInRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Inventory_MarkCheckedInResponse>
+
+        /// Handle the "UnlockKiosk" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A supervisor's PIN typed on a locked kiosk door (scan-tui --kiosk), to quit, open
+        /// > an image, leave the door view or change a door setting there. Checked and counted
+        /// > like an override's PIN (the same per-door lockout), and logged with what it was
+        /// > for; it changes nothing else. A wrong PIN is PERMISSION_DENIED.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Inventory_UnlockKioskRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Inventory_UnlockKioskResponse` messages.
+        func unlockKiosk(
+            request: GRPCCore.StreamingServerRequest<Inventory_UnlockKioskRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Inventory_UnlockKioskResponse>
     }
 
     /// Service protocol for the "inventory.InventoryService" service.
@@ -1096,6 +1131,27 @@ extension Inventory_InventoryService {
             request: GRPCCore.ServerRequest<Inventory_OverrideCheckInRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Inventory_MarkCheckedInResponse>
+
+        /// Handle the "UnlockKiosk" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A supervisor's PIN typed on a locked kiosk door (scan-tui --kiosk), to quit, open
+        /// > an image, leave the door view or change a door setting there. Checked and counted
+        /// > like an override's PIN (the same per-door lockout), and logged with what it was
+        /// > for; it changes nothing else. A wrong PIN is PERMISSION_DENIED.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_UnlockKioskRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Inventory_UnlockKioskResponse` message.
+        func unlockKiosk(
+            request: GRPCCore.ServerRequest<Inventory_UnlockKioskRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Inventory_UnlockKioskResponse>
     }
 
     /// Simple service protocol for the "inventory.InventoryService" service.
@@ -1488,6 +1544,27 @@ extension Inventory_InventoryService {
             request: Inventory_OverrideCheckInRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Inventory_MarkCheckedInResponse
+
+        /// Handle the "UnlockKiosk" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A supervisor's PIN typed on a locked kiosk door (scan-tui --kiosk), to quit, open
+        /// > an image, leave the door view or change a door setting there. Checked and counted
+        /// > like an override's PIN (the same per-door lockout), and logged with what it was
+        /// > for; it changes nothing else. A wrong PIN is PERMISSION_DENIED.
+        ///
+        /// - Parameters:
+        ///   - request: A `Inventory_UnlockKioskRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Inventory_UnlockKioskResponse` to respond with.
+        func unlockKiosk(
+            request: Inventory_UnlockKioskRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Inventory_UnlockKioskResponse
     }
 }
 
@@ -1704,6 +1781,17 @@ extension Inventory_InventoryService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Inventory_InventoryService.Method.UnlockKiosk.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_UnlockKioskRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_UnlockKioskResponse>(),
+            handler: { request, context in
+                try await self.unlockKiosk(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1913,6 +2001,17 @@ extension Inventory_InventoryService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Inventory_MarkCheckedInResponse> {
         let response = try await self.overrideCheckIn(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func unlockKiosk(
+        request: GRPCCore.StreamingServerRequest<Inventory_UnlockKioskRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Inventory_UnlockKioskResponse> {
+        let response = try await self.unlockKiosk(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2163,6 +2262,19 @@ extension Inventory_InventoryService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Inventory_MarkCheckedInResponse> {
         return GRPCCore.ServerResponse<Inventory_MarkCheckedInResponse>(
             message: try await self.overrideCheckIn(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func unlockKiosk(
+        request: GRPCCore.ServerRequest<Inventory_UnlockKioskRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Inventory_UnlockKioskResponse> {
+        return GRPCCore.ServerResponse<Inventory_UnlockKioskResponse>(
+            message: try await self.unlockKiosk(
                 request: request.message,
                 context: context
             ),
@@ -2658,6 +2770,32 @@ extension Inventory_InventoryService {
             deserializer: some GRPCCore.MessageDeserializer<Inventory_MarkCheckedInResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_MarkCheckedInResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "UnlockKiosk" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A supervisor's PIN typed on a locked kiosk door (scan-tui --kiosk), to quit, open
+        /// > an image, leave the door view or change a door setting there. Checked and counted
+        /// > like an override's PIN (the same per-door lockout), and logged with what it was
+        /// > for; it changes nothing else. A wrong PIN is PERMISSION_DENIED.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_UnlockKioskRequest` message.
+        ///   - serializer: A serializer for `Inventory_UnlockKioskRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_UnlockKioskResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func unlockKiosk<Result>(
+            request: GRPCCore.ClientRequest<Inventory_UnlockKioskRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_UnlockKioskRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_UnlockKioskResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_UnlockKioskResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -3365,6 +3503,43 @@ extension Inventory_InventoryService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "UnlockKiosk" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A supervisor's PIN typed on a locked kiosk door (scan-tui --kiosk), to quit, open
+        /// > an image, leave the door view or change a door setting there. Checked and counted
+        /// > like an override's PIN (the same per-door lockout), and logged with what it was
+        /// > for; it changes nothing else. A wrong PIN is PERMISSION_DENIED.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Inventory_UnlockKioskRequest` message.
+        ///   - serializer: A serializer for `Inventory_UnlockKioskRequest` messages.
+        ///   - deserializer: A deserializer for `Inventory_UnlockKioskResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func unlockKiosk<Result>(
+            request: GRPCCore.ClientRequest<Inventory_UnlockKioskRequest>,
+            serializer: some GRPCCore.MessageSerializer<Inventory_UnlockKioskRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Inventory_UnlockKioskResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_UnlockKioskResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Inventory_InventoryService.Method.UnlockKiosk.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -3956,6 +4131,38 @@ extension Inventory_InventoryService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Inventory_OverrideCheckInRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_MarkCheckedInResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UnlockKiosk" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A supervisor's PIN typed on a locked kiosk door (scan-tui --kiosk), to quit, open
+    /// > an image, leave the door view or change a door setting there. Checked and counted
+    /// > like an override's PIN (the same per-door lockout), and logged with what it was
+    /// > for; it changes nothing else. A wrong PIN is PERMISSION_DENIED.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Inventory_UnlockKioskRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func unlockKiosk<Result>(
+        request: GRPCCore.ClientRequest<Inventory_UnlockKioskRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_UnlockKioskResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.unlockKiosk(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Inventory_UnlockKioskRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Inventory_UnlockKioskResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -4625,6 +4832,42 @@ extension Inventory_InventoryService.ClientProtocol {
             metadata: metadata
         )
         return try await self.overrideCheckIn(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UnlockKiosk" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A supervisor's PIN typed on a locked kiosk door (scan-tui --kiosk), to quit, open
+    /// > an image, leave the door view or change a door setting there. Checked and counted
+    /// > like an override's PIN (the same per-door lockout), and logged with what it was
+    /// > for; it changes nothing else. A wrong PIN is PERMISSION_DENIED.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func unlockKiosk<Result>(
+        _ message: Inventory_UnlockKioskRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Inventory_UnlockKioskResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Inventory_UnlockKioskRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.unlockKiosk(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -1875,6 +1875,49 @@ public nonisolated struct Inventory_OverrideCheckInRequest: Sendable {
   public init() {}
 }
 
+public nonisolated struct Inventory_UnlockKioskRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The supervisor's device name and its PIN, as for OverrideCheckIn.
+  public var supervisor: String = String()
+
+  public var pin: String = String()
+
+  /// What the door is unlocked for ("quit", "open an image"); at most 200 characters.
+  public var action: String = String()
+
+  /// The device itself (may be empty); naming another is PERMISSION_DENIED.
+  public var terminalID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Inventory_UnlockKioskResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// When the server let the supervisor unlock (its clock).
+  public var unlockedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_unlockedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_unlockedAt = newValue}
+  }
+  /// Returns true if `unlockedAt` has been explicitly set.
+  public var hasUnlockedAt: Bool {self._unlockedAt != nil}
+  /// Clears the value of `unlockedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearUnlockedAt() {self._unlockedAt = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _unlockedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "inventory"
@@ -4477,6 +4520,85 @@ nonisolated extension Inventory_OverrideCheckInRequest: SwiftProtobuf.Message, S
     if lhs.reason != rhs.reason {return false}
     if lhs.supervisor != rhs.supervisor {return false}
     if lhs.pin != rhs.pin {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_UnlockKioskRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UnlockKioskRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supervisor\0\u{1}pin\0\u{1}action\0\u{3}terminal_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.supervisor) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.pin) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.action) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.terminalID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.supervisor.isEmpty {
+      try visitor.visitSingularStringField(value: self.supervisor, fieldNumber: 1)
+    }
+    if !self.pin.isEmpty {
+      try visitor.visitSingularStringField(value: self.pin, fieldNumber: 2)
+    }
+    if !self.action.isEmpty {
+      try visitor.visitSingularStringField(value: self.action, fieldNumber: 3)
+    }
+    if !self.terminalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.terminalID, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_UnlockKioskRequest, rhs: Inventory_UnlockKioskRequest) -> Bool {
+    if lhs.supervisor != rhs.supervisor {return false}
+    if lhs.pin != rhs.pin {return false}
+    if lhs.action != rhs.action {return false}
+    if lhs.terminalID != rhs.terminalID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Inventory_UnlockKioskResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UnlockKioskResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}unlocked_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._unlockedAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._unlockedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Inventory_UnlockKioskResponse, rhs: Inventory_UnlockKioskResponse) -> Bool {
+    if lhs._unlockedAt != rhs._unlockedAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -20,6 +20,9 @@ extension ScanTUICommand {
         @Option(help: "entry, exit or both (x switches): which way this door counts people (env USHER_DIRECTION).")
         var direction: DoorDirections = DoorDirections(rawValue: ProcessInfo.processInfo.environment["USHER_DIRECTION"] ?? "entry") ?? .entry
 
+        @Flag(help: "Nobody stands at this door: quitting, opening images, leaving the door view and changing settings need a supervisor's PIN; Ctrl-C is ignored; scanning works (env USHER_KIOSK=1).")
+        var kiosk = false
+
         @Option(help: ArgumentHelp("Decode images dropped into this folder (env USHER_WATCH).", valueName: "dir"))
         var watch: String?
 
@@ -132,7 +135,12 @@ extension ScanTUICommand {
                 bell: !(noBell || environment["USHER_NO_BELL"] == "1"),
                 successClearsAfter: successSeconds > 0 ? .milliseconds(Int(successSeconds * 1000)) : nil,
                 denialClearsAfter: denialSeconds > 0 ? .milliseconds(Int(denialSeconds * 1000)) : nil,
-                scanner: scanner, directions: direction)
+                scanner: scanner, directions: direction, kiosk: kiosk || environment["USHER_KIOSK"] == "1")
+            if settings.kiosk {
+                // The screen is raw (Ctrl-C, Ctrl-Z and Ctrl-\ arrive as keys, and the model
+                // ignores them); these cover the moments before it is, and after.
+                for sig in [SIGINT, SIGQUIT, SIGTSTP] { signal(sig, SIG_IGN) }
+            }
             // Opened before the screen starts, so a damaged journal is a plain message
             // (and the file is kept aside, never deleted), not a broken screen.
             let offline =

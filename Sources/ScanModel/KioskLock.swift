@@ -1,0 +1,116 @@
+import Foundation
+import UsherCore
+
+/// A door nobody stands at (`scan-tui --kiosk`): scanning works, and everything that
+/// would change what the terminal does (quit, open an image, leave the door view,
+/// change the hall, a mode or the direction, undo, search) waits for a supervisor's
+/// PIN. Ctrl-C is ignored (the terminal is raw: Ctrl-Z and Ctrl-\ are plain keys).
+/// A right PIN unlocks the terminal for ``unlockFor``, so a supervisor who came to
+/// fix something is not asked again for every key.
+public enum KioskLock {
+    public static let unlockFor: TimeInterval = 120
+
+    /// What `command` is called when a supervisor is asked to unlock it (and in the
+    /// server's log), or nil when it needs no PIN: scanning, help, acknowledging a
+    /// verdict, picking a code, moving around a view.
+    public static func action(_ command: Keymap.Command) -> String? {
+        switch command {
+        case .quit, .quitNow: "quit"
+        case .openImage: "open an image"
+        case .nextView: "leave the door view"
+        case .hall: "change the hall"
+        case .toggleMode: "switch auto / confirm"
+        case .forceLink: "force offline or online"
+        case .toggleDirection: "switch entry / exit"
+        case .annul: "undo an admission"
+        case .search: "search"
+        case .reload: "reload"
+        case .acknowledge: "acknowledge a conflict"
+        case .override: nil  // asks a supervisor's PIN of its own
+        case .help, .back, .confirm, .move, .zoom, .digit: nil
+        }
+    }
+}
+
+/// The question a locked kiosk asks: a supervisor's name and PIN, for one command.
+public struct KioskUnlock: Sendable, Hashable {
+    public var command: Keymap.Command
+    public var action: String
+    public var prompt: SupervisorPrompt
+
+    public init(command: Keymap.Command, action: String, supervisor: String) {
+        self.command = command
+        self.action = action
+        self.prompt = SupervisorPrompt(supervisor: supervisor)
+    }
+
+    public func lines() -> [String] {
+        ["This terminal is locked (kiosk).", "A supervisor unlocks it to \(action), for \(Int(KioskLock.unlockFor / 60)) minutes.", ""]
+            + prompt.lines(action: "unlocks")
+    }
+}
+
+extension DoorState {
+    /// Locked now: a kiosk not unlocked in the last ``KioskLock/unlockFor``.
+    public var kioskLocked: Bool {
+        guard settings.kiosk else { return false }
+        guard let until = unlockedUntil else { return true }
+        return now >= until
+    }
+
+    /// A digit that would switch views is leaving the door view; one that picks a code is not.
+    func effective(_ command: Keymap.Command) -> Keymap.Command {
+        guard case .digit(let index) = command else { return command }
+        if case .pick(let codes) = banner, index <= codes.count { return command }
+        return settings.viewsEnabled && TerminalView(key: Character("\(index)")) != nil ? .nextView : command
+    }
+
+    /// A command a locked kiosk does not do: ask for a supervisor's PIN instead.
+    /// Returns nil when `command` may go ahead.
+    mutating func kioskRefusal(_ command: Keymap.Command) -> [DoorEffect]? {
+        guard kioskLocked, let action = KioskLock.action(command) else { return nil }
+        // Ctrl-C on a kiosk is nobody's business: ignored, not even a question.
+        if command == .quitNow { return [] }
+        guard !link.isOffline else {
+            banner = .notice("This kiosk is locked, and unlocking it needs the server (it is offline)")
+            return []
+        }
+        overlay = .unlock(KioskUnlock(command: command, action: action, supervisor: lastSupervisor))
+        return []
+    }
+
+    /// A key while the unlock question is open.
+    mutating func unlockKey(_ key: TerminalKey, _ unlock: KioskUnlock) -> [DoorEffect] {
+        var unlock = unlock
+        switch unlock.prompt.key(key) {
+        case .asking(let prompt):
+            unlock.prompt = prompt
+            overlay = .unlock(unlock)
+            return []
+        case .cancel:
+            overlay = .none
+            return []
+        case .scan(let code):
+            overlay = .none
+            return scanned(code)
+        case .done(let prompt):
+            overlay = .none
+            lastSupervisor = prompt.supervisor
+            banner = .notice("Checking the supervisor's PIN" + (settings.ascii ? "..." : "…"))
+            return [.unlock(supervisor: prompt.supervisor, pin: prompt.pin, action: unlock.action, then: unlock.command)]
+        }
+    }
+
+    /// The server answered an unlock: open for a while and do what was asked, or stay locked.
+    mutating func unlocked(then command: Keymap.Command, _ outcome: Result<Date, CallFailure>) -> [DoorEffect] {
+        switch outcome {
+        case .success:
+            unlockedUntil = now.addingTimeInterval(KioskLock.unlockFor)
+            banner = .ready
+            return perform(command)
+        case .failure(let failure):
+            banner = .notice("Still locked: \(failure.message)")
+            return settings.bell ? [.bell(.attention)] : []
+        }
+    }
+}
