@@ -154,6 +154,23 @@ extension InventoryClient {
         }
     }
 
+    /// MarkCheckedIn of a seat found by search (a guest without a code), under its own
+    /// `scanID`, retried with it like any scan.
+    public func admitSearchedSeat(_ seatID: String, at door: Door, scanID: String) async throws(InventoryClientError) -> ScanReport {
+        let request = Inventory_MarkCheckedInRequest.with {
+            $0.seatID = seatID
+            $0.hallID = door.hallID
+            $0.staffID = door.staffID
+            $0.terminalID = door.terminalID
+            $0.scanID = scanID
+            $0.eventID = door.eventID ?? ""
+        }
+        let response = try await perform("MarkCheckedIn", kind: .idempotent, deadline: configuration.deadlines.scan) { server, options in
+            try await server.inventory.markCheckedIn(request: .init(message: request), options: options) { try $0.message }
+        }
+        return try ScanReport(response, scanID: scanID)
+    }
+
     /// AnnulCheckIn: undoes `admission` (a scan's, or a seat's current one).
     /// Retried with the same `annulID`: the server answers a repeat as a replay, so a
     /// lost reply never turns into "already annulled".

@@ -243,13 +243,23 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
     ) async throws -> Inventory_MarkCheckedInResponse {
         let door = try scanDoor(.markCheckedIn, hallID: request.hallID, terminalID: request.terminalID, context)
         var scan = try validate { () throws(InputError) in
-            ScanRequest(
-                ticketCode: try InputRules.ticketCode(request.ticketCode),
+            // A code, or a seat found by search: exactly one.
+            var searched: String?
+            if !request.seatID.isEmpty {
+                guard request.ticketCode.isEmpty else {
+                    throw InputError(field: "seat_id", problem: "is for a guest without a code: send ticket_code or seat_id, not both")
+                }
+                searched = try InputRules.identifier(request.seatID, field: "seat_id")
+            }
+            var scan = ScanRequest(
+                ticketCode: searched == nil ? try InputRules.ticketCode(request.ticketCode) : "",
                 doorHallID: try InputRules.identifier(door.hallID, field: "hall_id"),
                 doorEventID: request.eventID.isEmpty ? nil : try InputRules.identifier(request.eventID, field: "event_id"),
                 staffID: try InputRules.identifier(request.staffID, field: "staff_id"),
                 terminalID: door.terminalID,
                 scanID: try InputRules.identifier(request.scanID, field: "scan_id"))
+            scan.seatID = searched
+            return scan
         }
         switch request.direction {
         case .entry: scan.direction = .entry
@@ -258,8 +268,10 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
             throw RPCError(code: .invalidArgument, message: "direction \(value) is not ENTRY or EXIT")
         }
         let offline = try validate { () throws(InputError) in try Self.offlineScan(request, now: Date()) }
-        if offline != nil, scan.direction == .exit {
-            throw RPCError(code: .invalidArgument, message: "an exit is not uploaded from offline (offline_scanned_at with EXIT)")
+        if offline != nil, scan.direction == .exit || scan.seatID != nil {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "an exit or a searched seat is not uploaded from offline (offline_scanned_at with EXIT or seat_id)")
         }
         let outcome = try await call(context) { () throws(StoreError) in
             if let offline { return try await store.uploadOfflineScan(scan, offline: offline) }
@@ -276,7 +288,9 @@ extension InventoryRPCService: Inventory_InventoryService.SimpleServiceProtocol 
                 "conflict": "\(outcome.conflictID.map(String.init) ?? "")",
             ])
         var response = Inventory_MarkCheckedInResponse(outcome)
-        if response.hasSeat { Self.withholdOwners(&response.seat, result: outcome.verdict.result) }
+        // A searched seat's guest showed no code: the door is not told whose seat it is
+        // (search gives doors no owner ids either).
+        if response.hasSeat { Self.withholdOwners(&response.seat, result: scan.seatID == nil ? outcome.verdict.result : .unpaid) }
         return response
     }
 

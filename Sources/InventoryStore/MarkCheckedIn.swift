@@ -36,7 +36,7 @@ extension InventoryStore {
     ///   synchronously (`synchronous_commit` as configured, on by default).
     public func markCheckedIn(_ request: ScanRequest) async throws(StoreError) -> ScanReport {
         if request.direction == .exit { return try await recordExit(request) }
-        let verified = TicketCode.verify(request.ticketCode, keyring: keyring)
+        let verified = Self.verify(request, keyring: keyring)
         // A refusal is returned, not thrown, so its log row commits; it is thrown after.
         let attempt = try await scanCall { batches -> CheckInAttempt in
             // Bounded twice: by attempts here, and by the store's call bound around the
@@ -47,7 +47,8 @@ extension InventoryStore {
                 // stop here rather than admit behind the door's back. A write already on
                 // its way may still land; the scan id makes the retry replay it.
                 try Task.checkCancellation()
-                let (lookup, read) = try await ScanRead.run(verified, scanID: request.scanID, through: batches)
+                let (lookup, read) = try await ScanRead.run(
+                    verified, searchedSeat: request.seatID, scanID: request.scanID, through: batches)
                 if let original = read.original {
                     if let problem = Self.mismatch(original, request, verified: verified) {
                         try await EntryLog.appendRefusal(
@@ -67,7 +68,11 @@ extension InventoryStore {
                     return .answered(try await Self.replay(original, request, read: read, through: batches))
                 }
                 let found = read.found
-                let verdict = ScanVerdict.decide(lookup, at: request.door, now: read.now, action: .admit)
+                var verdict = ScanVerdict.decide(lookup, at: request.door, now: read.now, action: .admit)
+                // The audit says a guest came in without a code, found by search.
+                if let seat = request.seatID, verdict.reason == .valid {
+                    verdict.message = "Admitted without a code (found by search): seat \(seat)"
+                }
                 do {
                     // Back in after stepping out: the seat stays checked in by its first
                     // admission; only `outside_since` is cleared (``PresenceWrite``).
@@ -136,6 +141,11 @@ extension InventoryStore {
     }
 
     static let checkInAttempts = 20
+
+    /// The code's claims; a searched seat has no code (its lookup ignores this).
+    static func verify(_ request: ScanRequest, keyring: TicketKeyring) -> Result<TicketClaims, TicketCodeError> {
+        TicketCode.verify(request.seatID == nil ? request.ticketCode : "", keyring: keyring)
+    }
 
     /// A write that failed as a whole and is decided again from a fresh read: the seat
     /// stayed locked past lock_timeout (55P03), or another attempt with this scan id

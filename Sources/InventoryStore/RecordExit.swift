@@ -17,11 +17,12 @@ extension InventoryStore {
     ///   refusal is logged (result NULL, its reason in words, without the scan id, so
     ///   a retry decides again), and it is FAILED_PRECONDITION with the sentence.
     func recordExit(_ request: ScanRequest) async throws(StoreError) -> ScanReport {
-        let verified = TicketCode.verify(request.ticketCode, keyring: keyring)
+        let verified = Self.verify(request, keyring: keyring)
         let attempt = try await scanCall { batches -> ExitAttempt in
             for _ in 0..<Self.checkInAttempts {
                 try Task.checkCancellation()
-                let (lookup, read) = try await ScanRead.run(verified, scanID: request.scanID, through: batches)
+                let (lookup, read) = try await ScanRead.run(
+                    verified, searchedSeat: request.seatID, scanID: request.scanID, through: batches)
                 if let original = read.original {
                     if let problem = Self.mismatch(original, request, verified: verified) {
                         try await EntryLog.appendRefusal(request, original: original, problem: problem, through: batches)

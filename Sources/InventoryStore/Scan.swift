@@ -14,6 +14,9 @@ public struct ScanRequest: Sendable, Hashable {
     public var scanID: String?
     /// In (an admission, or a re-entry) or out (an exit scan; MarkCheckedIn only).
     public var direction: ScanDirection = .entry
+    /// Set (and `ticketCode` empty) when a door admits a seat it found by search: a
+    /// guest without a code. The scan id is bound to the seat as to a code.
+    public var seatID: String?
 
     public init(
         ticketCode: String, doorHallID: String, doorEventID: String? = nil, staffID: String, terminalID: String,
@@ -31,6 +34,6 @@ public struct ScanRequest: Sendable, Hashable {
     /// which is the venue's (set TZ for the server).
     var door: DoorPost { DoorPost(hallID: doorHallID, eventID: doorEventID, timeZone: .current) }
 
-    /// The code's SHA-256, which a scan id is bound to.
-    var codeDigest: Data { Data(TicketCode.digest(ticketCode)) }
+    /// The code's SHA-256 (a searched seat's: of "seat:" and its id), which a scan id is bound to.
+    var codeDigest: Data { Data(TicketCode.digest(seatID.map { "seat:" + $0 } ?? ticketCode)) }
 }

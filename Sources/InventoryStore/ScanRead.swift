@@ -111,13 +111,29 @@ extension ScanRead {
     static func run(
         _ verified: Result<TicketClaims, TicketCodeError>, scanID: String?, through batches: ScanBatches
     ) async throws -> (lookup: TicketLookup, row: Row) {
+        try await run(verified, searchedSeat: nil, scanID: scanID, through: batches)
+    }
+
+    /// The same, for a seat a door found by search instead of a code: the lookup has
+    /// no code serial (there is no code to be void), the rest of the verdict stands.
+    static func run(
+        _ verified: Result<TicketClaims, TicketCodeError>, searchedSeat: String?, scanID: String?, through batches: ScanBatches
+    ) async throws -> (lookup: TicketLookup, row: Row) {
+        if let searchedSeat {
+            let row = try await batches.reads.submit(ScanRead(seatID: searchedSeat, scanID: scanID))
+            guard let found = row.found else { return (.unknownSeat, row) }
+            return (.found(Self.subject(found), codeSerial: nil), row)
+        }
         let claims = try? verified.get()
         let row = try await batches.reads.submit(ScanRead(seatID: claims?.seatID, scanID: scanID))
         if case .failure(let error) = verified { return (.unreadable(error.reason), row) }
         guard let claims, let found = row.found else { return (.unknownSeat, row) }
-        let subject = ScanSubject(
+        return (.found(Self.subject(found), codeSerial: claims.serial), row)
+    }
+
+    private static func subject(_ found: Found) -> ScanSubject {
+        ScanSubject(
             seatID: found.seat.seatID, event: found.event, state: found.seat.state, ticketSerial: found.seat.ticketSerial,
             outsideSince: found.seat.outsideSince)
-        return (.found(subject, codeSerial: claims.serial), row)
     }
 }

@@ -216,7 +216,7 @@ extension DoorState {
 
     /// A code was read: it becomes the newest scan (new, retried, or one already in
     /// flight), and the banner belongs to it from now on.
-    private mutating func read(_ code: String) -> [DoorEffect] {
+    private mutating func read(_ code: String, seat: String? = nil) -> [DoorEffect] {
         // A new code is a new guest: the denial before is no longer theirs to override.
         lastDenial = nil
         // Out needs the server: the door keeps no one's whereabouts, and a guest is
@@ -225,7 +225,12 @@ extension DoorState {
             banner = .notice("Exits need the server, and this door is offline: let the guest out (not recorded)")
             return settings.bell ? [.bell(.attention)] : []
         }
-        switch scans.read(code, at: now, direction: direction) {
+        // Nor can the door vouch for a seat without its code on its own.
+        if seat != nil && link.isOffline {
+            banner = .notice("Admitting a guest without a code needs the server, and this door is offline")
+            return settings.bell ? [.bell(.attention)] : []
+        }
+        switch scans.read(code, at: now, direction: direction, seatID: seat) {
         case .alreadyInFlight(let scan):
             current = scan
             banner = .checking(scan)
@@ -240,8 +245,9 @@ extension DoorState {
             // Offline there is no preview: a local preview then a local admission
             // would be two decisions of one scan (confirm mode pauses; the header says so).
             if link.isOffline { return [admit(scan)] }
-            // An exit has no preview: there is nothing to confirm about someone leaving.
-            return [.check(scan, admit: mode == .auto || retryAdmission || scan.direction == .exit)]
+            // An exit has no preview: there is nothing to confirm about someone leaving;
+            // a searched seat was picked by staff, which is the confirmation.
+            return [.check(scan, admit: mode == .auto || retryAdmission || scan.direction == .exit || scan.seatID != nil)]
         }
     }
 
@@ -281,7 +287,7 @@ extension DoorState {
                 // same scan: if the server did admit them, the upload is replayed
                 // under this id, never a DUPLICATE against their own door.
                 // (An exit is never decided offline: the door keeps no whereabouts.)
-                if isNewest && link.isOffline && scan.direction == .entry {
+                if isNewest && link.isOffline && scan.direction == .entry && scan.seatID == nil {
                     scans.redecide(scan)
                     record(scan.id) { $0.state = .checking }
                     banner = .checking(scan)
@@ -409,6 +415,9 @@ extension DoorState {
         case .scan(let code):
             overlay = .none
             return read(code)
+        case .admit(let seat):
+            overlay = .none
+            return read("seat:" + seat.seatID, seat: seat.seatID)
         }
     }
 

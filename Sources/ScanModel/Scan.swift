@@ -11,12 +11,16 @@ public struct Scan: Sendable, Hashable, Identifiable {
     /// In or out: the door's direction when the code was read. A retry is the same
     /// scan, in the same direction, whatever the door is set to by then.
     public var direction: ScanDirection
+    /// A seat staff picked from a search (a guest without a code): admitted by its
+    /// seat. `code` is then "seat:" and the id, which the scan book knows it by.
+    public var seatID: String?
 
-    public init(id: String, code: String, readAt: Date, direction: ScanDirection = .entry) {
+    public init(id: String, code: String, readAt: Date, direction: ScanDirection = .entry, seatID: String? = nil) {
         self.id = id
         self.code = code
         self.readAt = readAt
         self.direction = direction
+        self.seatID = seatID
     }
 }
 
@@ -64,7 +68,7 @@ public struct ScanBook: Sendable, Hashable {
     }
 
     /// A code was read at `now`: which scan it is.
-    public mutating func read(_ code: String, at now: Date, direction: ScanDirection = .entry) -> Read {
+    public mutating func read(_ code: String, at now: Date, direction: ScanDirection = .entry, seatID: String? = nil) -> Read {
         if let pending = inFlight.values.first(where: { $0.code == code }) { return .alreadyInFlight(pending) }
         forgetOld(now: now)
         var scan: Scan
@@ -75,7 +79,7 @@ public struct ScanBook: Sendable, Hashable {
             retryAdmission = earlier.wasAdmission
         } else {
             counter += 1
-            scan = Scan(id: "\(session)-\(counter)", code: code, readAt: now, direction: direction)
+            scan = Scan(id: "\(session)-\(counter)", code: code, readAt: now, direction: direction, seatID: seatID)
         }
         inFlight[scan.id] = scan
         return .send(scan, retryAdmission: retryAdmission)

@@ -14,6 +14,8 @@ public struct SearchBox: Sendable, Hashable {
 
     public var query = ""
     public var state = State.typing
+    /// The result staff point at (up and down): Enter admits it.
+    public var selected = 0
 
     public init() {}
 
@@ -25,6 +27,14 @@ public struct SearchBox: Sendable, Hashable {
         case close
         /// A scanner fired into the box (its code and Enter): a scan.
         case scan(String)
+        /// Enter on a result: admit that seat (a scan of its own, without a code).
+        case admit(Seat)
+    }
+
+    /// The results Enter may admit: those found for what the box still says.
+    var results: [Seat] {
+        guard case .found(let found, let result) = state, found == query.trimmingCharacters(in: .whitespaces) else { return [] }
+        return result.seats
     }
 
     /// Keys reach the box as typed (a person's text is no scanner burst), so a
@@ -35,6 +45,7 @@ public struct SearchBox: Sendable, Hashable {
         switch key {
         case .enter:
             if let code = ScannerInput.ticketCode(in: query) { return .scan(code) }
+            if results.indices.contains(selected) { return .admit(results[selected]) }
             do {
                 let search = try SeatSearch(query)
                 box.state = .searching(search.text)
@@ -48,11 +59,17 @@ public struct SearchBox: Sendable, Hashable {
         case .backspace:
             box.query = String(query.dropLast())
             box.state = .typing
+            box.selected = 0
         case .character(let c):
             guard query.count < ScannerInput.maximumLength else { return .editing(self) }
             box.query.append(c)
             box.state = .typing
-        case .tab, .interrupt, .up, .down, .left, .right, .pageUp, .pageDown, .home, .end:
+            box.selected = 0
+        case .up:
+            box.selected = max(0, selected - 1)
+        case .down:
+            box.selected = min(max(0, results.count - 1), selected + 1)
+        case .tab, .interrupt, .left, .right, .pageUp, .pageDown, .home, .end:
             break
         }
         return .editing(box)
@@ -62,7 +79,9 @@ public struct SearchBox: Sendable, Hashable {
     public mutating func answer(_ query: String, _ result: Result<SeatSearchResult, CallFailure>) {
         guard state == .searching(query) else { return }
         switch result {
-        case .success(let found): state = .found(query, found)
+        case .success(let found):
+            state = .found(query, found)
+            selected = 0
         case .failure(let failure): state = .failed(failure.message)
         }
     }
@@ -85,14 +104,19 @@ public struct SearchBox: Sendable, Hashable {
             } else {
                 let room = max(1, rows - lines.count - 2)
                 let dot = ascii ? "-" : "·"
-                for seat in result.seats.prefix(room) {
+                // The window of results keeps the selected one in view.
+                let first = max(0, min(selected - room + 1, result.seats.count - room))
+                for (index, seat) in result.seats.enumerated().dropFirst(first).prefix(room) {
                     let status = SeatLook.of(seat.status, ascii: ascii)
-                    lines.append("\(status.glyph) \(seat.section) \(dot) row \(seat.row) \(dot) seat \(seat.number)  \(status.word.uppercased())  \(seat.seatID)")
+                    let mark = index == selected ? (ascii ? ">" : "▸") : " "
+                    lines.append(
+                        "\(mark) \(status.glyph) \(seat.section) \(dot) row \(seat.row) \(dot) seat \(seat.number)  \(status.word.uppercased())  \(seat.seatID)")
                 }
                 if result.seats.count > room {
-                    lines.append("\(ascii ? "..." : "…") and \(result.seats.count - room) more: narrow it down")
+                    lines.append("\(ascii ? "..." : "…") \(result.seats.count) in all: narrow it down")
                 }
-                lines.append("\(result.seats.count) found \(dot) Esc closes")
+                let arrows = ascii ? "up/down" : "↑↓"
+                lines.append("\(result.seats.count) found \(dot) \(arrows) pick \(dot) Enter admits the guest (no code) \(dot) Esc closes")
             }
         }
         return lines

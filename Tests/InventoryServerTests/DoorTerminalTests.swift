@@ -201,7 +201,7 @@ extension ExternalPrograms {
             }
         }
 
-        /// A kiosk (`--kiosk`): Ctrl-C, Ctrl-Z and Ctrl-\\ do nothing, scanning works, and
+        /// A kiosk (`--kiosk`): Ctrl-C, Ctrl-Z and Ctrl-\ do nothing, scanning works, and
         /// `q` quits only after a supervisor's PIN, which the server writes down.
         @Test func aKioskQuitsOnlyOnASupervisorsPIN() async throws {
             let (venue, keyring) = try Self.demo()

@@ -58,4 +58,41 @@ struct SearchTests {
             #expect(more.tooMany && more.seats.isEmpty)
         }
     }
+
+    /// A guest without a code, found by search: admitted by seat under a scan id of
+    /// its own, decided like a code (DUPLICATE the second time, WRONG_HALL for another
+    /// hall's seat), replayed on retry, with no owner ids for the door.
+    @Test func admittingASearchedSeatIsAScanOfItsOwn() async throws {
+        try await withTestServer { server in
+            let door = try await server.devices.metadata("door-s", role: .door, hall: "main")
+            let code = try await server.sell("gala.stalls.B.7", to: "dora")
+            let found = try await server.inventory.searchSeats(.with { $0.query = "B 7" }, metadata: door)
+            let seat = try #require(found.seats.first { $0.seatID == "gala.stalls.B.7" })
+            func admit(_ seatID: String, scanID: String) async throws -> Inventory_MarkCheckedInResponse {
+                try await server.inventory.markCheckedIn(
+                    .with { $0.seatID = seatID; $0.staffID = "s"; $0.scanID = scanID }, metadata: door)
+            }
+            let admitted = try await admit(seat.seatID, scanID: "search-1")
+            #expect(admitted.result == .success && admitted.message.contains("without a code"), "\(admitted.message)")
+            #expect(admitted.seat.ownerUserID.isEmpty, "a door is not told whose seat it is")
+            let retried = try await admit(seat.seatID, scanID: "search-1")
+            #expect(retried.replayed && retried.result == .success)
+            #expect(try await admit(seat.seatID, scanID: "search-2").result == .duplicate)
+            #expect(try await server.admit(code, terminal: "door-s").result == .duplicate, "the code is used too")
+            #expect(try await admit("jazz.floor.A.1", scanID: "search-3").result == .wrongHall)
+            #expect(try await admit("gala.stalls.Z.99", scanID: "search-4").result == .notFound)
+            // The same scan id for a code is another scan: refused.
+            #expect(await rpcCode { _ = try await server.admit(code, terminal: "door-s", scanID: "search-1") } == .invalidArgument)
+            // A code and a seat at once is a mistake.
+            let both = await rpcCode {
+                _ = try await server.inventory.markCheckedIn(
+                    .with { $0.seatID = seat.seatID; $0.ticketCode = code; $0.staffID = "s"; $0.scanID = "search-5" }, metadata: door)
+            }
+            #expect(both == .invalidArgument)
+            #expect(
+                try await server.count(
+                    "SELECT count(*) FROM entry_logs WHERE scan_id = 'search-1' AND replay_of IS NULL AND result = 'SUCCESS' AND terminal_id = 'door-s'")
+                    == 1)
+        }
+    }
 }

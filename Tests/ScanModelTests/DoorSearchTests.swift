@@ -42,6 +42,34 @@ struct DoorSearchTests {
         #expect(!screen.contains("guest-a12"), "no owner ids at the door")
     }
 
+    /// Staff pick a result and Enter: the seat is admitted as a scan of its own,
+    /// without a code, at once (picking it was the confirmation).
+    @Test func enterOnAResultAdmitsThatSeat() throws {
+        var (door, _) = searching("A 12")
+        door.mode = .confirm
+        _ = door.update(.searched(query: "A 12", .success(Self.found)))
+        _ = door.update(.key(.down, at: start + .seconds(13)))
+        _ = door.update(.key(.down, at: start + .seconds(13)))
+        let effects = door.update(.key(.enter, at: start + .seconds(14)))
+        guard case .check(let scan, let admit)? = effects.first, effects.count == 1 else {
+            Issue.record("effects \(effects)")
+            return
+        }
+        #expect(scan.seatID == "main-tonight.stalls.B.3" && admit && scan.id != door.recent.last?.scanID)
+        #expect(door.overlay == .none)
+        guard case .checking(let shown) = door.banner else {
+            Issue.record("banner \(door.banner)")
+            return
+        }
+        #expect(shown.id == scan.id && door.current?.id == scan.id)
+
+        // Typing again means a new search, not the old result.
+        var (retyped, _) = searching("A 12")
+        _ = retyped.update(.searched(query: "A 12", .success(Self.found)))
+        _ = retyped.update(.key(.character("3"), at: start + .seconds(13)))
+        #expect(retyped.update(.key(.enter, at: start + .seconds(14))) == [.search(query: "A 123")])
+    }
+
     @Test func anAnswerForAnOlderQueryIsDropped() {
         var (door, _) = searching("alice")
         _ = door.update(.key(.character("x"), at: start + .seconds(13)))

@@ -836,6 +836,11 @@ public nonisolated struct Inventory_MarkCheckedInRequest: Sendable {
   /// EXIT: the guest steps out (not with offline_scanned_at).
   public var direction: Inventory_ScanDirection = .entry
 
+  /// Instead of ticket_code: a seat a door found by SearchSeats (a guest without a
+  /// code), admitted by its seat; decided as a code for it would be, without the
+  /// code's own checks. Exactly one of ticket_code and seat_id; not offline.
+  public var seatID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2715,7 +2720,7 @@ nonisolated extension Inventory_VerifyTicketResponse: SwiftProtobuf.Message, Swi
 
 nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MarkCheckedInRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_code\0\u{3}hall_id\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}scan_id\0\u{3}event_id\0\u{3}offline_scanned_at\0\u{3}clock_skew_ms\0\u{3}offline_result\0\u{1}direction\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_code\0\u{3}hall_id\0\u{3}staff_id\0\u{3}terminal_id\0\u{3}scan_id\0\u{3}event_id\0\u{3}offline_scanned_at\0\u{3}clock_skew_ms\0\u{3}offline_result\0\u{1}direction\0\u{3}seat_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2733,6 +2738,7 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
       case 8: try { try decoder.decodeSingularInt64Field(value: &self.clockSkewMs) }()
       case 9: try { try decoder.decodeSingularEnumField(value: &self.offlineResult) }()
       case 10: try { try decoder.decodeSingularEnumField(value: &self.direction) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.seatID) }()
       default: break
       }
     }
@@ -2773,6 +2779,9 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
     if self.direction != .entry {
       try visitor.visitSingularEnumField(value: self.direction, fieldNumber: 10)
     }
+    if !self.seatID.isEmpty {
+      try visitor.visitSingularStringField(value: self.seatID, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2787,6 +2796,7 @@ nonisolated extension Inventory_MarkCheckedInRequest: SwiftProtobuf.Message, Swi
     if lhs.clockSkewMs != rhs.clockSkewMs {return false}
     if lhs.offlineResult != rhs.offlineResult {return false}
     if lhs.direction != rhs.direction {return false}
+    if lhs.seatID != rhs.seatID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
