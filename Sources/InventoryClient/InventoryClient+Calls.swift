@@ -155,9 +155,12 @@ extension InventoryClient {
     }
 
     /// MarkCheckedIn of a seat found by search (a guest without a code), under its own
-    /// `scanID`, retried with it like any scan.
-    public func admitSearchedSeat(_ seatID: String, at door: Door, scanID: String) async throws(InventoryClientError) -> ScanReport {
+    /// `scanID`, retried with it like any scan; in or out, as the door counts.
+    public func admitSearchedSeat(
+        _ seatID: String, at door: Door, scanID: String, direction: ScanDirection = .entry
+    ) async throws(InventoryClientError) -> ScanReport {
         let request = Inventory_MarkCheckedInRequest.with {
+            $0.direction = direction == .exit ? .exit : .entry
             $0.seatID = seatID
             $0.hallID = door.hallID
             $0.staffID = door.staffID

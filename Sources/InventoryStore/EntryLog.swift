@@ -164,6 +164,8 @@ enum EntryLog {
         var codeDigest: Data?
         /// The admission it made was undone since (AnnulCheckIn).
         var annulled = false
+        /// An exit scan's (direction EXIT), not an entry's.
+        var exit = false
 
         /// The select list ``decode(_:)`` reads, from `entry_logs` under `alias`.
         static func columns(of alias: String) -> String {
@@ -172,7 +174,8 @@ enum EntryLog {
             \(alias).seat_id AS original_seat_id, \(alias).hall_id_presented AS original_hall_id, \
             \(alias).terminal_id AS original_terminal_id, \(alias).reason AS original_reason, \
             \(alias).message AS original_message, \(alias).code_sha256 AS original_code_sha256, \
-            EXISTS (SELECT 1 FROM annulments a WHERE a.admission_log_id = \(alias).log_id) AS original_annulled
+            EXISTS (SELECT 1 FROM annulments a WHERE a.admission_log_id = \(alias).log_id) AS original_annulled, \
+            \(alias).action AS original_action
             """
         }
 
@@ -192,7 +195,8 @@ enum EntryLog {
                 reason: reason,
                 message: try r["original_message"].decode(String.self),
                 codeDigest: try r["original_code_sha256"].decode(Data?.self),
-                annulled: try r["original_annulled"].decode(Bool.self))
+                annulled: try r["original_annulled"].decode(Bool.self),
+                exit: try r["original_action"].decode(String.self) == ScanAction.exit.rawValue)
         }
     }
 }

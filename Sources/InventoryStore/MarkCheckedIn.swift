@@ -135,6 +135,7 @@ extension InventoryStore {
             sameCode = original.seatID == nil || (try? verified.get())?.seatID == original.seatID
         }
         if !sameCode { return "was already used for a different ticket code" }
+        if original.exit != (request.direction == .exit) { return "was already used for a scan the other way (in or out)" }
         if original.doorHallID != request.doorHallID { return "was already used at a door of another hall" }
         if original.terminalID != request.terminalID { return "was already used by another terminal" }
         return nil

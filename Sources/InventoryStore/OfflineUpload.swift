@@ -93,7 +93,9 @@ extension InventoryStore {
         case .success(let claims):
             lookup = found.map {
                 .found(
-                    ScanSubject(seatID: $0.seat.seatID, event: $0.event, state: $0.seat.state, ticketSerial: $0.seat.ticketSerial),
+                    ScanSubject(
+                        seatID: $0.seat.seatID, event: $0.event, state: $0.seat.state, ticketSerial: $0.seat.ticketSerial,
+                        outsideSince: $0.seat.outsideSince),
                     codeSerial: claims.serial)
             } ?? .unknownSeat
         }
@@ -107,7 +109,26 @@ extension InventoryStore {
                 verdict: verdict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
                 checkedInAt: nil, replayed: false, scanID: request.scanID, logID: log.logID))
         }
-        let verdict = ScanVerdict.decide(lookup, at: request.door, now: at, action: .admit)
+        var verdict = ScanVerdict.decide(lookup, at: request.door, now: at, action: .admit)
+        // A guest who had stepped out came back in at a door that was offline: a
+        // re-entry, not a conflict (the door's copy could not know they were out).
+        // Only if they were out when the door let them in: a second person on the
+        // ticket before the guest stepped out is a conflict, as ever.
+        if verdict.reason == .reentry, let first = verdict.firstCheckIn, found?.seat.outsideSince.map({ $0 > at }) ?? true {
+            verdict = ScanVerdict(
+                reason: .alreadyCheckedIn, firstCheckIn: first,
+                message: "Already checked in \(Timestamps.utc(first.at)) at terminal \(first.terminalID)")
+        }
+        if verdict.reason == .reentry, let found {
+            let write = PresenceWrite(request: request, seat: found.seat, out: false, verdict: verdict, at: at)
+            guard let (seat, log) = try await PresenceWrite.batch([write], on: connection, logger: logger)[0] else {
+                return .changed
+            }
+            try await markOffline(log.logID, offline, on: connection, logger: logger)
+            return .answered(ScanReport(
+                verdict: verdict, seat: seat, hallName: found.hallName, eventName: found.eventName,
+                checkedInAt: log.scannedAt, replayed: false, scanID: request.scanID, logID: log.logID))
+        }
         if verdict.result == .success, let found {
             let checkIn = CheckIn(at: at, terminalID: request.terminalID, staffID: request.staffID)
             var state = found.seat.state
@@ -184,7 +205,8 @@ extension InventoryStore {
             "SELECT conflict_id FROM scan_conflicts WHERE scan_id = \(request.scanID)", logger: logger
         ).collect()
         var conflictID = try conflicts.first?.decode(Int64.self)
-        let admitted = original.reason == .valid
+        // Admitted: any entry that let the guest in (a re-entry, an override too).
+        let admitted = original.reason.result == .success && original.reason != .exit
         if conflictID == nil, (offline.shownResult == .success) != admitted {
             let seatID = found?.seat.seatID ?? original.seatID ?? ""
             let at = offline.correctedScannedAt

@@ -13,8 +13,10 @@ import UsherCore
 ///   its first admission (time, terminal) is the one an annul undoes.
 /// - The log row is an original for its scan id (`entry_logs_scan_id`): a retry
 ///   racing it fails as a whole and replays it.
-/// - Exits and re-entries are a small share of scans: each runs as its own statement
-///   in the batch's connection, not unnested into one.
+/// - Exits and re-entries are a small share of scans: one per batch (the queue's
+///   limit is 1), so a failed statement is retried alone and never re-runs one
+///   that already committed. `at` is the scan's time: now, or an offline upload's
+///   corrected time.
 struct PresenceWrite: Sendable {
     typealias Row = (seat: Seat, log: EntryLog.Written)
 
@@ -24,6 +26,8 @@ struct PresenceWrite: Sendable {
     /// True: stepping out (an exit scan). False: coming back in (a re-entry).
     var out: Bool
     var verdict: ScanVerdict
+    /// The log row's time; nil: the database's now().
+    var at: Date? = nil
 
     var conflictKeys: [String] {
         ["seat:" + seat.seatID] + (request.scanID.map { ["scan:" + $0] } ?? [])
@@ -53,10 +57,11 @@ struct PresenceWrite: Sendable {
                 FROM moved
             ), logged AS (
                 INSERT INTO entry_logs (seat_id, scanned_by_staff_id, terminal_id, action, result, reason, message,
-                                        hall_id_presented, hall_id_expected, scan_id, code_sha256, event_id_presented)
+                                        hall_id_presented, hall_id_expected, scan_id, code_sha256, event_id_presented,
+                                        scanned_at)
                 SELECT seat_id, \(request.staffID), \(request.terminalID), \(action.rawValue), \(verdict.result.rawValue),
                        \(verdict.reason.rawValue), \(verdict.message), \(request.doorHallID), hall_id, \(request.scanID),
-                       \(request.codeDigest), \(request.doorEventID)
+                       \(request.codeDigest), \(request.doorEventID), coalesce(\(at)::timestamptz, now())
                 FROM moved
                 RETURNING log_id AS entry_log_id, scanned_at AS entry_scanned_at
             )

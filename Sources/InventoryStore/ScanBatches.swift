@@ -23,7 +23,9 @@ final class ScanBatches: Sendable {
         admissions = BatchQueue(nodes: nodes, logger: logger, leaseBound: leaseBound, conflictKeys: \.conflictKeys) { writes, connection, logger in
             try await AdmissionWrite.batch(writes, on: connection, logger: logger)
         }
-        presence = BatchQueue(nodes: nodes, logger: logger, leaseBound: leaseBound, conflictKeys: \.conflictKeys) { writes, connection, logger in
+        // One per batch: each is its own statement and commit, and a batch that fails
+        // is retried whole (``BatchQueue``), which only a single statement makes safe.
+        presence = BatchQueue(nodes: nodes, logger: logger, leaseBound: leaseBound, limit: 1, conflictKeys: \.conflictKeys) { writes, connection, logger in
             try await PresenceWrite.batch(writes, on: connection, logger: logger)
         }
         synchronousLogs = BatchQueue(nodes: nodes, logger: logger, leaseBound: leaseBound) { rows, connection, logger in

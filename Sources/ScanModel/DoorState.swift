@@ -111,7 +111,7 @@ public enum DoorEvent: Sendable {
     /// An override of denied scan `scanID` finished (OverrideCheckIn).
     case overridden(scanID: String, Result<ScanReport, CallFailure>)
     /// A kiosk unlock for `then` finished (UnlockKiosk).
-    case unlocked(then: Keymap.Command, Result<Date, CallFailure>)
+    case unlocked(then: Keymap.Command?, Result<Date, CallFailure>)
 }
 
 /// What reading an image gave.
@@ -148,7 +148,7 @@ public enum DoorEffect: Sendable, Hashable {
     /// the draft's ``OverrideDraft/overrideID``.
     case override(OverrideDraft)
     /// A supervisor's PIN unlocks a kiosk (UnlockKiosk) for `action`; then `then` is done.
-    case unlock(supervisor: String, pin: String, action: String, then: Keymap.Command)
+    case unlock(supervisor: String, pin: String, action: String, then: Keymap.Command?)
 }
 
 /// One line of the recent-scans list: one scan, in the order scans were read. Its
@@ -178,6 +178,9 @@ public struct ScanRecord: Sendable, Hashable {
     /// The scan id of the admission this row's guest went in by, when not the row's
     /// own: a supervisor's override is a scan of its own (``OverrideDraft/overrideID``).
     public var admittedAs: String?
+
+    /// Back in after stepping out: not an admission of its own.
+    public var reentry = false
 
     /// The scan id an annul of this row's admission names.
     public var admissionID: String { admittedAs ?? scanID }

@@ -78,6 +78,7 @@ extension DoorState {
     /// whatever view the terminal shows.
     mutating func advanceClock(now: Date, at instant: ContinuousClock.Instant) {
         self.now = now
+        relockIfDue()
         if case .verdict(_, _, let clearAt?) = banner, instant >= clearAt { banner = .ready }
     }
 
@@ -332,6 +333,7 @@ extension DoorState {
             record(scan.id) {
                 $0.seat = report.seat?.seatID ?? ""
                 $0.state = exit ? .exited : .verdict(report.result)
+                $0.reentry = report.verdict.reason == .reentry
                 $0.latency = latency
                 $0.offline = report.offline != nil
             }
@@ -340,7 +342,8 @@ extension DoorState {
             latencies.append(latency)
             if latencies.count > 100 { latencies.removeFirst(latencies.count - 100) }
             guard isNewest else { return [] }
-            if !success && report.offline == nil && scan.direction == .entry {
+            // A searched seat has no code to override with; `o` is for scanned codes.
+            if !success && report.offline == nil && scan.direction == .entry && scan.seatID == nil {
                 lastDenial = OverrideDraft(scan: scan, denial: report)
             }
             let clearAfter = success ? settings.successClearsAfter : settings.denialClearsAfter
@@ -366,8 +369,9 @@ extension DoorState {
             banner = .notice("Undoing an admission needs the server, and this door is offline")
             return
         }
+        // A re-entry is not an admission to undo (the guest's admission is older).
         let candidate = recent.first { record in
-            record.state == .verdict(.success) && !record.offline && now.timeIntervalSince(record.at) <= AnnulPolicy.doorWindow
+            record.state == .verdict(.success) && !record.reentry && !record.offline && now.timeIntervalSince(record.at) <= AnnulPolicy.doorWindow
         }
         guard let candidate else {
             banner = .notice("Nothing to undo: this door admitted nobody in the last \(Int(AnnulPolicy.doorWindow / 60)) minutes")

@@ -9,6 +9,8 @@ import UsherCore
 /// fix something is not asked again for every key.
 public enum KioskLock {
     public static let unlockFor: TimeInterval = 120
+    /// The banner while the server checks an unlock's PIN.
+    static let checking = "Checking the supervisor's PIN"
 
     /// What `command` is called when a supervisor is asked to unlock it (and in the
     /// server's log), or nil when it needs no PIN: scanning, help, acknowledging a
@@ -34,11 +36,12 @@ public enum KioskLock {
 
 /// The question a locked kiosk asks: a supervisor's name and PIN, for one command.
 public struct KioskUnlock: Sendable, Hashable {
-    public var command: Keymap.Command
+    /// Done once unlocked; nil: only unlock (the key was another view's: press it again there).
+    public var command: Keymap.Command?
     public var action: String
     public var prompt: SupervisorPrompt
 
-    public init(command: Keymap.Command, action: String, supervisor: String) {
+    public init(command: Keymap.Command?, action: String, supervisor: String) {
         self.command = command
         self.action = action
         self.prompt = SupervisorPrompt(supervisor: supervisor)
@@ -67,7 +70,9 @@ extension DoorState {
 
     /// A command a locked kiosk does not do: ask for a supervisor's PIN instead.
     /// Returns nil when `command` may go ahead.
-    mutating func kioskRefusal(_ command: Keymap.Command) -> [DoorEffect]? {
+    /// `runAfter`: do the command once unlocked (false for another view's command,
+    /// which the door cannot do for it).
+    mutating func kioskRefusal(_ command: Keymap.Command, runAfter: Bool = true) -> [DoorEffect]? {
         guard kioskLocked, let action = KioskLock.action(command) else { return nil }
         // Ctrl-C on a kiosk is nobody's business: ignored, not even a question.
         if command == .quitNow { return [] }
@@ -75,7 +80,7 @@ extension DoorState {
             banner = .notice("This kiosk is locked, and unlocking it needs the server (it is offline)")
             return []
         }
-        overlay = .unlock(KioskUnlock(command: command, action: action, supervisor: lastSupervisor))
+        overlay = .unlock(KioskUnlock(command: runAfter ? command : nil, action: action, supervisor: lastSupervisor))
         return []
     }
 
@@ -96,21 +101,35 @@ extension DoorState {
         case .done(let prompt):
             overlay = .none
             lastSupervisor = prompt.supervisor
-            banner = .notice("Checking the supervisor's PIN" + (settings.ascii ? "..." : "…"))
+            banner = .notice(KioskLock.checking + (settings.ascii ? "..." : "…"))
             return [.unlock(supervisor: prompt.supervisor, pin: prompt.pin, action: unlock.action, then: unlock.command)]
         }
     }
 
-    /// The server answered an unlock: open for a while and do what was asked, or stay locked.
-    mutating func unlocked(then command: Keymap.Command, _ outcome: Result<Date, CallFailure>) -> [DoorEffect] {
+    /// The server answered an unlock: open for a while and do what was asked, or stay
+    /// locked. The banner is the answer's only while it still says the PIN is being
+    /// checked: a guest scanned meanwhile keeps their verdict.
+    mutating func unlocked(then command: Keymap.Command?, _ outcome: Result<Date, CallFailure>) -> [DoorEffect] {
+        var waiting = false
+        if case .notice(let shown) = banner, shown.hasPrefix(KioskLock.checking) { waiting = true }
         switch outcome {
         case .success:
             unlockedUntil = now.addingTimeInterval(KioskLock.unlockFor)
-            banner = .ready
-            return perform(command)
+            if waiting { banner = .ready }
+            return command.map { perform($0) } ?? []
         case .failure(let failure):
-            banner = .notice("Still locked: \(failure.message)")
+            if waiting { banner = .notice("Still locked: \(failure.message)") }
             return settings.bell ? [.bell(.attention)] : []
+        }
+    }
+
+    /// The unlock ran out: what it opened (a question, a prompt, help) closes with it.
+    mutating func relockIfDue() {
+        guard settings.kiosk, let until = unlockedUntil, now >= until else { return }
+        unlockedUntil = nil
+        switch overlay {
+        case .confirmQuit, .openImage, .annul, .search, .help: overlay = .none
+        case .none, .override, .unlock: break
         }
     }
 }

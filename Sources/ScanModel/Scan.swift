@@ -73,7 +73,9 @@ public struct ScanBook: Sendable, Hashable {
         forgetOld(now: now)
         var scan: Scan
         var retryAdmission = false
-        if let earlier = unanswered.removeValue(forKey: code) {
+        // Retried only the same way: an exit that went unanswered is not the entry of the
+        // guest coming back (the door was switched since); that is a scan of its own.
+        if let earlier = unanswered.removeValue(forKey: code), earlier.scan.direction == direction {
             scan = earlier.scan
             scan.readAt = now
             retryAdmission = earlier.wasAdmission

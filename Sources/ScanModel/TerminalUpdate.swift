@@ -14,6 +14,8 @@ extension TerminalState {
             effects = supervisorKey(key, at: instant)
         case .door(.tick(let now, let instant)) where view != .door:
             door.advanceClock(now: now, at: instant)
+            // A kiosk that locked again goes back to the door view (seat details show owners).
+            if door.kioskLocked { show(.door) }
             effects = route(door.scheduleDue(at: instant))
             for input in door.scanner.routeTick(at: instant) { effects += routed(input) }
         case .door(let doorEvent):
@@ -243,7 +245,9 @@ extension TerminalState {
         // anything else that needs a PIN asks for it on the door view.
         if door.kioskLocked, KioskLock.action(command) != nil, command != .nextView {
             show(.door)
-            return route(door.kioskRefusal(command) ?? [])
+            // Only quitting is the door's to do once unlocked; another view's key is
+            // pressed again there.
+            return route(door.kioskRefusal(command, runAfter: command == .quit || command == .quitNow) ?? [])
         }
         switch command {
         case .quitNow:

@@ -128,7 +128,9 @@ struct TerminalApp {
             tasks.addTask {
                 let started = ContinuousClock.now
                 let outcome = await Result.of { () async throws(InventoryClientError) in
-                    if let seat = scan.seatID { return try await client.admitSearchedSeat(seat, at: door, scanID: scan.id) }
+                    if let seat = scan.seatID {
+                        return try await client.admitSearchedSeat(seat, at: door, scanID: scan.id, direction: scan.direction)
+                    }
                     if admit { return try await client.markCheckedIn(scan.code, at: door, scanID: scan.id, direction: scan.direction) }
                     return try await client.verifyTicket(scan.code, at: door)
                 }

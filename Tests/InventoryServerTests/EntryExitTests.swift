@@ -59,6 +59,53 @@ struct EntryExitTests {
         }
     }
 
+    /// Back in at a door that was offline: its copy could not know the guest had
+    /// stepped out, so it let them in on its own; the upload is a re-entry, not a conflict.
+    @Test func anOfflineReentryUploadsAsAReentry() async throws {
+        try await withTestServer(venue: Self.venue) { server in
+            let code = try await server.sell("gig.floor.A.3", to: "dee")
+            _ = try await server.admit(code, terminal: "door-in")
+            _ = try await server.exit(code, terminal: "door-out")
+            let upload = try await server.inventory.markCheckedIn(
+                .with {
+                    $0.ticketCode = code
+                    $0.hallID = "main"
+                    $0.staffID = "s"
+                    $0.terminalID = "door-off"
+                    $0.scanID = "offline-back"
+                    $0.offlineScannedAt = .init(date: Date())
+                    $0.offlineResult = .success
+                }, metadata: try await server.devices.metadata("door-off"))
+            #expect(upload.result == .success && upload.reason == .reentry && upload.conflictID == 0, "\(upload.message)")
+            #expect(try await server.count("SELECT count(*) FROM scan_conflicts") == 0)
+            #expect(!(try await server.seat("gig.floor.A.3").hasOutsideSince))
+        }
+    }
+
+    /// A copy of the ticket let in at an offline door before the guest stepped out is
+    /// a second person, not a re-entry: a conflict, and the guest is still out.
+    @Test func anOfflineAdmissionBeforeTheExitIsAConflict() async throws {
+        try await withTestServer(venue: Self.venue) { server in
+            let code = try await server.sell("gig.floor.A.4", to: "eve")
+            _ = try await server.admit(code, terminal: "door-in")
+            _ = try await server.exit(code, terminal: "door-out", scanID: "out-e")
+            let upload = try await server.inventory.markCheckedIn(
+                .with {
+                    $0.ticketCode = code
+                    $0.hallID = "main"
+                    $0.staffID = "s"
+                    $0.terminalID = "door-off"
+                    $0.scanID = "offline-early"
+                    $0.offlineScannedAt = .init(date: Date().addingTimeInterval(-60))
+                    $0.offlineResult = .success
+                }, metadata: try await server.devices.metadata("door-off"))
+            #expect(upload.result == .duplicate && upload.conflictID != 0, "\(upload.message)")
+            #expect(try await server.seat("gig.floor.A.4").hasOutsideSince)
+            // A scan id is one way: an exit's id sent as an entry is another scan.
+            #expect(await rpcCode { _ = try await server.admit(code, terminal: "door-out", scanID: "out-e") } == .invalidArgument)
+        }
+    }
+
     @Test func withoutReentryAnExitIsRefusedAndTheGuestStaysIn() async throws {
         try await withTestServer(venue: Self.venue) { server in
             let code = try await server.sell("gala.stalls.A.1", to: "bob")

@@ -55,6 +55,42 @@ struct DoorDirectionTests {
         #expect(again.direction == .entry)
     }
 
+    /// An exit that got no answer is not retried as the entry of the guest coming
+    /// back through a door switched to entry since: that is a scan of its own.
+    @Test func anUnansweredExitIsNotRetriedTheOtherWay() throws {
+        var door = Self.door(.both)
+        _ = Fixtures.type("x", on: &door, at: 1)
+        _ = Fixtures.scan(&door, "U1.CODE", at: start + .seconds(2))
+        let exitID = try #require(door.current?.id)
+        Fixtures.answer(
+            &door, code: "U1.CODE", admission: true, outcome: .failure(CallFailure(.unclear, "internal error")),
+            latency: .seconds(1), at: start + .seconds(3))
+        _ = Fixtures.type("x", on: &door, at: 10)
+        let effects = Fixtures.scan(&door, "U1.CODE", at: start + .seconds(11))
+        guard case .check(let scan, _)? = effects.first else {
+            Issue.record("effects \(effects)")
+            return
+        }
+        #expect(scan.id != exitID && scan.direction == .entry)
+    }
+
+    /// A re-entry is not the door's admission to undo.
+    @Test func aReentryIsNotUndone() {
+        var door = Self.door(.entry)
+        var report = Fixtures.report(.valid)
+        report.verdict = ScanVerdict(reason: .reentry, firstCheckIn: CheckIn(at: Fixtures.now, terminalID: "d", staffID: ""), message: "Re-entry")
+        _ = Fixtures.scan(&door, "U1.CODE")
+        Fixtures.answer(&door, code: "U1.CODE", admission: true, outcome: .success(report), latency: .milliseconds(3), at: start + .seconds(1))
+        #expect(door.render().text.contains("ADMIT (re-entry)"))
+        _ = Fixtures.type("u", on: &door, at: 5)
+        #expect(door.overlay == .none)
+        guard case .notice(let said) = door.banner else {
+            Issue.record("banner \(door.banner)")
+            return
+        }
+        #expect(said.contains("Nothing to undo"))
+    }
+
     @Test func anExitTheServerWouldNotRecordIsSaidInWords() {
         var door = Self.door(.exit)
         #expect(door.direction == .exit)

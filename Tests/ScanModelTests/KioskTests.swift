@@ -72,8 +72,39 @@ struct KioskTests {
         }
     }
 
+    /// A guest scanned while the PIN is checked keeps their verdict; a question the
+    /// unlock opened closes when it runs out.
+    @Test func theUnlocksAnswerLeavesAVerdictAloneAndTheLockClosesWhatItOpened() {
+        var door = Self.kiosk()
+        _ = Fixtures.type("q", on: &door, at: 1)
+        type("sup-kim", on: &door, at: 2)
+        _ = door.update(.key(.enter, at: start + .seconds(3)))
+        type("4711", on: &door, at: 4)
+        _ = door.update(.key(.enter, at: start + .seconds(5)))
+        _ = Fixtures.scan(&door, "U1.CODE", at: start + .seconds(6))
+        Fixtures.answer(
+            &door, code: "U1.CODE", admission: true, outcome: .success(Fixtures.report(.valid)), latency: .milliseconds(3),
+            at: start + .seconds(7))
+        // Quit waits for a scan in flight: none now, but ask with one in flight to see the question.
+        _ = Fixtures.scan(&door, "U1.OTHER", at: start + .seconds(8))
+        _ = door.update(.unlocked(then: .quit, .success(Fixtures.now)))
+        #expect(door.overlay == .confirmQuit, "a scan is in flight: quit asks first")
+        guard case .checking(let scan) = door.banner else {
+            Issue.record("banner \(door.banner)")
+            return
+        }
+        #expect(scan.code == "U1.OTHER", "the guest in front keeps the banner")
+        _ = door.update(.tick(now: Fixtures.now.addingTimeInterval(KioskLock.unlockFor), at: start + .seconds(130)))
+        #expect(door.kioskLocked && door.overlay == .none, "the lock closes the question it opened")
+    }
+
     @Test func aWrongPINStaysLockedAndOfflineCannotUnlock() {
         var door = Self.kiosk()
+        _ = Fixtures.type("q", on: &door, at: 1)
+        type("sup-kim", on: &door, at: 2)
+        _ = door.update(.key(.enter, at: start + .seconds(3)))
+        type("1111", on: &door, at: 4)
+        _ = door.update(.key(.enter, at: start + .seconds(5)))
         _ = door.update(.unlocked(then: .quit, .failure(CallFailure(.failed, "wrong supervisor or PIN; 4 more wrong PINs lock"))))
         guard case .notice(let said) = door.banner else {
             Issue.record("banner \(door.banner)")
