@@ -94,6 +94,10 @@ enum DoorStoreSchema {
                     );
                     """)
         }
+        migrator.registerMigration("3-outside-since") { db in
+            // A guest who stepped out (an exit scan at an online door) re-enters offline.
+            try db.execute(sql: "ALTER TABLE seats ADD COLUMN outside_since REAL")
+        }
         return migrator
     }
 }

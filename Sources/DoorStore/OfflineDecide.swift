@@ -55,10 +55,20 @@ extension DoorStore {
 
     /// Merges this door's first journaled admission of the seat as CHECKED_IN, unless
     /// the server's view already says CHECKED_IN (its first admission stands). Uploaded
-    /// rows count too: the server's CHECKED_IN arrives only with a later sync.
+    /// rows count too: the server's CHECKED_IN arrives only with a later sync. A guest
+    /// the server saw step out is inside again once this door let them back in.
     private static func withOwnAdmission(_ lookup: TicketLookup, _ db: Database) throws -> TicketLookup {
         guard case .found(var subject, let codeSerial) = lookup else { return lookup }
-        if case .checkedIn = subject.state { return lookup }
+        if case .checkedIn = subject.state {
+            // Out by the server's last word, and not let back in here since: a re-entry.
+            // Let back in here since (a second copy of the ticket?): inside, DUPLICATE.
+            guard let out = subject.outsideSince else { return lookup }
+            let since = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM journal WHERE seat_id = ? AND result = ? AND scanned_at >= ?",
+                arguments: [subject.seatID, ScanResult.success.rawValue, out.storedSeconds]) ?? 0
+            if since > 0 { subject.outsideSince = nil }
+            return .found(subject, codeSerial: codeSerial)
+        }
         guard
             let row = try Row.fetchOne(
                 db,

@@ -94,14 +94,15 @@ extension DoorStore {
         let upsert = try db.cachedStatement(
             sql: """
                 INSERT INTO seats (seat_id, event_id, section, row, number, status, ticket_serial, held_until,
-                                   checked_in_at, checked_in_terminal, checked_in_staff, revision)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   checked_in_at, checked_in_terminal, checked_in_staff, revision, outside_since)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (seat_id) DO UPDATE SET
                     event_id = excluded.event_id, section = excluded.section, row = excluded.row,
                     number = excluded.number, status = excluded.status,
                     ticket_serial = excluded.ticket_serial, held_until = excluded.held_until,
                     checked_in_at = excluded.checked_in_at, checked_in_terminal = excluded.checked_in_terminal,
-                    checked_in_staff = excluded.checked_in_staff, revision = excluded.revision
+                    checked_in_staff = excluded.checked_in_staff, revision = excluded.revision,
+                    outside_since = excluded.outside_since
                 WHERE excluded.revision >= seats.revision
                 """)
         var changed = 0
@@ -109,6 +110,7 @@ extension DoorStore {
             try upsert.execute(arguments: [
                 seat.seatID, seat.eventID, seat.section, seat.row, seat.number, seat.status.rawValue, seat.ticketSerial, seat.heldUntil?.storedSeconds,
                 seat.checkIn?.at.storedSeconds, seat.checkIn?.terminalID, seat.checkIn?.staffID, seat.revision,
+                seat.outsideSince?.storedSeconds,
             ])
             changed += db.changesCount
         }

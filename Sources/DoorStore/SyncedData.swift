@@ -37,7 +37,7 @@ extension DoorStore {
                 db,
                 sql: """
                     SELECT seat_id, event_id, section, row, number, status, ticket_serial, held_until,
-                           checked_in_at, checked_in_terminal, checked_in_staff, revision
+                           checked_in_at, checked_in_terminal, checked_in_staff, revision, outside_since
                     FROM seats WHERE seat_id = ?
                     """,
                 arguments: [seatID])
@@ -48,13 +48,14 @@ extension DoorStore {
         }
         let checkIn = try CheckIn(row, at: "checked_in_at", terminal: "checked_in_terminal", staff: "checked_in_staff")
         let heldUntil: Double? = try row.decode(forColumn: "held_until")
+        let outsideSince: Double? = try row.decode(forColumn: "outside_since")
         return DoorSeat(
             seatID: try row.decode(forColumn: "seat_id"), eventID: try row.decode(forColumn: "event_id"),
             section: try row.decode(forColumn: "section"), row: try row.decode(forColumn: "row"),
             number: try row.decode(forColumn: "number"),
             status: status, ticketSerial: try row.decode(forColumn: "ticket_serial"),
             heldUntil: heldUntil.map(Date.init(storedSeconds:)), checkIn: checkIn,
-            revision: try row.decode(forColumn: "revision"))
+            revision: try row.decode(forColumn: "revision"), outsideSince: outsideSince.map(Date.init(storedSeconds:)))
     }
 
     /// The stored server view of one seat (diagnostics and tests).

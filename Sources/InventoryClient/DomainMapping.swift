@@ -208,7 +208,7 @@ extension DoorSync {
                     checkIn: seat.hasCheckedInAt
                         ? CheckIn(at: seat.checkedInAt.date, terminalID: seat.checkedInTerminalID, staffID: seat.checkedInStaffID)
                         : nil,
-                    revision: seat.revision))
+                    revision: seat.revision, outsideSince: seat.hasOutsideSince ? seat.outsideSince.date : nil))
         }
         self.init(
             hallID: proto.hallID, hallName: proto.hallName, keys: keys,

@@ -192,6 +192,7 @@ extension Inventory_SyncDoorResponse {
                 $0.section = seat.section
                 $0.row = seat.row
                 $0.number = Int32(clamping: seat.number)
+                if let out = seat.outsideSince { $0.outsideSince = Google_Protobuf_Timestamp(date: out) }
             }
         }
         cursor = sync.cursor

@@ -38,14 +38,15 @@ extension InventoryStore {
             let rows = try await connection.query(
                 """
                 SELECT seat_id, event_id, section, row_label, seat_number, status, ticket_serial, held_until, checked_in_at,
-                       checked_in_terminal_id, checked_in_staff_id, revision
+                       checked_in_terminal_id, checked_in_staff_id, revision, outside_since
                 FROM seats
                 WHERE event_id = ANY(\(live)) AND hall_id = \(hallID) AND changed_xid >= \(String(since))::text::xid8
                 """, logger: logger)
             var seats: [DoorSeat] = []
             for try await (
-                seatID, eventID, section, row, number, statusText, serial, heldUntil, checkedInAt, terminalID, staffID, revision
-            ) in rows.decode((String, String, String, String, Int, String, Int64, Date?, Date?, String?, String?, Int64).self)
+                seatID, eventID, section, row, number, statusText, serial, heldUntil, checkedInAt, terminalID, staffID, revision,
+                outsideSince
+            ) in rows.decode((String, String, String, String, Int, String, Int64, Date?, Date?, String?, String?, Int64, Date?).self)
             {
                 guard let status = SeatStatus(rawValue: statusText) else {
                     throw StoreError.internalError("unknown seat status \(statusText)")
@@ -54,7 +55,7 @@ extension InventoryStore {
                 seats.append(
                     DoorSeat(
                         seatID: seatID, eventID: eventID, section: section, row: row, number: number, status: status, ticketSerial: serial, heldUntil: heldUntil,
-                        checkIn: checkIn, revision: revision))
+                        checkIn: checkIn, revision: revision, outsideSince: outsideSince))
             }
             return DoorSync(
                 hallID: hallID, hallName: schedule.hallName, keys: keys, events: schedule.events, seats: seats,

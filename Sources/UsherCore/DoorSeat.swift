@@ -19,10 +19,12 @@ public struct DoorSeat: Sendable, Hashable {
     public var checkIn: CheckIn?
     /// The seat's own revision; a newer row replaces an older one.
     public var revision: Int64
+    /// Set while the checked-in guest has stepped out (``Seat/outsideSince``).
+    public var outsideSince: Date?
 
     public init(
         seatID: String, eventID: String, section: String, row: String, number: Int, status: SeatStatus, ticketSerial: Int64, heldUntil: Date? = nil,
-        checkIn: CheckIn? = nil, revision: Int64
+        checkIn: CheckIn? = nil, revision: Int64, outsideSince: Date? = nil
     ) {
         self.seatID = seatID
         self.eventID = eventID
@@ -34,6 +36,7 @@ public struct DoorSeat: Sendable, Hashable {
         self.heldUntil = heldUntil
         self.checkIn = checkIn
         self.revision = revision
+        self.outsideSince = outsideSince
     }
 
     /// The seat as the verdict rules see it. Owners are not synced, so the state

@@ -44,7 +44,7 @@ public enum OfflineLookup {
         }
         let subject = ScanSubject(
             seatID: stored.seatID, event: events[stored.eventID] ?? event, state: stored.state,
-            ticketSerial: stored.ticketSerial)
+            ticketSerial: stored.ticketSerial, outsideSince: stored.outsideSince)
         return (.found(subject, codeSerial: claims.serial), .synced)
     }
 }

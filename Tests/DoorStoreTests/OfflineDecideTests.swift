@@ -94,6 +94,19 @@ import UsherCore
         #expect(quoted.verdict.firstCheckIn == elsewhere)
     }
 
+    /// The server saw the guest step out (an exit scan elsewhere): back in here is a
+    /// re-entry; a second copy of the ticket after that is DUPLICATE.
+    @Test func aGuestWhoSteppedOutReentersOnce() throws {
+        let temp = TempDirectory()
+        var out = fixture.seat("A-7", status: .checkedIn, checkIn: CheckIn(at: fixture.now.addingTimeInterval(-1800), terminalID: "door-2", staffID: "s"))
+        out.outsideSince = fixture.now.addingTimeInterval(-600)
+        let store = try fixture.syncedStore(temp, seats: [out])
+        let back = try fixture.decide(store, fixture.code(seat: "A-7"), scanID: "back-1")
+        #expect(back.result == .success && back.verdict.reason == .reentry, "\(back.verdict.message)")
+        let again = try fixture.decide(store, fixture.code(seat: "A-7"), scanID: "back-2")
+        #expect(again.verdict.reason == .alreadyCheckedIn)
+    }
+
     @Test func aCodeSignedByAnUnknownKeyIsNotFound() throws {
         let temp = TempDirectory()
         let store = try fixture.syncedStore(temp, seats: [fixture.seat("A-1")])

@@ -1413,12 +1413,24 @@ public nonisolated struct Inventory_DoorSeat: Sendable {
 
   public var number: Int32 = 0
 
+  /// Set while the checked-in guest has stepped out (an exit scan): an offline door
+  /// lets them back in as a re-entry.
+  public var outsideSince: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_outsideSince ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_outsideSince = newValue}
+  }
+  /// Returns true if `outsideSince` has been explicitly set.
+  public var hasOutsideSince: Bool {self._outsideSince != nil}
+  /// Clears the value of `outsideSince`. Subsequent reads from it will return its default value.
+  public mutating func clearOutsideSince() {self._outsideSince = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _heldUntil: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
   fileprivate var _checkedInAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _outsideSince: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 public nonisolated struct Inventory_SyncDoorResponse: Sendable {
@@ -3691,7 +3703,7 @@ nonisolated extension Inventory_DoorReport: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Inventory_DoorSeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DoorSeat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}seat_id\0\u{3}event_id\0\u{1}status\0\u{3}ticket_serial\0\u{3}held_until\0\u{3}checked_in_at\0\u{3}checked_in_terminal_id\0\u{3}checked_in_staff_id\0\u{1}revision\0\u{1}section\0\u{1}row\0\u{1}number\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}seat_id\0\u{3}event_id\0\u{1}status\0\u{3}ticket_serial\0\u{3}held_until\0\u{3}checked_in_at\0\u{3}checked_in_terminal_id\0\u{3}checked_in_staff_id\0\u{1}revision\0\u{1}section\0\u{1}row\0\u{1}number\0\u{3}outside_since\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3711,6 +3723,7 @@ nonisolated extension Inventory_DoorSeat: SwiftProtobuf.Message, SwiftProtobuf._
       case 10: try { try decoder.decodeSingularStringField(value: &self.section) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.row) }()
       case 12: try { try decoder.decodeSingularInt32Field(value: &self.number) }()
+      case 13: try { try decoder.decodeSingularMessageField(value: &self._outsideSince) }()
       default: break
       }
     }
@@ -3757,6 +3770,9 @@ nonisolated extension Inventory_DoorSeat: SwiftProtobuf.Message, SwiftProtobuf._
     if self.number != 0 {
       try visitor.visitSingularInt32Field(value: self.number, fieldNumber: 12)
     }
+    try { if let v = self._outsideSince {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3773,6 +3789,7 @@ nonisolated extension Inventory_DoorSeat: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.section != rhs.section {return false}
     if lhs.row != rhs.row {return false}
     if lhs.number != rhs.number {return false}
+    if lhs._outsideSince != rhs._outsideSince {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
