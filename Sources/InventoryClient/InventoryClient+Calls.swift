@@ -102,17 +102,31 @@ extension InventoryClient {
     public func markCheckedIn(
         _ code: String, at door: Door, scanID: String, direction: ScanDirection = .entry
     ) async throws(InventoryClientError) -> ScanReport {
-        let request = Inventory_MarkCheckedInRequest.with {
-            $0.direction = direction == .exit ? .exit : .entry
-            $0.ticketCode = code
-            $0.hallID = door.hallID
-            $0.staffID = door.staffID
-            $0.terminalID = door.terminalID
-            $0.scanID = scanID
-            $0.eventID = door.eventID ?? ""
-        }
+        try await markCheckedIn(.with { $0.ticketCode = code }, at: door, scanID: scanID, direction: direction)
+    }
+
+    /// MarkCheckedIn of a seat found by search (a guest without a code), under its own
+    /// `scanID`, retried with it like any scan; in or out, as the door counts.
+    public func admitSearchedSeat(
+        _ seatID: String, at door: Door, scanID: String, direction: ScanDirection = .entry
+    ) async throws(InventoryClientError) -> ScanReport {
+        try await markCheckedIn(.with { $0.seatID = seatID }, at: door, scanID: scanID, direction: direction)
+    }
+
+    /// The one MarkCheckedIn call: what is scanned (a code or a seat), from this door.
+    private func markCheckedIn(
+        _ scanned: Inventory_MarkCheckedInRequest, at door: Door, scanID: String, direction: ScanDirection
+    ) async throws(InventoryClientError) -> ScanReport {
+        var request = scanned
+        request.direction = direction == .exit ? .exit : .entry
+        request.hallID = door.hallID
+        request.staffID = door.staffID
+        request.terminalID = door.terminalID
+        request.scanID = scanID
+        request.eventID = door.eventID ?? ""
+        let sent = request
         let response = try await perform("MarkCheckedIn", kind: .idempotent, deadline: configuration.deadlines.scan) { server, options in
-            try await server.inventory.markCheckedIn(request: .init(message: request), options: options) { try $0.message }
+            try await server.inventory.markCheckedIn(request: .init(message: sent), options: options) { try $0.message }
         }
         return try ScanReport(response, scanID: scanID)
     }
@@ -152,26 +166,6 @@ extension InventoryClient {
         _ = try await perform("UnlockKiosk", kind: .idempotent, deadline: configuration.deadlines.write) { server, options in
             try await server.inventory.unlockKiosk(request: .init(message: request), options: options) { try $0.message }
         }
-    }
-
-    /// MarkCheckedIn of a seat found by search (a guest without a code), under its own
-    /// `scanID`, retried with it like any scan; in or out, as the door counts.
-    public func admitSearchedSeat(
-        _ seatID: String, at door: Door, scanID: String, direction: ScanDirection = .entry
-    ) async throws(InventoryClientError) -> ScanReport {
-        let request = Inventory_MarkCheckedInRequest.with {
-            $0.direction = direction == .exit ? .exit : .entry
-            $0.seatID = seatID
-            $0.hallID = door.hallID
-            $0.staffID = door.staffID
-            $0.terminalID = door.terminalID
-            $0.scanID = scanID
-            $0.eventID = door.eventID ?? ""
-        }
-        let response = try await perform("MarkCheckedIn", kind: .idempotent, deadline: configuration.deadlines.scan) { server, options in
-            try await server.inventory.markCheckedIn(request: .init(message: request), options: options) { try $0.message }
-        }
-        return try ScanReport(response, scanID: scanID)
     }
 
     /// AnnulCheckIn: undoes `admission` (a scan's, or a seat's current one).

@@ -53,7 +53,7 @@ extension InventoryStore {
                     if let problem = Self.mismatch(original, request, verified: verified) {
                         try await EntryLog.appendRefusal(
                             request, original: original, problem: problem, through: batches)
-                        return .refused(InputError(field: "scan_id", problem: problem))
+                        return .invalid(InputError(field: "scan_id", problem: problem))
                     }
                     // Its admission was undone since: replaying SUCCESS would show a
                     // guest let in who is not. Nothing is decided under this id again
@@ -63,7 +63,7 @@ extension InventoryStore {
                         try await EntryLog.appendRefusal(
                             request, original: original, problem: problem, reason: EntryLog.annulledScanReason,
                             through: batches)
-                        return .undone("Refused: this scan id \(problem)")
+                        return .refused("Refused: this scan id \(problem)")
                     }
                     return .answered(try await Self.replay(original, request, read: read, through: batches))
                 }
@@ -108,19 +108,26 @@ extension InventoryStore {
             }
             throw StoreError.unavailable("seat kept changing during \(Self.checkInAttempts) attempts")
         }
-        switch attempt {
-        case .answered(let outcome): return outcome
-        case .refused(let problem): throw .invalidInput(problem)
-        case .undone(let sentence): throw .refused(sentence)
-        }
+        return try attempt.report()
     }
 
-    private enum CheckInAttempt: Sendable {
+    /// How a scan's attempts ended (an admission's, an exit's): a refusal is returned,
+    /// not thrown, so that its log row commits; ``report()`` throws it after.
+    enum CheckInAttempt: Sendable {
         case answered(ScanReport)
         /// The scan id belongs to another scan; the refusal is logged, nothing else written.
-        case refused(InputError)
-        /// The scan id's admission was annulled; the refusal is logged, nothing else written.
-        case undone(String)
+        case invalid(InputError)
+        /// Refused in words (an undone admission's scan id, an exit not recorded);
+        /// logged, nothing else written.
+        case refused(String)
+
+        func report() throws(StoreError) -> ScanReport {
+            switch self {
+            case .answered(let report): return report
+            case .invalid(let problem): throw .invalidInput(problem)
+            case .refused(let sentence): throw .refused(sentence)
+            }
+        }
     }
 
     /// Why `request` is not a repeat of `original`, or nil when it is. The id is bound

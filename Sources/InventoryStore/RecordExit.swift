@@ -18,7 +18,7 @@ extension InventoryStore {
     ///   a retry decides again), and it is FAILED_PRECONDITION with the sentence.
     func recordExit(_ request: ScanRequest) async throws(StoreError) -> ScanReport {
         let verified = Self.verify(request, keyring: keyring)
-        let attempt = try await scanCall { batches -> ExitAttempt in
+        let attempt = try await scanCall { batches -> CheckInAttempt in
             for _ in 0..<Self.checkInAttempts {
                 try Task.checkCancellation()
                 let (lookup, read) = try await ScanRead.run(
@@ -62,16 +62,6 @@ extension InventoryStore {
             }
             throw StoreError.unavailable("seat kept changing during \(Self.checkInAttempts) attempts")
         }
-        switch attempt {
-        case .answered(let report): return report
-        case .invalid(let problem): throw .invalidInput(problem)
-        case .refused(let sentence): throw .refused(sentence)
-        }
-    }
-
-    private enum ExitAttempt: Sendable {
-        case answered(ScanReport)
-        case invalid(InputError)
-        case refused(String)
+        return try attempt.report()
     }
 }
