@@ -23,21 +23,10 @@ public struct AnnulDraft: Sendable, Hashable {
         self.at = at
     }
 
-    /// What a key did to the question.
-    public enum Step: Sendable, Hashable {
-        /// Still asking (the reason changed, or the key meant nothing here).
-        case asking(AnnulDraft)
-        /// Enter with a reason: undo the admission.
-        case annul(reason: String)
-        /// Esc: keep the admission.
-        case cancel
-        /// A scanner fired while the question was open (its code and Enter): a scan.
-        case scan(String)
-    }
-
     /// 1–4 pick a reason when none is typed yet; other characters type one;
     /// Backspace deletes; Enter undoes (not without a reason); Esc keeps it.
-    public func key(_ key: TerminalKey) -> Step {
+    /// Answered with the reason: undo the admission.
+    public func key(_ key: TerminalKey) -> QuestionStep<AnnulDraft, String> {
         var draft = self
         switch key {
         case .enter:
@@ -45,7 +34,7 @@ public struct AnnulDraft: Sendable, Hashable {
             if let code = ScannerInput.ticketCode(in: reason) { return .scan(code) }
             let reason = reason.trimmingCharacters(in: .whitespaces)
             guard !reason.isEmpty, reason.count <= InputRules.freeTextMaxLength else { return .asking(self) }
-            return .annul(reason: reason)
+            return .answered(reason)
         case .escape:
             return .cancel
         case .backspace:

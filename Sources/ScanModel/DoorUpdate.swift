@@ -387,19 +387,8 @@ extension DoorState {
 
     /// A key while the annul question is open (``AnnulDraft/key(_:)``).
     private mutating func annulKey(_ key: TerminalKey, _ draft: AnnulDraft) -> [DoorEffect] {
-        switch draft.key(key) {
-        case .asking(let draft):
-            overlay = .annul(draft)
-            return []
-        case .cancel:
-            overlay = .none
-            return []
-        case .scan(let code):
-            overlay = .none
-            return read(code)
-        case .annul(let reason):
-            overlay = .none
-            banner = .annulling(draft.admission, seat: draft.seat)
+        apply(draft.key(key), showing: Overlay.annul) { door, reason in
+            door.banner = .annulling(draft.admission, seat: draft.seat)
             return [.annul(draft.admission, annulID: draft.annulID, reason: reason)]
         }
     }
@@ -478,20 +467,9 @@ extension DoorState {
 
     /// A key while the override questions are open (``OverrideDraft/key(_:)``).
     private mutating func overrideKey(_ key: TerminalKey, _ draft: OverrideDraft) -> [DoorEffect] {
-        switch draft.key(key) {
-        case .asking(let draft):
-            overlay = .override(draft)
-            return []
-        case .cancel:
-            overlay = .none
-            return []
-        case .scan(let code):
-            overlay = .none
-            return read(code)
-        case .send(let draft):
-            overlay = .none
-            lastSupervisor = draft.supervisor
-            banner = .overriding(scanID: draft.scan.id, supervisor: draft.supervisor)
+        apply(draft.key(key), showing: Overlay.override) { door, draft in
+            door.lastSupervisor = draft.supervisor
+            door.banner = .overriding(scanID: draft.scan.id, supervisor: draft.supervisor)
             return [.override(draft)]
         }
     }

@@ -86,22 +86,14 @@ extension DoorState {
 
     /// A key while the unlock question is open.
     mutating func unlockKey(_ key: TerminalKey, _ unlock: KioskUnlock) -> [DoorEffect] {
-        var unlock = unlock
-        switch unlock.prompt.key(key) {
-        case .asking(let prompt):
-            unlock.prompt = prompt
-            overlay = .unlock(unlock)
-            return []
-        case .cancel:
-            overlay = .none
-            return []
-        case .scan(let code):
-            overlay = .none
-            return scanned(code)
-        case .done(let prompt):
-            overlay = .none
-            lastSupervisor = prompt.supervisor
-            banner = .notice(KioskLock.checking + (settings.ascii ? "..." : "…"))
+        let step = unlock.prompt.key(key).wrapped { prompt in
+            var asking = unlock
+            asking.prompt = prompt
+            return asking
+        }
+        return apply(step, showing: Overlay.unlock) { door, prompt in
+            door.lastSupervisor = prompt.supervisor
+            door.banner = .notice(KioskLock.checking + (door.settings.ascii ? "..." : "…"))
             return [.unlock(supervisor: prompt.supervisor, pin: prompt.pin, action: unlock.action, then: unlock.command)]
         }
     }

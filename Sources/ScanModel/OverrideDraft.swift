@@ -38,29 +38,19 @@ public struct OverrideDraft: Sendable, Hashable {
         self.suggested = supervisor
     }
 
-    /// What a key did to the questions.
-    public enum Outcome: Sendable, Hashable {
-        case asking(OverrideDraft)
-        /// Every answer given: send the override.
-        case send(OverrideDraft)
-        /// Esc: the guest stays out.
-        case cancel
-        /// A scanner fired into a question (its code and Enter): a scan.
-        case scan(String)
-    }
-
     /// Reason: 1–4 pick one when none is typed, or type one; Enter goes on (not
-    /// without a reason); then the supervisor's prompt. Esc gives up.
-    public func key(_ key: TerminalKey) -> Outcome {
+    /// without a reason); then the supervisor's prompt. Esc gives up. Answered with
+    /// every answer given: send the override.
+    public func key(_ key: TerminalKey) -> QuestionStep<OverrideDraft, OverrideDraft> {
         var draft = self
         if let prompt {
             switch prompt.key(key) {
             case .asking(let prompt):
                 draft.prompt = prompt
                 return .asking(draft)
-            case .done(let prompt):
+            case .answered(let prompt):
                 draft.prompt = prompt
-                return .send(draft)
+                return .answered(draft)
             case .cancel: return .cancel
             case .scan(let code): return .scan(code)
             }

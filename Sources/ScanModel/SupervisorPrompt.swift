@@ -19,18 +19,10 @@ public struct SupervisorPrompt: Sendable, Hashable {
         self.supervisor = supervisor
     }
 
-    public enum Outcome: Sendable, Hashable {
-        case asking(SupervisorPrompt)
-        /// A name and a PIN of 4 to 8 digits: send them.
-        case done(SupervisorPrompt)
-        /// Esc: no supervisor after all.
-        case cancel
-        /// A scanner fired into the prompt (its code and Enter): a scan, never a name or a PIN.
-        case scan(String)
-    }
-
     /// Enter goes on (not without an answer); Backspace deletes; Esc gives up.
-    public func key(_ key: TerminalKey) -> Outcome {
+    /// Answered with a name and a PIN of 4 to 8 digits: send them. A scanner firing
+    /// into the prompt is a scan, never a name or a PIN.
+    public func key(_ key: TerminalKey) -> QuestionStep<SupervisorPrompt, SupervisorPrompt> {
         var prompt = self
         switch key {
         case .escape:
@@ -43,7 +35,7 @@ public struct SupervisorPrompt: Sendable, Hashable {
                 prompt.step = .pin
             case .pin:
                 guard (try? OverridePolicy.pin(pin)) != nil else { return .asking(self) }
-                return .done(prompt)
+                return .answered(prompt)
             }
         case .backspace:
             switch step {

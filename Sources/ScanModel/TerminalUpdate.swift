@@ -370,7 +370,7 @@ extension TerminalState {
             annul = nil
             show(.door)
             return route(door.scanned(code))
-        case .annul(let reason):
+        case .answered(let reason):
             annul = nil
             annulResult = ascii ? "undoing..." : "undoing…"
             return [.door(.annul(draft.admission, annulID: draft.annulID, reason: reason))]
