@@ -66,16 +66,7 @@ struct EntryExitTests {
             let code = try await server.sell("gig.floor.A.3", to: "dee")
             _ = try await server.admit(code, terminal: "door-in")
             _ = try await server.exit(code, terminal: "door-out")
-            let upload = try await server.inventory.markCheckedIn(
-                .with {
-                    $0.ticketCode = code
-                    $0.hallID = "main"
-                    $0.staffID = "s"
-                    $0.terminalID = "door-off"
-                    $0.scanID = "offline-back"
-                    $0.offlineScannedAt = .init(date: Date())
-                    $0.offlineResult = .success
-                }, metadata: try await server.devices.metadata("door-off"))
+            let upload = try await server.uploadOfflineAdmission(code, terminal: "door-off", scanID: "offline-back")
             #expect(upload.result == .success && upload.reason == .reentry && upload.conflictID == 0, "\(upload.message)")
             #expect(try await server.count("SELECT count(*) FROM scan_conflicts") == 0)
             #expect(!(try await server.seat("gig.floor.A.3").hasOutsideSince))
@@ -89,16 +80,8 @@ struct EntryExitTests {
             let code = try await server.sell("gig.floor.A.4", to: "eve")
             _ = try await server.admit(code, terminal: "door-in")
             _ = try await server.exit(code, terminal: "door-out", scanID: "out-e")
-            let upload = try await server.inventory.markCheckedIn(
-                .with {
-                    $0.ticketCode = code
-                    $0.hallID = "main"
-                    $0.staffID = "s"
-                    $0.terminalID = "door-off"
-                    $0.scanID = "offline-early"
-                    $0.offlineScannedAt = .init(date: Date().addingTimeInterval(-60))
-                    $0.offlineResult = .success
-                }, metadata: try await server.devices.metadata("door-off"))
+            let upload = try await server.uploadOfflineAdmission(
+                code, terminal: "door-off", scanID: "offline-early", at: Date().addingTimeInterval(-60))
             #expect(upload.result == .duplicate && upload.conflictID != 0, "\(upload.message)")
             #expect(try await server.seat("gig.floor.A.4").hasOutsideSince)
             // A scan id is one way: an exit's id sent as an entry is another scan.

@@ -94,16 +94,7 @@ struct PermissionTests {
             // admitted offline at another terminal.
             let twice = try await server.sell("gala.stalls.A.9", to: "zoe")
             _ = try await server.admit(twice, terminal: "door-5")
-            let upload = try await server.inventory.markCheckedIn(
-                .with {
-                    $0.ticketCode = twice
-                    $0.hallID = "main"
-                    $0.staffID = "s"
-                    $0.terminalID = "door-2"
-                    $0.scanID = "offline-1"
-                    $0.offlineScannedAt = .init(date: Date())
-                    $0.offlineResult = .success
-                }, metadata: try await server.devices.metadata("door-2"))
+            let upload = try await server.uploadOfflineAdmission(twice, terminal: "door-2", scanID: "offline-1")
             #expect(upload.conflictID == 1)
             // For AnnulCheckIn: an admission by the door that will annul it.
             _ = try await server.devices.token("p-door", role: .door, hall: "main")

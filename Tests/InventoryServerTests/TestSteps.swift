@@ -80,6 +80,23 @@ extension TestServer {
             }, metadata: try await devices.metadata(terminal))
     }
 
+    /// MarkCheckedIn as a door uploads an admission it decided offline at `at` (its
+    /// clock right: no skew).
+    func uploadOfflineAdmission(
+        _ code: String, terminal: String, scanID: String, at: Date = Date()
+    ) async throws -> Inventory_MarkCheckedInResponse {
+        try await inventory.markCheckedIn(
+            .with {
+                $0.ticketCode = code
+                $0.hallID = "main"
+                $0.staffID = "s"
+                $0.terminalID = terminal
+                $0.scanID = scanID
+                $0.offlineScannedAt = .init(date: at)
+                $0.offlineResult = .success
+            }, metadata: try await devices.metadata(terminal))
+    }
+
     /// AnnulCheckIn as device `by`, of a scan's admission or (`seat`) a seat's current one.
     func annul(
         _ scanID: String = "", seat: String = "", revision: Int64 = 0, annulID: String, reason: String, by device: String
