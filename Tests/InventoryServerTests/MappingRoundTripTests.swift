@@ -83,18 +83,50 @@ struct MappingRoundTripTests {
         let event = EventWindow(
             eventID: "gala", hallID: "main", name: "Gala", doorsAt: now, startsAt: now.addingTimeInterval(3600),
             endsAt: now.addingTimeInterval(7200))
-        let seats = SeatStatus.allCases.enumerated().map { index, status in
+        var seats = SeatStatus.allCases.enumerated().map { index, status in
             DoorSeat(
                 seatID: "gala.stalls.A.\(index)", eventID: "gala", section: "Stalls", row: "A", number: index, status: status, ticketSerial: Int64(index * 7),
                 heldUntil: status == .held ? now : nil,
                 checkIn: status == .checkedIn ? CheckIn(at: now, terminalID: "door-3", staffID: "s-3") : nil,
                 revision: Int64(index + 1))
         }
+        // A guest who stepped out: the door lets them back in offline.
+        seats.append(
+            DoorSeat(
+                seatID: "gala.stalls.B.1", eventID: "gala", section: "Stalls", row: "B", number: 1, status: .checkedIn,
+                ticketSerial: 2, checkIn: CheckIn(at: now, terminalID: "door-3", staffID: "s-3"), revision: 9,
+                outsideSince: now.addingTimeInterval(600)))
         let sync = DoorSync(
             hallID: "main", hallName: "Main Hall", keys: [key], events: [event], seats: seats, cursor: 991, isComplete: true,
             serverTime: now)
         let back = try DoorSync(Inventory_SyncDoorResponse(sync, signing: key.keyID))
         #expect(back == sync)
+    }
+
+    /// Inside now and each door's traffic reach the supervisor as counted; so does a
+    /// door's override lock, and a seat's time outside.
+    @Test func occupancyDoorsAndOutsideCrossWhole() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let hall = HallOccupancy(
+            hallID: "main", hallName: "Main Hall", eventID: "gig", eventName: "Gig", doorsAt: now, startsAt: now,
+            endsAt: now.addingTimeInterval(3600), capacity: 10, available: 2, held: 1, sold: 3, checkedIn: 4,
+            admissionsPerMinute: Array(repeating: 1, count: 15), insideNow: 3,
+            doorFlows: [DoorFlow(terminalID: "door-1", entries: 5, exits: 0), DoorFlow(terminalID: "door-x", entries: 0, exits: 2)])
+        let report = OccupancyReport(halls: [hall], asOf: now)
+        #expect(OccupancyReport(Inventory_GetHallOccupancyResponse(report)) == report)
+
+        let board = DoorBoard(
+            doors: [
+                DoorStatus(
+                    terminalID: "door-1", hallID: "main", lastSyncAt: now, report: nil, overridesLockedUntil: now.addingTimeInterval(300))
+            ], serverTime: now)
+        #expect(DoorBoard(Inventory_ListDoorsResponse(board)) == board)
+
+        let out = Seat(
+            seatID: "gig.floor.A.1", eventID: "gig", hallID: "main", section: "Floor", row: "A", number: 1,
+            state: .checkedIn(owner: "ann", orderID: "", checkIn: CheckIn(at: now, terminalID: "door-1", staffID: "")),
+            updatedAt: now, revision: 3, ticketSerial: 0, outsideSince: now.addingTimeInterval(60))
+        #expect(try Seat(Inventory_Seat(out)).outsideSince == out.outsideSince)
     }
 
     @Test func aConflictCrossesWhole() throws {
