@@ -36,15 +36,60 @@ extension InventoryStore {
     ///   synchronously (`synchronous_commit` as configured, on by default).
     public func markCheckedIn(_ request: ScanRequest) async throws(StoreError) -> ScanReport {
         if request.direction == .exit { return try await recordExit(request) }
+        return try await scanAttempts(request, action: .admit) { lookup, read, batches in
+            let found = read.found
+            var verdict = ScanVerdict.decide(lookup, at: request.door, now: read.now, action: .admit)
+            // The audit says a guest came in without a code, found by search.
+            if let seat = request.seatID, verdict.reason == .valid {
+                verdict.message = "Admitted without a code (found by search): seat \(seat)"
+            }
+            // Back in after stepping out: the seat stays checked in by its first
+            // admission; only `outside_since` is cleared (``PresenceWrite``).
+            if verdict.reason == .reentry, let found {
+                let write = PresenceWrite(request: request, seat: found.seat, out: false, verdict: verdict)
+                guard let (seat, log) = try await batches.presence.submit(write) else { return nil }
+                return .answered(ScanReport(
+                    verdict: verdict, seat: seat, hallName: found.hallName, eventName: found.eventName,
+                    checkedInAt: log.scannedAt, replayed: false, scanID: request.scanID, logID: log.logID))
+            }
+            guard verdict.result == .success, let found else {
+                let log = try await EntryLog.append(request, action: .admit, verdict: verdict, seat: found?.seat, through: batches)
+                return .answered(ScanReport(
+                    verdict: verdict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
+                    checkedInAt: nil, replayed: false, scanID: request.scanID, logID: log.logID))
+            }
+            let checkIn = CheckIn(at: read.now, terminalID: request.terminalID, staffID: request.staffID)
+            var state = found.seat.state
+            do { _ = try state.checkIn(checkIn) } catch let violation as SeatRuleViolation { throw StoreError.rule(violation) }
+            var admittedVerdict = verdict
+            admittedVerdict.firstCheckIn = checkIn
+            let write = AdmissionWrite(request: request, seat: found.seat, admitted: state, verdict: admittedVerdict)
+            // Nothing matched: another writer changed the seat first. Read again.
+            guard let (admitted, log) = try await batches.admissions.submit(write) else { return nil }
+            return .answered(ScanReport(
+                verdict: admittedVerdict, seat: admitted, hallName: found.hallName, eventName: found.eventName,
+                checkedInAt: checkIn.at, replayed: false, scanID: request.scanID, logID: log.logID))
+        }
+    }
+
+    /// The attempts of one scan that may write (an admission, an exit): read; answer an
+    /// earlier original under the scan id (refuse a reused or undone one, else replay
+    /// it); else let `decide` answer from the read, or return nil when its write
+    /// matched nothing (the seat changed: read again).
+    ///
+    /// - A refusal is returned, not thrown, so its log row commits; it is thrown after.
+    /// - Bounded twice: by attempts here, and by the store's call bound around the
+    ///   call. Each further attempt means the seat changed (or stayed locked), or the
+    ///   scan id was answered, between our read and our write; the next read sees it.
+    func scanAttempts(
+        _ request: ScanRequest, action: ScanAction,
+        decide: @escaping @Sendable (TicketLookup, ScanRead.Row, ScanBatches) async throws -> CheckInAttempt?
+    ) async throws(StoreError) -> ScanReport {
         let verified = Self.verify(request, keyring: keyring)
-        // A refusal is returned, not thrown, so its log row commits; it is thrown after.
         let attempt = try await scanCall { batches -> CheckInAttempt in
-            // Bounded twice: by attempts here, and by the store's call bound around the
-            // call. Each further attempt means the seat changed (or stayed locked), or the
-            // scan id was answered, between our read and our write; the next read sees it.
             for _ in 0..<Self.checkInAttempts {
                 // Abandoned by its call bound (the door was already told UNAVAILABLE):
-                // stop here rather than admit behind the door's back. A write already on
+                // stop here rather than write behind the door's back. A write already on
                 // its way may still land; the scan id makes the retry replay it.
                 try Task.checkCancellation()
                 let (lookup, read) = try await ScanRead.run(
@@ -65,43 +110,10 @@ extension InventoryStore {
                             through: batches)
                         return .refused("Refused: this scan id \(problem)")
                     }
-                    return .answered(try await Self.replay(original, request, read: read, through: batches))
-                }
-                let found = read.found
-                var verdict = ScanVerdict.decide(lookup, at: request.door, now: read.now, action: .admit)
-                // The audit says a guest came in without a code, found by search.
-                if let seat = request.seatID, verdict.reason == .valid {
-                    verdict.message = "Admitted without a code (found by search): seat \(seat)"
+                    return .answered(try await Self.replay(original, request, read: read, action: action, through: batches))
                 }
                 do {
-                    // Back in after stepping out: the seat stays checked in by its first
-                    // admission; only `outside_since` is cleared (``PresenceWrite``).
-                    if verdict.reason == .reentry, let found {
-                        let write = PresenceWrite(request: request, seat: found.seat, out: false, verdict: verdict)
-                        guard let (seat, log) = try await batches.presence.submit(write) else { continue }
-                        return .answered(ScanReport(
-                            verdict: verdict, seat: seat, hallName: found.hallName, eventName: found.eventName,
-                            checkedInAt: log.scannedAt, replayed: false, scanID: request.scanID, logID: log.logID))
-                    }
-                    guard verdict.result == .success, let found else {
-                        let log = try await EntryLog.append(
-                            request, action: .admit, verdict: verdict, seat: found?.seat, through: batches)
-                        return .answered(ScanReport(
-                            verdict: verdict, seat: found?.seat, hallName: found?.hallName, eventName: found?.eventName,
-                            checkedInAt: nil, replayed: false, scanID: request.scanID, logID: log.logID))
-                    }
-                    let checkIn = CheckIn(at: read.now, terminalID: request.terminalID, staffID: request.staffID)
-                    var state = found.seat.state
-                    do { _ = try state.checkIn(checkIn) } catch let violation as SeatRuleViolation { throw StoreError.rule(violation) }
-                    var admittedVerdict = verdict
-                    admittedVerdict.firstCheckIn = checkIn
-                    let write = AdmissionWrite(request: request, seat: found.seat, admitted: state, verdict: admittedVerdict)
-                    let written = try await batches.admissions.submit(write)
-                    // Nothing matched: another writer changed the seat first. Read again.
-                    guard let (admitted, log) = written else { continue }
-                    return .answered(ScanReport(
-                        verdict: admittedVerdict, seat: admitted, hallName: found.hallName, eventName: found.eventName,
-                        checkedInAt: checkIn.at, replayed: false, scanID: request.scanID, logID: log.logID))
+                    if let answer = try await decide(lookup, read, batches) { return answer }
                 } catch let error as PSQLError where Self.readsAgain(after: error) {
                     continue  // the statement wrote nothing; the next read sees why
                 }
