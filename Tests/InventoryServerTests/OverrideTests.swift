@@ -11,9 +11,7 @@ import UsherCore
 struct OverrideTests {
     @Test func theRightPINAdmitsAndTheAuditNamesTheSupervisor() async throws {
         try await withTestServer { server in
-            _ = try await server.devices.token("door-a", role: .door, hall: "main")
-            _ = try await server.devices.token("sup-kim", role: .supervisor)
-            try await server.withStore { try await $0.setSupervisorPIN(named: "sup-kim", pin: "4711") }
+            try await Self.doorAndSupervisor(server)
             #expect(
                 try await server.count("SELECT count(*) FROM devices WHERE name = 'sup-kim' AND pin_sha256 IS NOT NULL AND pin_salt IS NOT NULL")
                     == 1)
@@ -55,9 +53,7 @@ struct OverrideTests {
     /// waiting): both are told SUCCESS, one admission is made, one is a replay.
     @Test func overlappingRetriesAdmitOnce() async throws {
         try await withTestServer { server in
-            _ = try await server.devices.token("door-a", role: .door, hall: "main")
-            _ = try await server.devices.token("sup-kim", role: .supervisor)
-            try await server.withStore { try await $0.setSupervisorPIN(named: "sup-kim", pin: "4711") }
+            try await Self.doorAndSupervisor(server)
             let code = try await server.sell("jazz.floor.A.5", to: "carol")
             let answers = try await withThrowingTaskGroup(of: Inventory_MarkCheckedInResponse.self) { group in
                 for _ in 0..<4 {
@@ -118,9 +114,7 @@ struct OverrideTests {
     /// Forged, used or valid tickets are not overridden, and nothing is written.
     @Test func onlyADenialThatMayBeOverriddenIs() async throws {
         try await withTestServer { server in
-            _ = try await server.devices.token("door-a", role: .door, hall: "main")
-            _ = try await server.devices.token("sup-kim", role: .supervisor)
-            try await server.withStore { try await $0.setSupervisorPIN(named: "sup-kim", pin: "4711") }
+            try await Self.doorAndSupervisor(server)
             let used = try await server.sell("gala.stalls.A.1", to: "alice")
             _ = try await server.admit(used, terminal: "door-a")
             let valid = try await server.sell("gala.stalls.A.2", to: "bob")
@@ -205,9 +199,7 @@ struct OverrideTests {
     /// and is written down with what it was for.
     @Test func aKioskUnlockIsASupervisorsPINToo() async throws {
         try await withTestServer { server in
-            _ = try await server.devices.token("door-a", role: .door, hall: "main")
-            _ = try await server.devices.token("sup-kim", role: .supervisor)
-            try await server.withStore { try await $0.setSupervisorPIN(named: "sup-kim", pin: "4711") }
+            try await Self.doorAndSupervisor(server)
             let door = try await server.devices.metadata("door-a")
             let unlocked = try await server.inventory.unlockKiosk(
                 .with { $0.supervisor = "sup-kim"; $0.pin = "4711"; $0.action = "quit" }, metadata: door)
@@ -259,6 +251,15 @@ struct OverrideTests {
                     "WITH u AS (UPDATE devices SET pin_sha256 = sha256('x'), pin_salt = 'x', pin_rounds = 1 WHERE name = 'door-a' RETURNING 1) SELECT count(*) FROM u")
             }
         }
+    }
+}
+
+extension OverrideTests {
+    /// Door door-a of hall main, and supervisor sup-kim with PIN 4711.
+    static func doorAndSupervisor(_ server: TestServer) async throws {
+        _ = try await server.devices.token("door-a", role: .door, hall: "main")
+        _ = try await server.devices.token("sup-kim", role: .supervisor)
+        try await server.withStore { try await $0.setSupervisorPIN(named: "sup-kim", pin: "4711") }
     }
 }
 

@@ -21,6 +21,15 @@ struct KioskTests {
         for c in text { _ = door.update(.key(.character(c), at: start + .seconds(seconds))) }
     }
 
+    /// `q`, then sup-kim and `pin` at the unlock question: the effects of the last Enter.
+    func answerQuit(_ door: inout DoorState, pin: String) -> [DoorEffect] {
+        _ = Fixtures.type("q", on: &door, at: 1)
+        type("sup-kim", on: &door, at: 2)
+        _ = door.update(.key(.enter, at: start + .seconds(3)))
+        type(pin, on: &door, at: 4)
+        return door.update(.key(.enter, at: start + .seconds(5)))
+    }
+
     @Test func scanningWorksAndCtrlCIsIgnored() {
         var door = Self.kiosk()
         #expect(door.kioskLocked)
@@ -76,11 +85,7 @@ struct KioskTests {
     /// unlock opened closes when it runs out.
     @Test func theUnlocksAnswerLeavesAVerdictAloneAndTheLockClosesWhatItOpened() {
         var door = Self.kiosk()
-        _ = Fixtures.type("q", on: &door, at: 1)
-        type("sup-kim", on: &door, at: 2)
-        _ = door.update(.key(.enter, at: start + .seconds(3)))
-        type("4711", on: &door, at: 4)
-        _ = door.update(.key(.enter, at: start + .seconds(5)))
+        _ = answerQuit(&door, pin: "4711")
         _ = Fixtures.scan(&door, "U1.CODE", at: start + .seconds(6))
         Fixtures.answer(
             &door, code: "U1.CODE", admission: true, outcome: .success(Fixtures.report(.valid)), latency: .milliseconds(3),
@@ -100,11 +105,7 @@ struct KioskTests {
 
     @Test func aWrongPINStaysLockedAndOfflineCannotUnlock() {
         var door = Self.kiosk()
-        _ = Fixtures.type("q", on: &door, at: 1)
-        type("sup-kim", on: &door, at: 2)
-        _ = door.update(.key(.enter, at: start + .seconds(3)))
-        type("1111", on: &door, at: 4)
-        _ = door.update(.key(.enter, at: start + .seconds(5)))
+        _ = answerQuit(&door, pin: "1111")
         _ = door.update(.unlocked(then: .quit, .failure(CallFailure(.failed, "wrong supervisor or PIN; 4 more wrong PINs lock"))))
         guard case .notice(let said) = door.banner else {
             Issue.record("banner \(door.banner)")
