@@ -84,11 +84,14 @@ enroll() {  # NAME ROLE [HALL] -> the credential file
 }
 door="$(enroll door-main-demo door main)"
 supervisor="$(enroll supervisor-demo supervisor)"
+# The demo supervisor's PIN, for `o` (let a denied guest in) and a kiosk's lock.
+# A real one is typed at the prompt; a pipe is how a script sets it.
+echo 2468 | "$bin/inventory-server" devices set-pin supervisor-demo --log-level warning >/dev/null
 
 if [ ! -t 0 ] || [ ! -t 1 ]; then
   echo "inventory-server is ready on 127.0.0.1:$grpc_port, TLS (log: $log)."
   echo "No terminal here for scan-tui; run it yourself:"
-  echo "  $bin/scan-tui --credential $door --allow-views --venue assets/venues/demo.json"
+  echo "  $bin/scan-tui --credential $door --allow-views --direction both --venue assets/venues/demo.json"
   echo "  $bin/scan-tui --credential $supervisor --hall main"
   echo "Press Ctrl-C to stop the server."
   wait "$server"
@@ -97,4 +100,5 @@ fi
 
 # A door terminal that may also show the supervisor views (Tab, 2, 3), so the
 # demo shows the seat map and occupancy filling as tickets are scanned.
-"$bin/scan-tui" --credential "$door" --staff "${USER:-staff}" --allow-views --venue assets/venues/demo.json
+# It counts both ways (x switches), and the gala lets guests step out and back in.
+"$bin/scan-tui" --credential "$door" --staff "${USER:-staff}" --allow-views --direction both --venue assets/venues/demo.json
